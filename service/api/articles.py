@@ -1,0 +1,146 @@
+"""Articles: other systems post news text here and poll it until its claims are extracted."""
+from __future__ import annotations
+
+from datetime import timezone
+from typing import Any
+
+from flask import url_for
+from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from ..auth import principal, requires
+from ..problems import abort
+from ..queue import enqueue_extraction
+from ..runtime import runtime
+from ..store import ARTICLE_STATUSES, DedupKey, digest, format_time
+from .claims import ClaimPageSchema
+from .fields import Text, Timestamp
+from .pagination import PageArgs
+from .requests import json_body
+
+blp = Blueprint(
+    "articles",
+    __name__,
+    url_prefix="/v1/articles",
+    description="Submit English news articles and follow their processing.",
+)
+
+
+class ArticleInSchema(Schema):
+    """Unknown fields are rejected (422), so a misspelt field never passes unnoticed."""
+
+    text = Text(
+        required=True,
+        metadata={"description": "The article body, English. Claims are searched here only."},
+    )
+    title = Text(allow_none=True, validate=validate.Length(max=1000))
+    url = fields.Url(
+        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048)
+    )
+    source = Text(allow_none=True, validate=validate.Length(max=200))
+    published_at = fields.AwareDateTime(
+        allow_none=True,
+        default_timezone=timezone.utc,
+        metadata={"description": "ISO-8601; a time without an offset is taken as UTC."},
+    )
+    external_id = Text(
+        allow_none=True,
+        validate=validate.Length(min=1, max=512),
+        metadata={"description": "Your id for the article; posting it again returns the same article."},
+    )
+
+    @validates("text")
+    def _text_fits(self, value: str, **_: Any) -> None:
+        if not value.strip():
+            raise ValidationError("Text must not be empty.")
+        limit = runtime().config.max_text_chars
+        if len(value) > limit:
+            raise ValidationError(f"Text is {len(value)} characters; the limit is {limit}.")
+
+
+class IdempotencyHeaders(Schema):
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Length(min=1, max=255),
+        metadata={"description": "Posting again with the same key (same API key) returns the first article."},
+    )
+
+
+class ArticleSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    published_at = Timestamp(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    text = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ARTICLE_STATUSES))
+    error = fields.String(allow_none=True, metadata={"description": "Why processing failed or is being retried."})
+    claim_count = fields.Integer(required=True)
+    created_at = Timestamp(required=True)
+    processed_at = Timestamp(allow_none=True)
+
+
+@blp.route("", methods=["POST"])
+@requires("ingest")
+@json_body
+@blp.arguments(IdempotencyHeaders, location="headers")
+@blp.arguments(ArticleInSchema)
+@blp.response(202, ArticleSchema, description="Queued for extraction.")
+@blp.alt_response(200, schema=ArticleSchema, description="Already posted: the existing article; nothing queued.")
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(413, response="PAYLOAD_TOO_LARGE")
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
+    """Submit an article
+
+    The article is stored and one extraction job is queued in the same transaction, so an
+    acknowledged article is never lost and never left without a job. Re-posting the same
+    article (same `external_id`, same `url` with identical text, or the same
+    `Idempotency-Key`) returns 200 with the article already stored.
+    """
+    rt = runtime()
+    if body.get("published_at") is not None:
+        body["published_at"] = format_time(body["published_at"])
+    dedup = []
+    if headers.get("idempotency_key"):
+        dedup.append(DedupKey("idem", digest(principal().name, headers["idempotency_key"]), rt.config.idempotency_ttl))
+    if body.get("external_id"):
+        dedup.append(DedupKey("ext", digest(body["external_id"])))
+    if body.get("url"):
+        dedup.append(DedupKey("url", digest(body["url"], digest(body["text"]))))
+    article, created = rt.store.create_article(
+        body, dedup, lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
+    )
+    location = url_for("articles.get_article", article_id=article["id"])
+    return article, 202 if created else 200, {"Location": location}
+
+
+@blp.route("/<article_id>", methods=["GET"])
+@requires("read")
+@blp.response(200, ArticleSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def get_article(article_id: str) -> Any:
+    """Read an article and its processing status
+
+    `status` moves from `queued` to `processing` to `done` (or `failed`, with `error`).
+    """
+    article = runtime().store.get_article(article_id)
+    if article is None:
+        abort(404, f"No article {article_id!r}.")
+    return article
+
+
+@blp.route("/<article_id>/claims", methods=["GET"])
+@requires("read")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, ClaimPageSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(404, response="NOT_FOUND")
+def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
+    """List an article's claims in the order they appear in its text"""
+    store = runtime().store
+    if store.get_article(article_id) is None:
+        abort(404, f"No article {article_id!r}.")
+    page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"])
+    return {"items": page.items, "next_cursor": page.next_cursor}

@@ -1,0 +1,99 @@
+"""The application factory: `create_app(config)` builds one independent API instance.
+
+gunicorn calls it as ``service.app:create_app()`` (configuration from the environment);
+tests call it with a `Config` of their own.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from flask import Flask, Response, redirect
+from flask_smorest import Api
+
+from . import api as api_package
+from . import logs, problems
+from .auth import SECURITY_SCHEMES, ApiKeys
+from .config import Config
+from .problems import ProblemSchema
+from .queue import extraction_queue
+from .runtime import EXTENSION, Runtime
+from .store import BadCursor, Store
+
+API_DESCRIPTION = (
+    "Claimtrack finds the claims in English-language news articles (direct quotes, reported "
+    "speech and mixed quotes), attributes each to its speaker, and tracks each claim's "
+    "verification by fact-checkers with an audit trail.\n\n"
+    "Post an article, poll it until `status` is `done`, then read its claims. Every `/v1` "
+    "endpoint needs an API key (`X-API-Key: SECRET` or `Authorization: Bearer SECRET`); errors "
+    "are `application/problem+json`. Articles are expected in English: text in other languages "
+    "is accepted but yields few or no claims."
+)
+
+
+class ClaimtrackApi(Api):
+    """flask-smorest's Api, answering and documenting errors as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error: Any) -> Response:
+        return problems.handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        original = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        self.DEFAULT_RESPONSE_CONTENT_TYPE = problems.MEDIA_TYPE
+        try:
+            super()._register_responses()
+        finally:
+            self.DEFAULT_RESPONSE_CONTENT_TYPE = original
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or Config.from_env()
+    app = Flask("claimtrack")
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(
+        MAX_CONTENT_LENGTH=config.max_body_bytes,
+        API_TITLE="Claimtrack",
+        API_VERSION="1.0.0",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        API_SPEC_OPTIONS={
+            "info": {"description": API_DESCRIPTION},
+            "components": {"securitySchemes": SECURITY_SCHEMES},
+        },
+    )
+    store = Store.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout)
+    app.extensions[EXTENSION] = Runtime(
+        config=config,
+        store=store,
+        api_keys=ApiKeys.parse(config.api_keys),
+        queue=extraction_queue(store.raw, config),
+    )
+
+    api = ClaimtrackApi(app)
+    api_package.register(api)
+    problems.install(app)
+    app.register_error_handler(BadCursor, lambda error: problems.problem(400, str(error)))
+    logs.install(app)
+
+    @app.get("/openapi.yaml")
+    def openapi_yaml() -> Response:
+        return Response(openapi_document(api), mimetype="application/yaml")
+
+    @app.get("/")
+    def index() -> Response:
+        return redirect("/docs")  # type: ignore[return-value]
+
+    app.extensions["claimtrack.api"] = api
+    return app
+
+
+def openapi_document(api: Api) -> str:
+    """The OpenAPI document as YAML: what `openapi.yaml` in the repository must equal."""
+    return yaml.safe_dump(api.spec.to_dict(), sort_keys=False, allow_unicode=True)

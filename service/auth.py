@@ -1,0 +1,137 @@
+"""API keys, roles, and the decorator that guards each endpoint.
+
+Keys come from ``CLAIMTRACK_API_KEYS`` (``NAME:SECRET:ROLES,...``, roles joined by ``+``).
+Only a SHA-256 digest of each secret is kept in memory, and a presented secret is compared
+against every configured digest with `hmac.compare_digest`, so the time a check takes says
+nothing about how close a guess was. NAME is the principal recorded in audit history.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+from flask_smorest import Blueprint
+
+from .config import ConfigError
+from .problems import abort
+from .runtime import runtime
+
+ROLES = ("ingest", "read", "verify", "admin")
+
+#: OpenAPI security schemes; an endpoint accepts either.
+SECURITY_SCHEMES = {
+    "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+    "BearerToken": {"type": "http", "scheme": "bearer"},
+}
+SECURITY = [{"ApiKeyHeader": []}, {"BearerToken": []}]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    roles: frozenset[str]
+
+    def can(self, role: str) -> bool:
+        return "admin" in self.roles or role in self.roles
+
+
+def _digest(secret: str) -> bytes:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).digest()
+
+
+class ApiKeys:
+    """The configured keys, held as digests."""
+
+    def __init__(self, entries: Iterable[tuple[bytes, Principal]] = ()) -> None:
+        self._entries = list(entries)
+
+    @classmethod
+    def parse(cls, spec: str) -> "ApiKeys":
+        """Parse ``NAME:SECRET:ROLES`` entries; a malformed entry is a configuration error
+        (named by position, never by its secret) rather than a silently missing key."""
+        entries = []
+        names = set()
+        for position, item in enumerate((p.strip() for p in spec.split(",")), start=1):
+            if not item:
+                continue
+            parts = item.split(":")
+            if len(parts) != 3 or not all(parts):
+                raise ConfigError(f"CLAIMTRACK_API_KEYS entry {position} is not NAME:SECRET:ROLES")
+            name, secret, roles_spec = parts
+            roles = frozenset(r.strip() for r in roles_spec.split("+") if r.strip())
+            unknown = roles - set(ROLES)
+            if not roles or unknown:
+                raise ConfigError(
+                    f"CLAIMTRACK_API_KEYS entry {position} ({name}) has unknown roles {sorted(unknown)}; "
+                    f"use {', '.join(ROLES)} joined by '+'"
+                )
+            if name in names:
+                raise ConfigError(f"CLAIMTRACK_API_KEYS names {name!r} twice")
+            names.add(name)
+            entries.append((_digest(secret), Principal(name, roles)))
+        return cls(entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def authenticate(self, secret: str) -> Principal | None:
+        presented = _digest(secret)
+        found = None
+        for stored, principal in self._entries:
+            if hmac.compare_digest(stored, presented):
+                found = principal
+        return found
+
+
+def presented_secret() -> str | None:
+    key = request.headers.get("X-API-Key")
+    if key:
+        return key.strip()
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Guard a view: 401 without a known key, 403 when the key lacks `role`.
+
+    Apply it right under ``@blp.route`` so that it runs before argument parsing: an
+    anonymous caller learns nothing about the endpoint's validation rules.
+    """
+    if role not in ROLES:
+        raise ValueError(role)
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            secret = presented_secret()
+            principal = runtime().api_keys.authenticate(secret) if secret else None
+            if principal is None:
+                abort(
+                    401,
+                    "Send a valid API key in the X-API-Key header (or Authorization: Bearer).",
+                    headers={"WWW-Authenticate": 'Bearer realm="claimtrack"'},
+                )
+            if not principal.can(role):
+                abort(403, f"This API key does not have the {role!r} role.")
+            g.principal = principal
+            return view(*args, **kwargs)
+
+        documented = Blueprint.doc(
+            security=SECURITY, responses={"401": "UNAUTHORIZED", "403": "FORBIDDEN", "503": "SERVICE_UNAVAILABLE"}
+        )
+        return documented(guarded)  # type: ignore[no-any-return]
+
+    return decorator
+
+
+def principal() -> Principal:
+    return g.principal

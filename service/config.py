@@ -1,0 +1,88 @@
+"""Configuration, read once from environment variables.
+
+Every setting has a documented default (README, "Configuration") so that `make run` works on a
+fresh machine with nothing set. The API and the worker read the same variables, which is why
+the queue and job settings live here rather than in `workers/`.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+class ConfigError(ValueError):
+    """A setting could not be understood; the message names the variable."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _intervals(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        values = tuple(int(part) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be comma-separated seconds, got {raw!r}") from None
+    if not values or any(v < 0 for v in values):
+        raise ConfigError(f"{name} must list non-negative seconds, got {raw!r}")
+    return values
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings shared by the API and the worker.
+
+    Build it with `Config.from_env()`; tests build it directly with `Config(...)` or
+    `config.replace(...)` so that no test depends on the environment of the machine.
+    """
+
+    redis_url: str = DEFAULT_REDIS_URL
+    api_keys: str = ""
+    queue_name: str = "claimtrack"
+    job_timeout: int = 300
+    job_retries: int = 3
+    retry_intervals: tuple[int, ...] = (5, 30, 120)
+    max_text_chars: int = 200_000
+    max_body_bytes: int = 2 * 1024 * 1024
+    idempotency_ttl: int = 24 * 3600
+    spacy_model: str | None = None
+    redis_socket_timeout: float = 5.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
+        env = os.environ if env is None else env
+        return cls(
+            redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            api_keys=env.get("CLAIMTRACK_API_KEYS", ""),
+            queue_name=env.get("CLAIMTRACK_QUEUE") or "claimtrack",
+            job_timeout=_int(env, "CLAIMTRACK_JOB_TIMEOUT", 300, minimum=1),
+            job_retries=_int(env, "CLAIMTRACK_JOB_RETRIES", 3),
+            retry_intervals=_intervals(env, "CLAIMTRACK_RETRY_INTERVALS", (5, 30, 120)),
+            max_text_chars=_int(env, "CLAIMTRACK_MAX_TEXT_CHARS", 200_000, minimum=1),
+            max_body_bytes=_int(env, "CLAIMTRACK_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
+            idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
+            spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
+        )
+
+    def replace(self, **changes: Any) -> "Config":
+        known = {f.name for f in fields(self)}
+        unknown = set(changes) - known
+        if unknown:
+            raise TypeError(f"unknown settings: {sorted(unknown)}")
+        return replace(self, **changes)

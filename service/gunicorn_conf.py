@@ -1,0 +1,16 @@
+"""gunicorn settings: ``gunicorn -c python:service.gunicorn_conf 'service.app:create_app()'``.
+
+HOST (default 127.0.0.1; the container image sets 0.0.0.0), PORT (default 8000) and
+WEB_CONCURRENCY (worker processes, default 2 per CPU + 1) come from the environment.
+"""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# The app writes its own JSON access log with request ids; gunicorn's would duplicate it.
+accesslog = None
+errorlog = "-"

@@ -1,0 +1,157 @@
+"""Errors as RFC 9457 problem details (``application/problem+json``).
+
+Every error the API returns goes through `problem()`, whether it was raised by a view, by
+webargs validation, by Werkzeug (404, 405, 413) or by an outage of Redis, so clients can
+rely on one shape: ``type``, ``title``, ``status``, ``detail`` and, for validation errors,
+``errors`` mapping each field to its messages.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any, NoReturn
+
+from flask import Flask, Response, g, json
+from marshmallow import Schema, fields
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("claimtrack.api")
+
+#: Problem types that carry more meaning than their status code alone (documented in README).
+TYPES = {
+    "validation": "/problems/validation-error",
+    "stale": "/problems/stale-version",
+    "unavailable": "/problems/storage-unavailable",
+}
+
+
+class ProblemSchema(Schema):
+    """The body of every error response."""
+
+    type = fields.String(required=True, metadata={"example": "/problems/validation-error"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "Field name to its messages (validation errors only)."},
+    )
+    request_id = fields.String()
+
+
+class Problem(HTTPException):
+    """Raise to end a request with a problem response."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str | None = None,
+        *,
+        type: str = "about:blank",
+        title: str | None = None,
+        errors: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(description=detail)
+        self.code = status
+        self.problem_type = type
+        self.title = title or HTTPStatus(status).phrase
+        self.errors = errors
+        self.extra_headers = dict(headers or {})
+
+
+def abort(status: int, detail: str | None = None, **kwargs: Any) -> NoReturn:
+    raise Problem(status, detail, **kwargs)
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    type: str = "about:blank",
+    title: str | None = None,
+    errors: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": type, "title": title or HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    request_id = g.get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _flatten_validation(messages: Mapping[str, Any]) -> dict[str, Any]:
+    """webargs groups messages by location ({"json": {"text": [...]}}); clients want fields."""
+    flat: dict[str, Any] = {}
+    for location, value in messages.items():
+        if isinstance(value, Mapping):
+            for name, msgs in value.items():
+                flat[name if name != "_schema" else location] = msgs
+        else:
+            flat[location] = value
+    return flat
+
+
+def handle_http_exception(error: HTTPException) -> Response:
+    if isinstance(error, Problem):
+        return problem(
+            error.code,
+            error.description,
+            type=error.problem_type,
+            title=error.title,
+            errors=error.errors,
+            headers=error.extra_headers,
+        )
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    messages = data.get("messages") or data.get("errors")
+    headers = dict(data.get("headers") or {})
+    allowed = getattr(error, "valid_methods", None)
+    if status == 405 and allowed:
+        headers["Allow"] = ", ".join(allowed)
+    if messages:
+        errors = _flatten_validation(messages)
+        if status == 422:
+            return problem(422, "The request has invalid fields; see errors.", type=TYPES["validation"],
+                           title="Validation failed", errors=errors, headers=headers)
+        detail = "; ".join(
+            str(m) for msgs in errors.values() for m in (msgs if isinstance(msgs, list) else [msgs])
+        )
+        return problem(status, detail, headers=headers)
+    if isinstance(error, InternalServerError):
+        return problem(500, "An unexpected error occurred; it has been logged.")
+    return problem(status, error.description, headers=headers)
+
+
+def handle_redis_down(error: Exception) -> Response:
+    log.error("redis unavailable: %s", error.__class__.__name__)
+    return problem(
+        503,
+        "The service's storage is unavailable; retry shortly.",
+        type=TYPES["unavailable"],
+        headers={"Retry-After": "5"},
+    )
+
+
+def handle_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error")
+    return problem(500, "An unexpected error occurred; it has been logged.")
+
+
+def install(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(RedisConnectionError, handle_redis_down)
+    app.register_error_handler(RedisTimeoutError, handle_redis_down)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,118 @@
+"""Helpers shared by the tests: API keys, a redis-server process, seeded articles."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from flask.testing import FlaskClient
+from redis import Redis
+
+from service.store import Store
+
+API_KEYS = ",".join(
+    [
+        "ops:admin-secret:admin",
+        "newsroom:ingest-secret:ingest",
+        "reader:read-secret:read",
+        "alice:verify-secret:read+verify",
+        "bob:verify2-secret:read+verify",
+    ]
+)
+KEY = {
+    "admin": "admin-secret",
+    "ingest": "ingest-secret",
+    "read": "read-secret",
+    "verify": "verify-secret",
+    "verify2": "verify2-secret",
+}
+
+
+def headers(who: str, **extra: str) -> dict[str, str]:
+    return {"X-API-Key": KEY[who], **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server child process that tests may kill and restart on the same data."""
+
+    def __init__(self, data_dir: Path, *, durable: bool = False) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed; `make test` installs it")
+        self.binary = binary
+        self.dir = data_dir
+        self.port = free_port()
+        self.durable = durable
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        persistence = (
+            ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
+        )
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
+             "--save", "", "--protected-mode", "yes", *persistence],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(200):
+            try:
+                if client.ping():
+                    return
+            except Exception:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"redis-server exited with {self.process.returncode}") from None
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not answer")
+
+    def kill(self) -> None:
+        """SIGKILL: no chance to flush anything that was not already on disk."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: str = "person",
+                 claim_type: str = "direct", mention: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A claim as the extraction pipeline hands it to the store."""
+    return {
+        "text": text,
+        "type": claim_type,
+        "start": start,
+        "end": start + len(text),
+        "cue": "said",
+        "speaker": {"name": speaker, "mention": mention or speaker.split()[-1], "title": None, "kind": kind},
+        "confidence": 0.9,
+        **extra,
+    }
+
+
+def seed_article(client: FlaskClient, store: Store, text: str, claims: list[dict[str, Any]], **fields: Any) -> str:
+    """Post an article through the API, then store claims for it as a worker would."""
+    response = client.post("/v1/articles", json={"text": text, **fields}, headers=headers("ingest"))
+    assert response.status_code == 202, response.json
+    article_id = response.json["id"]
+    assert store.start_processing(article_id) == text
+    assert store.save_claims(article_id, claims)
+    return article_id

@@ -1,0 +1,1 @@
+"""Background side of Claimtrack: RQ jobs, the worker entry point and the extraction pipeline."""

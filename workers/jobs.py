@@ -1,0 +1,60 @@
+"""The RQ jobs. The API enqueues them by import path (see `service.queue`)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from types import TracebackType
+from typing import Any
+
+from redis import Redis
+from rq import get_current_job
+from rq.job import Job
+
+from service.store import Store
+
+from . import model
+from .extraction import extract_claims
+
+def extract_article(article_id: str) -> dict[str, Any]:
+    """Find an article's claims and store them with the article marked done.
+
+    Safe to run more than once for the same article: the store writes the claims and the
+    `done` status in one transaction and refuses to do it twice, so a retry after a crash
+    never duplicates claims.
+    """
+    job = get_current_job()
+    assert job is not None, "extract_article runs inside an RQ job"
+    store = Store.for_connection(job.connection)
+    text = store.start_processing(article_id)
+    if text is None:
+        return {"article_id": article_id, "skipped": True}
+    claims = extract_claims(text, model.nlp())
+    stored = store.save_claims(article_id, [asdict(claim) for claim in claims])
+    return {"article_id": article_id, "claims": len(claims), "stored": stored}
+
+
+def describe_failure(exc_type: type[BaseException] | None, exc_value: BaseException | None) -> str:
+    name = exc_type.__name__ if exc_type else "Error"
+    detail = str(exc_value).strip().splitlines()[0][:300] if exc_value and str(exc_value).strip() else ""
+    return f"{name}: {detail}" if detail else name
+
+
+def record_failure(store: Store, job: Job, error: str) -> None:
+    """Tell the article's readers what happened: retrying (status back to queued) or failed."""
+    article_id = job.args[0] if job.args else None
+    if not isinstance(article_id, str):
+        return
+    if job.retries_left:
+        store.set_article_status(article_id, "queued", f"{error} (will be retried)")
+    else:
+        store.set_article_status(article_id, "failed", error)
+
+
+def on_extract_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """RQ failure callback: runs after every failed attempt, before RQ decides on a retry."""
+    record_failure(Store.for_connection(connection), job, describe_failure(exc_type, exc_value))
