@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect
 from flask_smorest import Api
 
 from . import api as api_package
-from . import logs, problems
+from . import limits, logs, problems
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -81,6 +81,7 @@ def create_app(config: Config | None = None) -> Flask:
     problems.install(app)
     app.register_error_handler(BadCursor, lambda error: problems.problem(400, str(error)))
     logs.install(app)
+    limits.install(app, config)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

@@ -1,14 +1,18 @@
 """API keys, roles, and the decorator that guards each endpoint.
 
-Keys come from ``CLAIMTRACK_API_KEYS`` (``NAME:SECRET:ROLES,...``, roles joined by ``+``).
-Only a SHA-256 digest of each secret is kept in memory, and a presented secret is compared
-against every configured digest with `hmac.compare_digest`, so the time a check takes says
-nothing about how close a guess was. NAME is the principal recorded in audit history.
+Keys come from two places. ``CLAIMTRACK_API_KEYS`` (``NAME:SECRET:ROLES,...``, roles joined
+by ``+``) is read at start; only a SHA-256 digest of each secret is kept in memory, and a
+presented secret is compared against every configured digest with `hmac.compare_digest`, so
+the time a check takes says nothing about how close a guess was. Managed keys are created and
+revoked through ``/v1/keys`` while the service runs (that is how a key is rotated without a
+restart); Redis holds only their digests, and a presented key is looked up by its digest, which
+reveals nothing about the secret either. NAME is the principal recorded in audit history.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import wraps
@@ -90,6 +94,23 @@ class ApiKeys:
         return found
 
 
+def secret_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def authenticate(secret: str) -> Principal | None:
+    rt = runtime()
+    found = rt.api_keys.authenticate(secret)
+    if found is not None:
+        return found
+    managed = rt.store.find_api_key(secret_digest(secret))
+    return Principal(managed["name"], frozenset(managed["roles"])) if managed else None
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 def presented_secret() -> str | None:
     key = request.headers.get("X-API-Key")
     if key:
@@ -113,7 +134,7 @@ def requires(role: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             secret = presented_secret()
-            principal = runtime().api_keys.authenticate(secret) if secret else None
+            principal = authenticate(secret) if secret else None
             if principal is None:
                 abort(
                     401,
@@ -126,7 +147,12 @@ def requires(role: str) -> Callable[[F], F]:
             return view(*args, **kwargs)
 
         documented = Blueprint.doc(
-            security=SECURITY, responses={"401": "UNAUTHORIZED", "403": "FORBIDDEN", "503": "SERVICE_UNAVAILABLE"}
+            security=SECURITY, responses={
+                "401": "UNAUTHORIZED",
+                "403": "FORBIDDEN",
+                "429": "TOO_MANY_REQUESTS",
+                "503": "SERVICE_UNAVAILABLE",
+            },
         )
         return documented(guarded)  # type: ignore[no-any-return]
 

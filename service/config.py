@@ -44,6 +44,21 @@ def _intervals(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> t
     return values
 
 
+def _rate_limit(raw: str) -> str:
+    """A Flask-Limiter limit string ("1200 per minute", "20/second; 1000/hour"); empty or
+    "off" disables rate limiting."""
+    from limits import parse_many
+
+    raw = raw.strip()
+    if raw.lower() in ("", "off", "none"):
+        return ""
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"CLAIMTRACK_RATE_LIMIT is not a rate limit like '1200 per minute': {raw!r}") from None
+    return raw
+
+
 @dataclass(frozen=True)
 class Config:
     """Settings shared by the API and the worker.
@@ -58,11 +73,14 @@ class Config:
     job_timeout: int = 300
     job_retries: int = 3
     retry_intervals: tuple[int, ...] = (5, 30, 120)
+    job_heartbeat: int = 10
+    maintenance_interval: int = 30
     max_text_chars: int = 200_000
     max_body_bytes: int = 2 * 1024 * 1024
     idempotency_ttl: int = 24 * 3600
     spacy_model: str | None = None
     redis_socket_timeout: float = 5.0
+    rate_limit: str = "1200 per minute"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -74,10 +92,13 @@ class Config:
             job_timeout=_int(env, "CLAIMTRACK_JOB_TIMEOUT", 300, minimum=1),
             job_retries=_int(env, "CLAIMTRACK_JOB_RETRIES", 3),
             retry_intervals=_intervals(env, "CLAIMTRACK_RETRY_INTERVALS", (5, 30, 120)),
+            job_heartbeat=_int(env, "CLAIMTRACK_JOB_HEARTBEAT", 10, minimum=1),
+            maintenance_interval=_int(env, "CLAIMTRACK_MAINTENANCE_INTERVAL", 30, minimum=1),
             max_text_chars=_int(env, "CLAIMTRACK_MAX_TEXT_CHARS", 200_000, minimum=1),
             max_body_bytes=_int(env, "CLAIMTRACK_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
+            rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
         )
 
     def replace(self, **changes: Any) -> "Config":

@@ -26,6 +26,7 @@ TYPES = {
     "validation": "/problems/validation-error",
     "stale": "/problems/stale-version",
     "unavailable": "/problems/storage-unavailable",
+    "rate_limited": "/problems/rate-limited",
 }
 
 

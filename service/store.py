@@ -20,6 +20,8 @@ ct:claims:type:{type}               zset    claim ids by type, score = seq
 ct:claims:speaker:{digest}          zset    claim ids by normalised speaker name, score = seq
 ct:speaker:{sid}                    hash    speaker record (name, kind, claim_count, ...)
 ct:seq:claims                       string  counter giving each claim its seq
+ct:apikey:{sha256 of secret}        hash    a managed API key: id, name, roles (never the secret)
+ct:apikeys                          hash    managed key id -> sha256 of its secret
 ==================================  ======  ===================================================
 
 A claim's ``seq`` is unique and grows with creation, so sorting any index by score gives
@@ -90,9 +92,11 @@ def utcnow() -> str:
 
 
 def format_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + (
-        f"{moment.microsecond // 1000:03d}Z"
-    )
+    """ISO-8601 in UTC with milliseconds; the year always has four digits (strftime's %Y
+    does not pad years before 1000 on every platform)."""
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond // 1000:03d}Z")
 
 
 def new_id(prefix: str) -> str:
@@ -206,6 +210,12 @@ class Keys:
         return f"{PREFIX}:speaker:{sid}"
 
     claim_seq = f"{PREFIX}:seq:claims"
+
+    @staticmethod
+    def api_key(secret_digest: str) -> str:
+        return f"{PREFIX}:apikey:{secret_digest}"
+
+    api_keys = f"{PREFIX}:apikeys"
 
 
 # Walks one index in score order from an exclusive bound, keeping members present in every
@@ -360,6 +370,40 @@ class Store:
             return None
         raw = self.redis.hgetall(Keys.article(aid))
         return _article(raw) if raw else None
+
+    def requeue_article(
+        self, aid: str, enqueue: Callable[[Pipeline, str], None]
+    ) -> tuple[dict[str, Any], bool] | None:
+        """Queue a failed article again, with its new job, in one transaction.
+
+        Returns ``(article, requeued)``: only a `failed` article is requeued; any other is
+        left alone. None for an unknown article.
+        """
+        if not is_id("art", aid):
+            return None
+        key = Keys.article(aid)
+        with self.redis.pipeline() as pipe:
+            while True:
+                try:
+                    pipe.watch(key)
+                    status = pipe.hget(key, "status")
+                    if status is None:
+                        pipe.unwatch()
+                        return None
+                    requeued = status == "failed"
+                    if requeued:
+                        pipe.multi()
+                        pipe.hset(key, mapping={"status": "queued", "error": "", "processed_at": ""})
+                        enqueue(pipe, aid)
+                        pipe.execute()
+                    else:
+                        pipe.unwatch()
+                    break
+                except WatchError:
+                    continue
+        article = self.get_article(aid)
+        assert article is not None
+        return article, requeued
 
     def start_processing(self, aid: str) -> str | None:
         """Mark an article as being processed; returns its text, or None when there is
@@ -586,6 +630,43 @@ class Store:
         if not exists:
             return None
         return [json.loads(e) for e in entries]
+
+
+    # -- managed API keys -----------------------------------------------------------------
+
+    def add_api_key(self, name: str, roles: Sequence[str], secret_digest: str) -> dict[str, Any]:
+        key_id = "key_" + secret_digest[:24]
+        record = {"id": key_id, "name": name, "roles": "+".join(roles), "created_at": utcnow()}
+        with self.redis.pipeline() as pipe:
+            pipe.hset(Keys.api_key(secret_digest), mapping=record)
+            pipe.hset(Keys.api_keys, key_id, secret_digest)
+            pipe.execute()
+        return _api_key(record)
+
+    def find_api_key(self, secret_digest: str) -> dict[str, Any] | None:
+        raw = self.redis.hgetall(Keys.api_key(secret_digest))
+        return _api_key(raw) if raw else None
+
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        digests = self.redis.hvals(Keys.api_keys)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for d in digests:
+                pipe.hgetall(Keys.api_key(d))
+            return sorted((_api_key(raw) for raw in pipe.execute() if raw), key=lambda k: k["created_at"])
+
+    def delete_api_key(self, key_id: str) -> bool:
+        secret_digest = self.redis.hget(Keys.api_keys, key_id)
+        if secret_digest is None:
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.delete(Keys.api_key(secret_digest))
+            pipe.hdel(Keys.api_keys, key_id)
+            pipe.execute()
+        return True
+
+
+def _api_key(raw: Mapping[str, str]) -> dict[str, Any]:
+    return {"id": raw["id"], "name": raw["name"], "roles": raw["roles"].split("+"), "created_at": raw["created_at"]}
 
 
 def _epoch_ms(iso: str) -> int:

@@ -47,6 +47,11 @@ def test_post_queues_one_job_and_returns_location(client, store, config):
     assert job.timeout == config.job_timeout
 
 
+def test_published_at_is_stored_in_utc_with_a_four_digit_year(client):
+    early = post(client, {"text": "Old news.", "published_at": "0009-03-31T03:25:39"}).json
+    assert early["published_at"] == "0009-03-31T03:25:39.000Z"
+
+
 def test_get_returns_every_documented_field(client):
     created = post(client, ARTICLE).json
     response = client.get(f"/v1/articles/{created['id']}", headers=headers("read"))
@@ -126,6 +131,7 @@ def test_wrong_types_and_unknown_fields_are_422(client):
         ({"text": "ok", "url": "not a url"}, "url"),
         ({"text": "ok", "url": "ftp://example.org/x"}, "url"),
         ({"text": "ok", "published_at": "yesterday"}, "published_at"),
+        ({"text": "ok", "published_at": "0001-01-01T00:00:00+05:00"}, "published_at"),
         ({"text": "ok", "surprise": True}, "surprise"),
         ({"text": "ok", "external_id": ""}, "external_id"),
     ):

@@ -26,11 +26,24 @@ log = logging.getLogger("claimtrack.worker")
 
 
 class ClaimtrackWorker(Worker):
-    """RQ's forking worker, which also records on the article when a work horse dies.
+    """RQ's forking worker, with a shorter dead-worker window and article bookkeeping.
 
-    A horse killed by a signal (out of memory, SIGKILL) never reaches the job's failure
-    callback, so without this the article would read `processing` until its retry ran.
+    A running job's entry in RQ's started-job registry is kept alive by the worker's
+    heartbeat; when the whole worker dies (SIGKILL, lost machine) the entry expires and the
+    maintenance run of any other worker retries the job. RQ lets an entry outlive its last
+    heartbeat by 60 s; here it is two heartbeat intervals, so with the defaults (10 s
+    heartbeat, 30 s maintenance) a dead worker's article is queued again within about a
+    minute (README, "Guarantees").
+
+    A horse killed by a signal (out of memory, SIGKILL, a crash in native code) never
+    reaches the job's failure callback, so the article's status is recorded here.
     """
+
+    def get_heartbeat_ttl(self, job: Any, working_time: float = 0.0) -> int:
+        interval = self.job_monitoring_interval
+        if job.timeout and job.timeout > 0:
+            interval = max(1, int(min(job.timeout - working_time, interval)))
+        return 3 * interval
 
     def handle_work_horse_killed(self, job: Any, retpid: Any, ret_val: Any, rusage: Any) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
@@ -42,7 +55,17 @@ class ClaimtrackWorker(Worker):
 def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
     store = Store.from_url(config.redis_url, socket_timeout=None)
     queue = extraction_queue(store.raw, config)
-    return ClaimtrackWorker([queue], connection=store.raw, serializer=JSONSerializer, name=name)
+    return ClaimtrackWorker(
+        [queue],
+        connection=store.raw,
+        serializer=JSONSerializer,
+        name=name,
+        job_monitoring_interval=config.job_heartbeat,
+        maintenance_interval=config.maintenance_interval,
+        # An idle worker only runs maintenance when its blocking dequeue times out, which is
+        # worker_ttl - 15 s; this makes that the maintenance interval.
+        worker_ttl=config.maintenance_interval + 15,
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

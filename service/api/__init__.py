@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_smorest import Api
 
-from . import articles, claims, health
+from . import articles, claims, health, keys
 
 
 def register(api: Api) -> None:
-    for module in (health, articles, claims):
+    for module in (health, articles, claims, keys):
         api.register_blueprint(module.blp)

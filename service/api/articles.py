@@ -1,7 +1,8 @@
 """Articles: other systems post news text here and poll it until its claims are extracted."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
+from http import HTTPStatus
 from typing import Any
 
 from flask import url_for
@@ -31,7 +32,11 @@ class ArticleInSchema(Schema):
 
     text = Text(
         required=True,
-        metadata={"description": "The article body, English. Claims are searched here only."},
+        validate=validate.Regexp(r"\s*\S", error="Text must not be empty."),
+        metadata={
+            "description": "The article body, in English; claims are searched here only. "
+            "At most CLAIMTRACK_MAX_TEXT_CHARS characters (default 200000)."
+        },
     )
     title = Text(allow_none=True, validate=validate.Length(max=1000))
     url = fields.Url(
@@ -49,10 +54,16 @@ class ArticleInSchema(Schema):
         metadata={"description": "Your id for the article; posting it again returns the same article."},
     )
 
+    @validates("published_at")
+    def _published_at_in_utc_range(self, value: datetime | None, **_: Any) -> None:
+        if value is not None:
+            try:
+                value.astimezone(timezone.utc)
+            except OverflowError:
+                raise ValidationError("Date is out of range once converted to UTC.") from None
+
     @validates("text")
     def _text_fits(self, value: str, **_: Any) -> None:
-        if not value.strip():
-            raise ValidationError("Text must not be empty.")
         limit = runtime().config.max_text_chars
         if len(value) > limit:
             raise ValidationError(f"Text is {len(value)} characters; the limit is {limit}.")
@@ -89,7 +100,7 @@ class ArticleSchema(Schema):
 @blp.response(202, ArticleSchema, description="Queued for extraction.")
 @blp.alt_response(200, schema=ArticleSchema, description="Already posted: the existing article; nothing queued.")
 @blp.alt_response(400, response="BAD_REQUEST")
-@blp.alt_response(413, response="PAYLOAD_TOO_LARGE")
+@blp.alt_response(413, response=HTTPStatus(413).name)
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
     """Submit an article
@@ -144,3 +155,26 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
         abort(404, f"No article {article_id!r}.")
     page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"])
     return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/<article_id>/retry", methods=["POST"])
+@requires("ingest")
+@blp.response(202, ArticleSchema, description="Queued for extraction again.")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def retry_article(article_id: str) -> Any:
+    """Queue a failed article for extraction again
+
+    Only an article whose status is `failed` can be retried; for any other status the
+    answer is 409 and nothing is queued.
+    """
+    rt = runtime()
+    result = rt.store.requeue_article(
+        article_id, lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
+    )
+    if result is None:
+        abort(404, f"No article {article_id!r}.")
+    article, requeued = result
+    if not requeued:
+        abort(409, f"Only a failed article can be retried; this one is {article['status']}.")
+    return article, 202, {"Location": url_for("articles.get_article", article_id=article_id)}

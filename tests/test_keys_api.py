@@ -1,0 +1,52 @@
+"""Managed API keys: created, used, rotated and revoked while the app runs; never stored in clear."""
+from __future__ import annotations
+
+from helpers import headers
+
+
+def create(client, name: str, roles: list[str]):
+    return client.post("/v1/keys", json={"name": name, "roles": roles}, headers=headers("admin"))
+
+
+def test_a_created_key_works_at_once_and_is_stored_only_as_a_digest(client, redis):
+    response = create(client, "carol", ["read", "verify"])
+    assert response.status_code == 201
+    secret = response.json["secret"]
+    assert response.json["roles"] == ["read", "verify"]
+    assert client.get("/v1/claims", headers={"X-API-Key": secret}).status_code == 200
+    assert client.post("/v1/articles", json={"text": "x"}, headers={"X-API-Key": secret}).status_code == 403
+    for key in redis.keys("*"):
+        kind = redis.type(key)
+        values = (redis.hvals(key) if kind == "hash" else [redis.get(key)] if kind == "string" else [])
+        assert secret not in key and all(secret not in (v or "") for v in values)
+
+
+def test_rotation_without_restart(client):
+    old = create(client, "cms", ["ingest"]).json
+    new = create(client, "cms", ["ingest"]).json
+    listed = client.get("/v1/keys", headers=headers("admin")).json["items"]
+    assert [k["id"] for k in listed] == [old["id"], new["id"]]
+    assert all("secret" not in k for k in listed)
+    assert client.delete(f"/v1/keys/{old['id']}", headers=headers("admin")).status_code == 204
+    body = {"text": "Okafor said so."}
+    assert client.post("/v1/articles", json=body, headers={"X-API-Key": old["secret"]}).status_code == 401
+    assert client.post("/v1/articles", json=body, headers={"X-API-Key": new["secret"]}).status_code == 202
+    assert client.delete(f"/v1/keys/{old['id']}", headers=headers("admin")).status_code == 404
+
+
+def test_verdicts_by_a_managed_key_are_recorded_under_its_name(client, store):
+    from helpers import claim_record, seed_article
+
+    aid = seed_article(client, store, "Okafor said it rained.", [claim_record("it rained", 12)])
+    cid = store.article_claims(aid).items[0]["id"]
+    secret = create(client, "dana", ["verify"]).json["secret"]
+    response = client.patch(f"/v1/claims/{cid}/verification", json={"status": "true"},
+                            headers={"X-API-Key": secret})
+    assert response.json["verification"]["updated_by"] == "dana"
+
+
+def test_only_admins_manage_keys_and_bad_bodies_are_rejected(client):
+    assert client.get("/v1/keys", headers=headers("verify")).status_code == 403
+    assert create(client, "x", ["root"]).status_code == 422
+    assert create(client, "has space", ["read"]).status_code == 422
+    assert create(client, "x", []).status_code == 422
