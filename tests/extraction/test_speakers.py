@@ -66,3 +66,9 @@ def test_speaker_not_taken_from_inside_the_claim(extract):
             "Novak, she added, has misread the ticket figures.\n")
     c = only(extract(text), "misread the ticket figures")
     assert c.speaker.name == "Greta Lund"
+
+
+def test_role_noun_resolves_to_the_organisation_that_is_the_claims_subject(extract):
+    claims = extract("Lumen Energy will close its plant in Dover, the company said on Tuesday.\n")
+    assert [(c.speaker.name, c.speaker.mention, c.speaker.kind) for c in claims] == [
+        ("Lumen Energy", "the company", "organization")]

@@ -509,15 +509,21 @@ class Resolver:
         pos = head.idx
         candidates = [m for m in reg.mentions if m.pos < pos and not exclude[0] <= m.pos < exclude[1]]
         if word in ORG_NOUNS:
-            for m in reversed(candidates):
-                e = reg.entities[m.entity]
-                if e.kind == "organization" and word in e.name.lower().split():
-                    return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-            if word in GENERIC_ORG_NOUNS:
-                for m in reversed(candidates):
+            # An organisation that is a subject inside the claim itself is the fallback:
+            # "Lumen will close its plant in Dover, the company said" names its speaker only
+            # there. Nearest first outside the claim; first (the clause's subject) inside it.
+            inside = [m for m in reversed(reg.mentions) if m.pos < pos and exclude[0] <= m.pos < exclude[1]
+                      and m.salient]
+            for pool in (candidates, inside):
+                for m in reversed(pool):
                     e = reg.entities[m.entity]
-                    if e.kind == "organization" and not e.plural:
+                    if e.kind == "organization" and word in e.name.lower().split():
                         return Resolution(_speaker_for(e, mention, None), m.entity, "role")
+                if word in GENERIC_ORG_NOUNS:
+                    for m in reversed(pool):
+                        e = reg.entities[m.entity]
+                        if e.kind == "organization" and not e.plural:
+                            return Resolution(_speaker_for(e, mention, None), m.entity, "role")
             return None
         for m in reversed(candidates):
             e = reg.entities[m.entity]
