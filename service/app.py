@@ -18,7 +18,7 @@ from .config import Config
 from .problems import ProblemSchema
 from .queue import extraction_queue
 from .runtime import EXTENSION, Runtime
-from .store import BadCursor, Store
+from .store import BadCursor, CursorExpired, Store
 
 API_DESCRIPTION = (
     "Claimtrack finds the claims in English-language news articles (direct quotes, reported "
@@ -68,7 +68,8 @@ def create_app(config: Config | None = None) -> Flask:
             "components": {"securitySchemes": SECURITY_SCHEMES},
         },
     )
-    store = Store.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout)
+    store = Store.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout,
+                           options=config.store_options())
     app.extensions[EXTENSION] = Runtime(
         config=config,
         store=store,
@@ -80,6 +81,9 @@ def create_app(config: Config | None = None) -> Flask:
     api_package.register(api)
     problems.install(app)
     app.register_error_handler(BadCursor, lambda error: problems.problem(400, str(error)))
+    app.register_error_handler(CursorExpired, lambda error: problems.problem(
+        410, "The events after this cursor are older than the feed's retention and were dropped; "
+             "start again without a cursor.", type=problems.TYPES["cursor_expired"]))
     logs.install(app)
     limits.install(app, config)
 

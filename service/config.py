@@ -9,7 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Options
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -81,6 +84,11 @@ class Config:
     spacy_model: str | None = None
     redis_socket_timeout: float = 5.0
     rate_limit: str = "1200 per minute"
+    event_retention_days: int = 7
+    webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
+    webhook_timeout: int = 10
+    reviewer_name: str = "Claimtrack"
+    reviewer_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -99,6 +107,20 @@ class Config:
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
+            event_retention_days=_int(env, "CLAIMTRACK_EVENT_RETENTION_DAYS", 7, minimum=1),
+            webhook_retry_intervals=_intervals(
+                env, "CLAIMTRACK_WEBHOOK_RETRY_INTERVALS", (10, 60, 300, 1800, 7200)),
+            webhook_timeout=_int(env, "CLAIMTRACK_WEBHOOK_TIMEOUT", 10, minimum=1),
+            reviewer_name=env.get("CLAIMTRACK_REVIEWER_NAME") or "Claimtrack",
+            reviewer_url=env.get("CLAIMTRACK_REVIEWER_URL") or "",
+        )
+
+    def store_options(self) -> "Options":
+        from .store import Options
+
+        return Options(
+            event_retention=self.event_retention_days * 24 * 3600,
+            webhook_retry_intervals=self.webhook_retry_intervals,
         )
 
     def replace(self, **changes: Any) -> "Config":

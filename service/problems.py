@@ -27,6 +27,8 @@ TYPES = {
     "stale": "/problems/stale-version",
     "unavailable": "/problems/storage-unavailable",
     "rate_limited": "/problems/rate-limited",
+    "cursor_expired": "/problems/cursor-expired",
+    "no_verdict": "/problems/no-verdict",
 }
 
 

@@ -94,7 +94,8 @@ class RedisServer:
 
 
 def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: str = "person",
-                 claim_type: str = "direct", mention: str | None = None, **extra: Any) -> dict[str, Any]:
+                 claim_type: str = "direct", mention: str | None = None, title: str | None = None,
+                 **extra: Any) -> dict[str, Any]:
     """A claim as the extraction pipeline hands it to the store."""
     return {
         "text": text,
@@ -102,7 +103,7 @@ def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: 
         "start": start,
         "end": start + len(text),
         "cue": "said",
-        "speaker": {"name": speaker, "mention": mention or speaker.split()[-1], "title": None, "kind": kind},
+        "speaker": {"name": speaker, "mention": mention or speaker.split()[-1], "title": title, "kind": kind},
         "confidence": 0.9,
         **extra,
     }
@@ -116,3 +117,13 @@ def seed_article(client: FlaskClient, store: Store, text: str, claims: list[dict
     assert store.start_processing(article_id) == text
     assert store.save_claims(article_id, claims)
     return article_id
+
+
+def quote_article(client: FlaskClient, store: Store, quote: str, speaker: str, *, kind: str = "person",
+                  title: str | None = None, **fields: Any) -> tuple[str, dict[str, Any]]:
+    """Post an article holding one quote by `speaker` and store that claim; returns
+    (article id, the stored claim)."""
+    text = f'"{quote}," {speaker} said.'
+    aid = seed_article(client, store, text, [claim_record(quote, 1, speaker=speaker, kind=kind, title=title)],
+                       **fields)
+    return aid, store.article_claims(aid).items[0]

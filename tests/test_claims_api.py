@@ -34,7 +34,7 @@ def article_id(client, store):
 
 def all_pages(client, path: str, limit: int) -> list[dict]:
     items, cursor = [], None
-    while True:
+    for _ in range(100):
         sep = "&" if "?" in path else "?"
         url = f"{path}{sep}limit={limit}" + (f"&cursor={cursor}" if cursor else "")
         page = client.get(url, headers=headers("read")).json
@@ -42,6 +42,7 @@ def all_pages(client, path: str, limit: int) -> list[dict]:
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+    raise AssertionError("the cursor never ended")
 
 
 def test_article_claims_in_text_order_with_spans(client, article_id):
@@ -95,7 +96,7 @@ def test_filters_combine(client, store, article_id):
     assert texts("type=direct") == ["We inspected it twice"]
     assert texts(f"article_id={article_id}&type=indirect&speaker=Maria%20Okafor") == ["the dam was safe"]
     assert texts("status=true") == []
-    assert texts("article_id=art_000000000000000000000000") == []
+    assert texts("article_id=art_0000000000000000") == []
 
 
 def test_cursor_pages_have_no_gaps_or_repeats_while_claims_arrive(client, store, article_id):
@@ -202,7 +203,7 @@ def test_invalid_verification_bodies(client, article_id):
 
 
 def test_unknown_claims_are_404(client, article_id):
-    for cid in ("clm_000000000000000000000000", "whatever", "clm_x:history"):
+    for cid in ("clm_0000000000000000", "whatever", "clm_x:history"):
         assert client.get(f"/v1/claims/{cid}", headers=headers("read")).status_code == 404
         assert client.get(f"/v1/claims/{cid}/history", headers=headers("read")).status_code == 404
         assert patch(client, cid, {"status": "true"}).status_code == 404

@@ -9,10 +9,22 @@ from redis import Redis
 from rq import get_current_job
 from rq.job import Job
 
+from service.config import Config
 from service.store import Store
 
 from . import model
 from .extraction import extract_claims
+
+_stores: list[tuple[Redis, Store]] = []
+
+
+def _store_for(connection: Redis) -> Store:
+    """The store over `connection`'s server, made once per connection: a work horse runs
+    many jobs, and a new store per job would open a new Redis connection per job."""
+    if not _stores or _stores[0][0] is not connection:
+        _stores[:] = [(connection, Store.for_connection(connection))]
+    return _stores[0][1]
+
 
 def extract_article(article_id: str) -> dict[str, Any]:
     """Find an article's claims and store them with the article marked done.
@@ -23,7 +35,7 @@ def extract_article(article_id: str) -> dict[str, Any]:
     """
     job = get_current_job()
     assert job is not None, "extract_article runs inside an RQ job"
-    store = Store.for_connection(job.connection)
+    store = _store_for(job.connection)
     text = store.start_processing(article_id)
     if text is None:
         return {"article_id": article_id, "skipped": True}
@@ -57,4 +69,5 @@ def on_extract_failure(
     traceback: TracebackType | None,
 ) -> None:
     """RQ failure callback: runs after every failed attempt, before RQ decides on a retry."""
-    record_failure(Store.for_connection(connection), job, describe_failure(exc_type, exc_value))
+    record_failure(Store.for_connection(connection, Config.from_env().store_options()), job,
+                   describe_failure(exc_type, exc_value))

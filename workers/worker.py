@@ -1,23 +1,38 @@
 """Worker entry point: ``python -m workers.worker`` (or the ``claimtrack-worker`` script).
 
-It loads the spaCy model before the work loop, so every job's work horse (forked per job,
-which keeps a crashing article from taking the worker down) starts with the model in
-memory, and it runs RQ's scheduler so that failed jobs are retried after their back-off.
+It loads the spaCy model before the work loop, so the work horse (a child process that runs
+the jobs, which keeps a crashing article from taking the worker down) starts with the model
+in memory, and it runs RQ's scheduler so that failed jobs are retried after their back-off.
+
+RQ's own worker forks a new horse for every job. Here one horse runs up to
+`ClaimtrackWorker.horse_max_jobs` jobs in a row before the worker replaces it with a fresh
+fork: forking the model-sized worker, the copy-on-write faults that follow, the horse's
+start-up and exit and its first Redis connections cost about 40 ms per job, a quarter of a
+600-word article's extraction (bench/overhead.py measures it). Isolation is unchanged: a horse
+that dies (signal, out of memory, crash in native code) fails only the job it was running,
+and the next job gets a new horse.
 """
 from __future__ import annotations
 
 import argparse
+import gc
+import json
 import logging
 import os
+import random
+import select
+import signal
 from typing import Any
 
 from rq import Worker
+from rq.executions import Execution
 from rq.serializers import JSONSerializer
+from rq.worker import WorkerStatus
 
 from service import logs
 from service.config import Config
 from service.queue import extraction_queue
-from service.store import Store
+from service.store import Options, Store
 
 from . import model
 from .jobs import record_failure
@@ -45,18 +60,179 @@ class ClaimtrackWorker(Worker):
             interval = max(1, int(min(job.timeout - working_time, interval)))
         return 3 * interval
 
+    #: Jobs one work horse runs before the worker replaces it with a fresh fork of itself, so
+    #: that whatever a horse accumulates (spaCy's string store grows with every new word) is
+    #: dropped regularly.
+    horse_max_jobs = 200
+
+    _horse: "_Horse | None" = None
+    store_options: Options | None = None
+
+    def execute_job(self, job: Any, queue: Any) -> None:
+        """RQ's `Worker.execute_job`, with the job handed to a running horse instead of a
+        new fork; RQ's `monitor_work_horse` watches it (heartbeats, timeout, death)."""
+        execution = self.prepare_execution(job)
+        horse = self._horse if self._horse is not None and self._horse.alive() else None
+        message = (job.id, queue.name, execution.id, getattr(job, "redis_server_version", None))
+        if horse is None or not horse.send(message):
+            if horse is not None:
+                horse.retire()
+            horse = self._horse = _Horse.fork(self)
+            if not horse.send(message):
+                raise RuntimeError("a new work horse did not accept its job")
+        self._horse_pid = horse.pid
+        self.procline(f"Job {job.id} in horse {horse.pid}")
+        try:
+            self.monitor_work_horse(job, queue, execution)
+        finally:
+            if horse.dead or horse.jobs >= self.horse_max_jobs:
+                horse.retire()
+                self._horse = None
+        self.set_state(WorkerStatus.IDLE)
+
+    def wait_for_horse(self) -> tuple[int | None, int | None, Any]:
+        if self._horse is None or self._horse.dead:
+            return super().wait_for_horse()
+        return self._horse.wait()
+
+    def teardown(self) -> None:
+        if not self.is_horse and self._horse is not None:
+            self._horse.retire()
+            self._horse = None
+        super().teardown()
+
     def handle_work_horse_killed(self, job: Any, retpid: Any, ret_val: Any, rusage: Any) -> None:
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        signal = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
-        reason = f"the worker process died (signal {signal})" if signal else f"the worker process exited ({ret_val})"
-        record_failure(Store.for_connection(self.connection), job, reason)
+        signum = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
+        reason = f"the worker process died (signal {signum})" if signum else f"the worker process exited ({ret_val})"
+        record_failure(Store.for_connection(self.connection, self.store_options), job, reason)
+
+
+class _Horse:
+    """The worker's end of a work horse: a forked child, in a process group of its own (as
+    RQ's horses are), reading job ids from one pipe and answering on another when each job
+    is done. RQ's `perform_job` runs each job in it exactly as in a per-job horse."""
+
+    def __init__(self, pid: int, commands: int, results: int) -> None:
+        self.pid = pid
+        self.commands = commands
+        self.results = results
+        self.jobs = 0
+        self.dead = False
+
+    @classmethod
+    def fork(cls, worker: ClaimtrackWorker) -> "_Horse":
+        commands_r, commands_w = os.pipe()
+        results_r, results_w = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:  # the horse; it never returns into the worker's loop
+            code = 1
+            try:
+                os.close(commands_w)
+                os.close(results_r)
+                os.setpgrp()
+                _horse_main(worker, commands_r, results_w, parent)
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(commands_r)
+        os.close(results_w)
+        return cls(pid, commands_w, results_r)
+
+    def send(self, message: tuple[Any, ...]) -> bool:
+        """Hand the horse a job; False when it can no longer take one."""
+        try:
+            os.write(self.commands, (json.dumps(message) + "\n").encode())
+        except (BrokenPipeError, OSError):
+            return False
+        self.jobs += 1
+        return True
+
+    def alive(self) -> bool:
+        if not self.dead:
+            try:
+                self.dead = os.waitpid(self.pid, os.WNOHANG)[0] != 0
+            except ChildProcessError:
+                self.dead = True
+        return not self.dead
+
+    def wait(self) -> tuple[int | None, int | None, Any]:
+        """Block until the running job is done, returning ``(pid, 0, None)`` as if a per-job
+        horse had exited cleanly, or until the horse dies, returning its wait4 status."""
+        while True:
+            readable, _, _ = select.select([self.results], [], [], 0.05)
+            if readable and os.read(self.results, 64):
+                return self.pid, 0, None
+            try:
+                pid, status, rusage = os.wait4(self.pid, 0 if readable else os.WNOHANG)
+            except ChildProcessError:
+                self.dead = True
+                return None, None, None
+            if pid:
+                self.dead = True
+                return pid, status, rusage
+
+    def retire(self) -> None:
+        """Stop the horse (it is between jobs, or dead) and reap it."""
+        for fd in (self.commands, self.results):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if not self.dead:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            self.dead = True
+
+
+def _read_command(fd: int, parent: int) -> str | None:
+    """The next command line, or None once the worker is gone (pipe closed, or re-parented:
+    a copy of the pipe held by another child of the worker would keep EOF from coming)."""
+    buffer = b""
+    while not buffer.endswith(b"\n"):
+        readable, _, _ = select.select([fd], [], [], 1.0)
+        if not readable:
+            if os.getppid() != parent:
+                return None
+            continue
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            return None
+        buffer += chunk
+    return buffer.decode()
+
+
+def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: int) -> None:
+    """The horse's loop: what RQ's `main_work_horse` does for one job, for each job sent."""
+    random.seed()
+    worker.setup_work_horse_signals()
+    worker._is_horse = True
+    worker.log = logging.getLogger("rq.worker")
+    queues = {queue.name: queue for queue in worker.queues}
+    while (line := _read_command(commands, parent)) is not None:
+        job_id, queue_name, execution_id, server_version = json.loads(line)
+        os.environ["RQ_WORKER_ID"] = worker.name
+        os.environ["RQ_JOB_ID"] = job_id
+        # Fetched again, as RQ's SpawnWorker does: the worker's copies live in its memory.
+        job = worker.job_class.fetch(job_id, connection=worker.connection, serializer=worker.serializer)
+        job.redis_server_version = tuple(server_version) if server_version else None
+        execution = Execution.fetch(execution_id, job.id, connection=worker.connection)
+        execution._job = job
+        worker.execution = execution
+        worker.perform_job(job, queues[queue_name], execution)
+        os.write(results, b"done\n")
 
 
 def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
-    store = Store.from_url(config.redis_url, socket_timeout=None)
-    queue = extraction_queue(store.raw, config)
-    return ClaimtrackWorker(
-        [queue],
+    """A worker for article extraction and webhook deliveries (extraction first)."""
+    store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
+    queues = [extraction_queue(store.raw, config), store.delivery_queue]
+    worker = ClaimtrackWorker(
+        queues,
         connection=store.raw,
         serializer=JSONSerializer,
         name=name,
@@ -66,6 +242,8 @@ def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
         # worker_ttl - 15 s; this makes that the maintenance interval.
         worker_ttl=config.maintenance_interval + 15,
     )
+    worker.store_options = config.store_options()
+    return worker
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -78,6 +256,11 @@ def main(argv: list[str] | None = None) -> None:
     logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
     nlp = model.preload(config.spacy_model)
     log.info("model loaded", extra={"model": nlp.meta.get("name"), "version": nlp.meta.get("version")})
+    # Everything allocated so far (mostly the model) lives as long as the process: keep the
+    # collector from walking it, in the worker and in every horse forked from it, where each
+    # walk would also copy the pages it touches.
+    gc.collect()
+    gc.freeze()
     build_worker(config, args.name).work(burst=args.burst, with_scheduler=True, logging_level=None)
 
 

@@ -1,16 +1,19 @@
 """Claims: read what was extracted, and record fact-checkers' verdicts with an audit trail."""
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
-from flask import request
+from flask import current_app, json, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
-from ..store import CLAIM_TYPES, VERIFICATION_STATUSES, NotFound, VersionMismatch
+from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
+from ..claimreview import claim_review
+from ..store import CLAIM_TYPES, VERDICTS, VERIFICATION_STATUSES, NotFound, VersionMismatch, format_time, words
 from .fields import Text, Timestamp
 from .pagination import PageArgs, page_schema
 from .requests import json_body
@@ -55,6 +58,11 @@ class ClaimSchema(Schema):
     cue = fields.String(required=True)
     span = fields.Nested(SpanSchema, required=True)
     confidence = fields.Float(required=True, metadata={"description": "In [0, 1]; higher is more often right."})
+    cluster_id = fields.String(
+        required=True,
+        metadata={"description": "The claims that say the same thing (same speaker, near-identical text) "
+                                 "share a cluster; a verdict applies to the whole cluster."},
+    )
     verification = fields.Nested(VerificationSchema, required=True)
     created_at = Timestamp(required=True)
     version = fields.Integer(required=True, metadata={"description": "Also sent as the ETag."})
@@ -68,9 +76,30 @@ class ClaimListArgs(PageArgs):
     type = fields.String(validate=validate.OneOf(CLAIM_TYPES))
     speaker = fields.String(
         validate=validate.Length(min=1, max=300),
-        metadata={"description": "Canonical speaker name, case- and accent-insensitive."},
+        metadata={"description": "Speaker name as on the claim, case- and accent-insensitive."},
     )
+    speaker_id = fields.String(validate=validate.Length(min=1, max=100),
+                               metadata={"description": "Registry speaker (see /v1/speakers)."})
     article_id = fields.String(validate=validate.Length(min=1, max=100))
+    cluster_id = fields.String(validate=validate.Length(min=1, max=100))
+    since = fields.AwareDateTime(default_timezone=timezone.utc,
+                                 metadata={"description": "Created at or after (ISO-8601)."})
+    until = fields.AwareDateTime(default_timezone=timezone.utc,
+                                 metadata={"description": "Created at or before (ISO-8601)."})
+    q = fields.String(validate=validate.Length(min=1, max=500),
+                      metadata={"description": "Words that must all appear in the claim text (case- and "
+                                               "accent-insensitive; very common words are ignored)."})
+
+    @validates_schema
+    def _searchable(self, data: dict[str, Any], **_: Any) -> None:
+        if "q" in data and not words(data["q"]):
+            raise ValidationError("Give at least one word that is not a very common word.", "q")
+        for name in ("since", "until"):
+            if name in data:
+                try:
+                    data[name].astimezone(timezone.utc)
+                except OverflowError:
+                    raise ValidationError("Date is out of range once converted to UTC.", name) from None
 
 
 class VerificationInSchema(Schema):
@@ -85,11 +114,16 @@ class VerificationInSchema(Schema):
 
 class HistoryEntrySchema(Schema):
     at = Timestamp(required=True)
-    by = fields.String(required=True, metadata={"description": "Name of the API key that made the change."})
+    by = fields.String(allow_none=True, required=True,
+                       metadata={"description": "Name of the API key that made the change."})
     from_ = fields.String(required=True, attribute="from", data_key="from", validate=validate.OneOf(VERIFICATION_STATUSES))
     to = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
     note = fields.String(allow_none=True)
     evidence = fields.List(fields.String(), required=True)
+    propagated_from = fields.String(
+        metadata={"description": "Set on the other claims of a cluster: the claim whose update this was."})
+    inherited_from = fields.String(
+        metadata={"description": "Set when the claim joined a cluster that already had this verdict."})
 
 
 class HistorySchema(Schema):
@@ -128,7 +162,12 @@ def list_claims(args: dict[str, Any]) -> Any:
         status=args.get("status"),
         claim_type=args.get("type"),
         speaker=args.get("speaker"),
+        speaker_id=args.get("speaker_id"),
         article_id=args.get("article_id"),
+        cluster_id=args.get("cluster_id"),
+        query=words(args["q"]) if "q" in args else (),
+        since=format_time(args["since"]) if "since" in args else None,
+        until=format_time(args["until"]) if "until" in args else None,
         cursor=args.get("cursor"),
         limit=args["limit"],
     )
@@ -196,3 +235,39 @@ def claim_history(claim_id: str) -> Any:
     if entries is None:
         abort(404, f"No claim {claim_id!r}.")
     return {"items": entries}
+
+
+class ClaimReviewSchema(Schema):
+    class Meta:
+        unknown = "include"
+
+    context = fields.String(data_key="@context", required=True)
+    type_ = fields.String(data_key="@type", required=True)
+    claimReviewed = fields.String(required=True)
+    datePublished = fields.String(allow_none=True)
+    author = fields.Dict(required=True, metadata={"description": "The reviewing organisation (configuration)."})
+    itemReviewed = fields.Dict(required=True, metadata={"description": "A schema.org Claim; its author is the "
+                                                                       "speaker, with the appearances."})
+    reviewRating = fields.Dict(required=True, metadata={"description": "ratingValue 1-5 (false .. true); "
+                                                                       "misleading and unverifiable carry only "
+                                                                       "alternateName."})
+
+
+@blp.route("/<claim_id>/claimreview", methods=["GET"])
+@requires("read")
+@blp.response(200, ClaimReviewSchema, content_type=CLAIMREVIEW_MEDIA_TYPE)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+def claim_review_of(claim_id: str) -> Any:
+    """schema.org ClaimReview (JSON-LD) of a claim with a verdict"""
+    rt = runtime()
+    claim = rt.store.get_claim(claim_id)
+    if claim is None:
+        abort(404, f"No claim {claim_id!r}.")
+    if claim["verification"]["status"] not in VERDICTS:
+        abort(409, f"The claim has no verdict yet (status {claim['verification']['status']!r}); set one with "
+                   "PATCH /v1/claims/{id}/verification first.", type=TYPES["no_verdict"], title="No verdict yet")
+    cluster = rt.store.get_cluster(claim["cluster_id"])
+    document = claim_review(claim, cluster, rt.config.reviewer_name, rt.config.reviewer_url or None)
+    response = current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
+    return response

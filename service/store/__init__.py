@@ -1,0 +1,36 @@
+"""Every Redis read and write of Claimtrack. The key layout is documented in `layout.py`."""
+from .layout import (
+    ARTICLE_STATUSES,
+    CLAIM_TYPES,
+    EVENT_TYPES,
+    VERDICTS,
+    VERIFICATION_STATUSES,
+    BadCursor,
+    Keys,
+    decode_cursor,
+    digest,
+    encode_cursor,
+    format_time,
+    is_id,
+    normalize_name,
+    utcnow,
+)
+from .store import (
+    DELIVERY_QUEUE,
+    Conflict,
+    CursorExpired,
+    DedupKey,
+    NotFound,
+    Options,
+    Page,
+    Store,
+    VersionMismatch,
+)
+from .text import words
+
+__all__ = [
+    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "VERDICTS", "VERIFICATION_STATUSES", "DELIVERY_QUEUE",
+    "BadCursor", "Conflict", "CursorExpired", "DedupKey", "Keys", "NotFound", "Options", "Page", "Store",
+    "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time", "is_id", "normalize_name",
+    "utcnow", "words",
+]

@@ -1,0 +1,261 @@
+"""The Redis key layout, ids, and the value formats every store module shares.
+
+All keys start with ``ct:``. Ids are generated here and checked by shape before they reach a
+key name; anything a client writes (names, URLs, external ids) reaches a key only through a
+hash digest. So nothing in an article or a request can shape, collide with or inject into a key.
+
+==========================================  ======  ============================================
+key                                         type    holds
+==========================================  ======  ============================================
+ct:article:{aid}                            hash    article record: text, status, error, counts
+ct:article:{aid}:claims                     zset    its claim ids, score = claim seq
+ct:articles                                 zset    article ids, score = creation time (ms)
+ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id, a (url, text)
+                                                    pair, or an Idempotency-Key (with TTL)
+ct:claim:{cid}                              hash    claim record, verification included
+ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
+ct:claims                                   zset    every claim id, score = seq
+ct:claims:status:{status}                   zset    claim ids by verification status
+ct:claims:type:{type}                       zset    claim ids by type
+ct:claims:name:{sha256}                     zset    claim ids by the speaker name on the claim
+ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
+ct:claims:word:{word}                       zset    claim ids whose text has the word (search)
+ct:seq:claims                               string  counter that gives each claim its seq
+ct:seq:times                                zset    "first:last" seq of each save, score = ms
+ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
+ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
+ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
+ct:speaker:{sid}:clusters                   hash    cluster id -> normalised claim text
+ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
+ct:speakers:surname:{sha256}                set     ids of people speakers with that surname
+ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
+ct:cluster:{clsid}                          hash    a cluster of 2+ claims and its verdict
+ct:cluster:{clsid}:claims                   zset    its claim ids, score = seq
+ct:events                                   stream  the change feed (time-limited retention)
+ct:webhook:{wid}                            hash    webhook: url, event types, secret
+ct:webhooks                                 set     webhook ids
+ct:webhook:{wid}:deliveries                 list    delivery attempts, newest first (capped)
+ct:apikey:{sha256 of secret}                hash    a managed API key: id, name, roles
+ct:apikeys                                  hash    managed key id -> sha256 of its secret
+==========================================  ======  ============================================
+
+A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
+in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
+claim and every index entry that points to it are written in one MULTI/EXEC, so a reader never
+sees one without the other.
+
+A cluster of one claim has no keys of its own: its id is the claim's id with ``cls_`` in place
+of ``clm_``, and its keys are written when a second claim joins it.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timezone
+
+PREFIX = "ct"
+
+ARTICLE_STATUSES = ("queued", "processing", "done", "failed")
+CLAIM_TYPES = ("direct", "indirect", "mixed")
+VERIFICATION_STATUSES = (
+    "unverified",
+    "in_review",
+    "true",
+    "mostly_true",
+    "half_true",
+    "mostly_false",
+    "false",
+    "misleading",
+    "unverifiable",
+)
+#: Statuses that are a verdict (ClaimReview can be produced, clusters pass it on).
+VERDICTS = VERIFICATION_STATUSES[2:]
+EVENT_TYPES = (
+    "article.queued",
+    "article.done",
+    "article.failed",
+    "claim.created",
+    "claim.verification_changed",
+    "speaker.merged",
+)
+
+
+class BadCursor(ValueError):
+    """A pagination cursor that this service did not issue."""
+
+
+def utcnow() -> str:
+    """Current time as the ISO-8601 UTC string used everywhere in the API."""
+    return format_time(datetime.now(timezone.utc))
+
+
+def format_time(moment: datetime) -> str:
+    """ISO-8601 in UTC with milliseconds; the year always has four digits (strftime's %Y
+    does not pad years before 1000 on every platform)."""
+    m = moment.astimezone(timezone.utc)
+    return (f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}."
+            f"{m.microsecond // 1000:03d}Z")
+
+
+def epoch_ms(iso: str) -> int:
+    return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+_ID = re.compile(r"[0-9a-f]{16}")
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(8)}"
+
+
+def is_id(prefix: str, value: str) -> bool:
+    """Whether `value` has the shape of an id this store issued; anything else is unknown
+    without a lookup, and never reaches a key name."""
+    head, _, tail = value.partition("_")
+    return head == prefix and _ID.fullmatch(tail) is not None
+
+
+def cluster_of_claim(cid: str) -> str:
+    """The id of the one-claim cluster every claim starts in."""
+    return "cls_" + cid.partition("_")[2]
+
+
+def claim_of_cluster(clsid: str) -> str:
+    return "clm_" + clsid.partition("_")[2]
+
+
+def digest(*parts: str) -> str:
+    """A key-safe fingerprint of user-supplied strings (NUL-separated so parts cannot blur)."""
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a text."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def normalize_name(name: str) -> str:
+    """Case-, accent- and spacing-insensitive form of a speaker name, without a leading
+    article ("The Health Ministry" and "health ministry" are one name)."""
+    words = fold(name).replace("\u2019", "'").split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def encode_cursor(value: str | int) -> str:
+    return base64.urlsafe_b64encode(f"c1:{value}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, pattern: str = r"\d{1,18}") -> str:
+    """The value inside a cursor this service issued; BadCursor for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+        tag, _, value = raw.partition(":")
+        if tag != "c1" or not re.fullmatch(pattern, value):
+            raise ValueError
+        return value
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise BadCursor("cursor is not one this service issued") from None
+
+
+class Keys:
+    """Key names, in one place so that the layout above is the whole truth."""
+
+    articles = f"{PREFIX}:articles"
+    claims = f"{PREFIX}:claims"
+    claim_seq = f"{PREFIX}:seq:claims"
+    seq_times = f"{PREFIX}:seq:times"
+    speaker_search = f"{PREFIX}:speakers:search"
+    events = f"{PREFIX}:events"
+    webhooks = f"{PREFIX}:webhooks"
+    api_keys = f"{PREFIX}:apikeys"
+
+    @staticmethod
+    def article(aid: str) -> str:
+        return f"{PREFIX}:article:{aid}"
+
+    @staticmethod
+    def article_claims(aid: str) -> str:
+        return f"{PREFIX}:article:{aid}:claims"
+
+    @staticmethod
+    def dedup(kind: str, fingerprint: str) -> str:
+        return f"{PREFIX}:dedup:{kind}:{fingerprint}"
+
+    @staticmethod
+    def claim(cid: str) -> str:
+        return f"{PREFIX}:claim:{cid}"
+
+    @staticmethod
+    def history(cid: str) -> str:
+        return f"{PREFIX}:claim:{cid}:history"
+
+    @staticmethod
+    def by_status(status: str) -> str:
+        return f"{PREFIX}:claims:status:{status}"
+
+    @staticmethod
+    def by_type(claim_type: str) -> str:
+        return f"{PREFIX}:claims:type:{claim_type}"
+
+    @staticmethod
+    def by_name(name: str) -> str:
+        return f"{PREFIX}:claims:name:{digest(normalize_name(name))[:32]}"
+
+    @staticmethod
+    def by_speaker(sid: str) -> str:
+        return f"{PREFIX}:claims:speaker:{sid}"
+
+    @staticmethod
+    def by_word(word: str) -> str:
+        return f"{PREFIX}:claims:word:{word}"
+
+    @staticmethod
+    def speaker(sid: str) -> str:
+        return f"{PREFIX}:speaker:{sid}"
+
+    @staticmethod
+    def speaker_aliases(sid: str) -> str:
+        return f"{PREFIX}:speaker:{sid}:aliases"
+
+    @staticmethod
+    def speaker_titles(sid: str) -> str:
+        return f"{PREFIX}:speaker:{sid}:titles"
+
+    @staticmethod
+    def speaker_clusters(sid: str) -> str:
+        return f"{PREFIX}:speaker:{sid}:clusters"
+
+    @staticmethod
+    def speaker_name(norm: str) -> str:
+        return f"{PREFIX}:speakers:name:{digest(norm)[:32]}"
+
+    @staticmethod
+    def surname(norm_surname: str) -> str:
+        return f"{PREFIX}:speakers:surname:{digest(norm_surname)[:32]}"
+
+    @staticmethod
+    def cluster(clsid: str) -> str:
+        return f"{PREFIX}:cluster:{clsid}"
+
+    @staticmethod
+    def cluster_claims(clsid: str) -> str:
+        return f"{PREFIX}:cluster:{clsid}:claims"
+
+    @staticmethod
+    def webhook(wid: str) -> str:
+        return f"{PREFIX}:webhook:{wid}"
+
+    @staticmethod
+    def deliveries(wid: str) -> str:
+        return f"{PREFIX}:webhook:{wid}:deliveries"
+
+    @staticmethod
+    def api_key(secret_digest: str) -> str:
+        return f"{PREFIX}:apikey:{secret_digest}"

@@ -1,0 +1,938 @@
+"""The Store: every read and write of Claimtrack's records (key layout in `layout.py`).
+
+Writes that touch several keys run as optimistic transactions: WATCH what the decision
+depends on, read, then queue every write (and its events) in one MULTI/EXEC; if anything
+watched changed meanwhile, start again. Readers therefore never see half a change, and two
+writers never both act on the same stale read.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import WatchError
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+from . import records, speakers
+from .events import Emitter, read_hooks
+from .layout import (
+    VERDICTS,
+    VERIFICATION_STATUSES,
+    BadCursor,
+    Keys,
+    claim_of_cluster,
+    cluster_of_claim,
+    decode_cursor,
+    encode_cursor,
+    epoch_ms,
+    is_id,
+    new_id,
+    normalize_name,
+    utcnow,
+)
+from .scripts import PAGE
+from .text import best_match, normalize_claim, words
+
+#: How many index entries one list request may examine when filters are combined; a page
+#: can come back short (with a cursor) rather than let one request walk a huge index.
+SCAN_BUDGET = 2000
+DELIVERY_QUEUE = "claimtrack-webhooks"
+MAX_DELIVERY_LOG = 200
+
+
+class NotFound(LookupError):
+    """The record asked for does not exist."""
+
+
+class VersionMismatch(Exception):
+    """An ``If-Match`` version no longer matches the stored one."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"current version is {current}")
+        self.current = current
+
+
+class Conflict(Exception):
+    """The change contradicts the current state (merging a speaker into itself, ...)."""
+
+
+class CursorExpired(Exception):
+    """The event feed no longer holds the events after this cursor."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class DedupKey:
+    """One way of recognising an article that was posted before."""
+
+    kind: str  # "ext", "url" or "idem"
+    fingerprint: str
+    ttl: int | None = None
+
+
+@dataclass(frozen=True)
+class Options:
+    """Store settings that come from configuration."""
+
+    event_retention: int = 7 * 24 * 3600
+    webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
+
+
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _transaction(redis: Redis, body: Callable[[Pipeline], Any]) -> Any:
+    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it."""
+    with redis.pipeline() as pipe:
+        while True:
+            try:
+                return body(pipe)
+            except WatchError:
+                pipe.reset()
+
+
+class Store:
+    """Claimtrack's records in Redis. One instance per pair of connection pools."""
+
+    def __init__(self, redis: Redis, raw: Redis, options: Options | None = None) -> None:
+        """`redis` decodes responses to str for our records; `raw` returns bytes, as RQ
+        needs, and serves the job queues. Both talk to the same server."""
+        self.redis = redis
+        self.raw = raw
+        self.options = options or Options()
+        self._page = redis.register_script(PAGE)
+        self._deliveries = Queue(DELIVERY_QUEUE, connection=raw, serializer=JSONSerializer)
+
+    @classmethod
+    def from_url(cls, url: str, socket_timeout: float | None = 5.0, options: Options | None = None) -> "Store":
+        settings = {
+            "socket_timeout": socket_timeout,
+            "socket_connect_timeout": socket_timeout,
+            "health_check_interval": 30,
+        }
+        return cls(
+            Redis.from_url(url, decode_responses=True, **settings),
+            Redis.from_url(url, decode_responses=False, **settings),
+            options,
+        )
+
+    @classmethod
+    def for_connection(cls, raw: Redis, options: Options | None = None) -> "Store":
+        """A store sharing `raw`'s server and settings (RQ hands jobs a bytes client)."""
+        kwargs = {**raw.connection_pool.connection_kwargs, "decode_responses": True}
+        pool = type(raw.connection_pool)(connection_class=raw.connection_pool.connection_class, **kwargs)
+        return cls(Redis(connection_pool=pool), raw, options)
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+    @property
+    def delivery_queue(self) -> Queue:
+        """The RQ queue of webhook deliveries."""
+        return self._deliveries
+
+    def _emitter(self) -> Emitter:
+        return Emitter(read_hooks(self.redis), self._deliveries, self.options.webhook_retry_intervals,
+                       self.options.event_retention)
+
+    # -- articles ---------------------------------------------------------------------------
+
+    def create_article(
+        self,
+        fields: Mapping[str, Any],
+        dedup: Sequence[DedupKey],
+        enqueue: Callable[[Pipeline, str], None],
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a new article and queue its extraction job in the same transaction.
+
+        Returns ``(article, created)``. When any dedup key already names an article, that
+        article is returned and nothing is written or queued. WATCH on the dedup keys makes
+        two simultaneous posts of the same article create it once.
+        """
+        dedup_keys = [Keys.dedup(d.kind, d.fingerprint) for d in dedup]
+        aid = new_id("art")
+        now = utcnow()
+        record = {k: _s(v) for k, v in fields.items() if v is not None}
+        record.update(id=aid, status="queued", claim_count="0", created_at=now, attempts="0")
+        emitter = self._emitter()
+
+        def body(pipe: Pipeline) -> tuple[dict[str, Any], bool] | None:
+            if dedup_keys:
+                pipe.watch(*dedup_keys)
+                for key in dedup_keys:
+                    existing = pipe.get(key)
+                    article = self.get_article(existing) if existing else None
+                    if article is not None:
+                        pipe.unwatch()
+                        return article, False
+            pipe.multi()
+            pipe.hset(Keys.article(aid), mapping=record)
+            pipe.zadd(Keys.articles, {aid: epoch_ms(now)})
+            for d, key in zip(dedup, dedup_keys):
+                pipe.set(key, aid, ex=d.ttl)
+            enqueue(pipe, aid)
+            emitter.emit(pipe, "article.queued", {"article_id": aid})
+            pipe.execute()
+            return None
+
+        existing = _transaction(self.redis, body)
+        if existing is not None:
+            return existing
+        article = self.get_article(aid)
+        assert article is not None
+        return article, True
+
+    def get_article(self, aid: str) -> dict[str, Any] | None:
+        if not is_id("art", aid):
+            return None
+        raw = self.redis.hgetall(Keys.article(aid))
+        return records.article(raw) if raw else None
+
+    def requeue_article(
+        self, aid: str, enqueue: Callable[[Pipeline, str], None]
+    ) -> tuple[dict[str, Any], bool] | None:
+        """Queue a failed article again, with its new job, in one transaction.
+
+        Returns ``(article, requeued)``: only a `failed` article is requeued; any other is
+        left alone. None for an unknown article.
+        """
+        if not is_id("art", aid):
+            return None
+        key = Keys.article(aid)
+        emitter = self._emitter()
+
+        def body(pipe: Pipeline) -> bool | None:
+            pipe.watch(key)
+            status = pipe.hget(key, "status")
+            if status != "failed":
+                pipe.unwatch()
+                return None if status is None else False
+            pipe.multi()
+            pipe.hset(key, mapping={"status": "queued", "error": "", "processed_at": ""})
+            enqueue(pipe, aid)
+            emitter.emit(pipe, "article.queued", {"article_id": aid, "retry": True})
+            pipe.execute()
+            return True
+
+        requeued = _transaction(self.redis, body)
+        if requeued is None:
+            return None
+        article = self.get_article(aid)
+        assert article is not None
+        return article, requeued
+
+    def start_processing(self, aid: str) -> str | None:
+        """Mark an article as being processed; returns its text, or None when there is
+        nothing to do (unknown article, or already done by an earlier run of the job)."""
+        key = Keys.article(aid)
+
+        def body(pipe: Pipeline) -> str | None:
+            pipe.watch(key)
+            status, text = pipe.hmget(key, "status", "text")
+            if status is None or status == "done":
+                pipe.unwatch()
+                return None
+            pipe.multi()
+            pipe.hset(key, "status", "processing")
+            pipe.hincrby(key, "attempts", 1)
+            pipe.execute()
+            return text or ""
+
+        return _transaction(self.redis, body)
+
+    def set_article_status(self, aid: str, status: str, error: str = "") -> None:
+        """Record a failure or a pending retry; never touches an article that is done."""
+        key = Keys.article(aid)
+        emitter = self._emitter() if status == "failed" else None
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(key)
+            if pipe.hget(key, "status") in (None, "done"):
+                pipe.unwatch()
+                return
+            pipe.multi()
+            mapping = {"status": status, "error": error}
+            if status == "failed":
+                mapping["processed_at"] = utcnow()
+            pipe.hset(key, mapping=mapping)
+            if emitter is not None:
+                emitter.emit(pipe, "article.failed", {"article_id": aid, "error": error})
+            pipe.execute()
+
+        _transaction(self.redis, body)
+
+    # -- saving an article's claims ---------------------------------------------------------
+
+    def save_claims(self, aid: str, claims: Sequence[Mapping[str, Any]]) -> bool:
+        """Store an article's extracted claims and mark it done, all or nothing.
+
+        Each claim's speaker is linked to the speaker registry and its text to the speaker's
+        earlier claims (a near-identical one puts it in the same cluster, whose verdict it
+        inherits). Idempotent: if the article is already done (an earlier attempt of the
+        same job got this far), nothing is written and False is returned, so a retried job
+        never stores an article's claims twice.
+        """
+        key = Keys.article(aid)
+        ordered = sorted(claims, key=lambda c: (c["start"], c["end"]))
+        count = len(ordered)
+        first_seq = self.redis.incrby(Keys.claim_seq, count) - count + 1 if count else 0
+        cids = [new_id("clm") for _ in ordered]
+        emitter = self._emitter()
+
+        def body(pipe: Pipeline) -> bool:
+            pipe.watch(key)
+            if pipe.hget(key, "status") in (None, "done"):
+                pipe.unwatch()
+                return False
+            now = utcnow()
+            plans = speakers.plan(
+                pipe, ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
+                       for c in ordered))
+            rows = []
+            for cid, claim in zip(cids, ordered):
+                sp = claim["speaker"]
+                plan = plans[(sp.get("kind") or "person", normalize_name(sp["name"]))]
+                plan.claims += 1
+                rows.append((cid, claim, plan))
+            clusters = self._plan_clusters(pipe, rows)
+            pipe.multi()
+            speakers.apply(pipe, plans.values(), now)
+            for offset, (cid, claim, plan) in enumerate(rows):
+                self._write_claim(pipe, emitter, aid, cid, first_seq + offset, claim, plan.sid, clusters[cid], now)
+            if count:
+                pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
+            pipe.hset(key, mapping={"status": "done", "error": "", "claim_count": count, "processed_at": now})
+            emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": count})
+            pipe.execute()
+            return True
+
+        return _transaction(self.redis, body)
+
+    def _plan_clusters(self, pipe: Pipeline, rows: list[tuple[str, Mapping[str, Any], Any]]) -> dict[str, dict]:
+        """For each new claim: the cluster it joins (and the verdict it inherits), or its own.
+
+        Reads happen under WATCH; nothing is written here.
+        """
+        known: dict[str, dict[str, str]] = {}
+        plans: dict[str, dict] = {}
+        for cid, claim, plan in rows:
+            sid = plan.sid
+            if sid not in known:
+                known[sid] = {}
+                if not plan.new:
+                    table = Keys.speaker_clusters(sid)
+                    pipe.watch(table)
+                    known[sid] = {k: v.partition(":")[2] for k, v in pipe.hgetall(table).items()}
+            norm = normalize_claim(claim["text"])
+            match = best_match(norm, known[sid])
+            if match is None:
+                own = cluster_of_claim(cid)
+                known[sid][own] = norm
+                plans[cid] = {"id": own, "new": True, "norm": norm, "create": None, "verdict": None}
+                continue
+            local = next((p for p in plans.values() if p["id"] == match), None)
+            created = next((p["create"] for p in plans.values() if p["create"] and p["create"]["id"] == match), None)
+            pipe.watch(Keys.cluster(match))
+            stored = pipe.hgetall(Keys.cluster(match))
+            if stored:
+                verdict = stored
+                create = None
+            elif created is not None:
+                verdict, create = created, None
+            elif local is not None:
+                verdict = {"status": "unverified"}
+                create = {"id": match, "first": claim_of_cluster(match), "speaker_id": sid, "verdict": verdict,
+                          "first_seq": None}
+                local["create"] = create
+            else:
+                first = claim_of_cluster(match)
+                pipe.watch(Keys.claim(first))
+                first_raw = pipe.hgetall(Keys.claim(first))
+                verdict = {k: first_raw.get(k, "") for k in ("status", "note", "evidence", "updated_by", "updated_at")}
+                create = {"id": match, "first": first, "speaker_id": sid, "verdict": verdict,
+                          "first_seq": first_raw.get("seq")}
+            plans[cid] = {"id": match, "new": False, "norm": norm, "create": create, "verdict": verdict}
+        return plans
+
+    def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
+                     claim: Mapping[str, Any], sid: str, cluster: dict, now: str) -> None:
+        speaker = claim["speaker"]
+        verdict = cluster["verdict"] or {}
+        inherited = verdict.get("status") in VERDICTS or verdict.get("status") == "in_review"
+        status = verdict["status"] if inherited else "unverified"
+        pipe.hset(Keys.claim(cid), mapping={
+            "id": cid,
+            "article_id": aid,
+            "seq": seq,
+            "text": claim["text"],
+            "type": claim["type"],
+            "cue": claim.get("cue") or "",
+            "start": claim["start"],
+            "end": claim["end"],
+            "confidence": f"{float(claim.get('confidence', 0.0)):.3f}",
+            "speaker_id": sid,
+            "speaker_name": speaker["name"],
+            "speaker_mention": _s(speaker.get("mention")),
+            "speaker_title": _s(speaker.get("title")),
+            "speaker_kind": _s(speaker.get("kind")),
+            "cluster_id": cluster["id"],
+            "status": status,
+            "note": verdict.get("note", "") if inherited else "",
+            "evidence": verdict.get("evidence") or "[]" if inherited else "[]",
+            "updated_by": verdict.get("updated_by", "") if inherited else "",
+            "updated_at": verdict.get("updated_at", "") if inherited else "",
+            "created_at": now,
+            "version": 1,
+        })
+        indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(status), Keys.by_type(claim["type"]),
+                   Keys.by_name(speaker["name"]), Keys.by_speaker(sid)]
+        indexes += [Keys.by_word(w) for w in words(claim["text"])]
+        for index in indexes:
+            pipe.zadd(index, {cid: seq})
+        if cluster["new"]:
+            pipe.hset(Keys.speaker_clusters(sid), cluster["id"], f"{len(claim['text'])}:{cluster['norm']}")
+        else:
+            create = cluster["create"]
+            if create is not None:
+                first_seq = create["first_seq"] if create["first_seq"] is not None else seq - 1
+                pipe.hset(Keys.cluster(cluster["id"]), mapping={
+                    "id": cluster["id"], "speaker_id": create["speaker_id"], "first_claim": create["first"],
+                    **{k: _s(create["verdict"].get(k)) for k in ("status", "note", "evidence", "updated_by",
+                                                                 "updated_at")},
+                })
+                pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: first_seq})
+            pipe.zadd(Keys.cluster_claims(cluster["id"]), {cid: seq})
+        event = {"claim_id": cid, "article_id": aid, "speaker_id": sid, "cluster_id": cluster["id"],
+                 "type": claim["type"]}
+        emitter.emit(pipe, "claim.created", event)
+        if inherited:
+            entry = {"from": "unverified", "to": status, "at": now, "by": verdict.get("updated_by") or None,
+                     "note": verdict.get("note") or None, "evidence": json.loads(verdict.get("evidence") or "[]"),
+                     "inherited_from": cluster["id"]}
+            pipe.rpush(Keys.history(cid), json.dumps(entry))
+            emitter.emit(pipe, "claim.verification_changed",
+                         {"claim_id": cid, "from": "unverified", "to": status, "by": entry["by"],
+                          "inherited_from": cluster["id"]})
+
+    # -- reading claims ---------------------------------------------------------------------
+
+    def get_claim(self, cid: str) -> dict[str, Any] | None:
+        if not is_id("clm", cid):
+            return None
+        raw = self.redis.hgetall(Keys.claim(cid))
+        return records.claim(raw) if raw else None
+
+    def list_claims(
+        self,
+        *,
+        status: str | None = None,
+        claim_type: str | None = None,
+        speaker: str | None = None,
+        speaker_id: str | None = None,
+        article_id: str | None = None,
+        cluster_id: str | None = None,
+        query: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Claims newest first, filtered by every criterion given (AND)."""
+        indexes: list[str] = []
+        if article_id is not None:
+            if not is_id("art", article_id):
+                return Page([], None)
+            indexes.append(Keys.article_claims(article_id))
+        if speaker_id is not None:
+            sid = self._current_speaker(speaker_id)
+            if sid is None:
+                return Page([], None)
+            indexes.append(Keys.by_speaker(sid))
+        if status is not None:
+            indexes.append(Keys.by_status(status))
+        if claim_type is not None:
+            indexes.append(Keys.by_type(claim_type))
+        if speaker is not None:
+            indexes.append(Keys.by_name(speaker))
+        indexes += [Keys.by_word(w) for w in query]
+        low, high = self._seq_range(since, until)
+        if low is not None and high is not None and low > high:
+            return Page([], None)
+        if cluster_id is not None:
+            if not is_id("cls", cluster_id):
+                return Page([], None)
+            if not self.redis.exists(Keys.cluster(cluster_id)):
+                return self._singleton_page(cluster_id, indexes, low, high, cursor)
+            indexes.append(Keys.cluster_claims(cluster_id))
+        if not indexes:
+            indexes.append(Keys.claims)
+        elif len(indexes) > 1:
+            # Walk the smallest index; the others are only probed, O(1) each.
+            with self.redis.pipeline(transaction=False) as pipe:
+                for key in indexes:
+                    pipe.zcard(key)
+                sizes = pipe.execute()
+            indexes = [k for _, k in sorted(zip(sizes, indexes))]
+        return self._walk(indexes, "desc", cursor, limit, low=low, high=high)
+
+    def _singleton_page(self, cluster_id: str, indexes: list[str], low: int | None, high: int | None,
+                        cursor: str | None) -> Page:
+        """The one page of a one-claim cluster: its claim, if it passes the other filters."""
+        if cursor is not None:
+            decode_cursor(cursor)
+            return Page([], None)
+        cid = claim_of_cluster(cluster_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(Keys.claim(cid), "cluster_id")
+            pipe.zscore(Keys.claims, cid)
+            for key in indexes:
+                pipe.zscore(key, cid)
+            own_cluster, seq, *scores = pipe.execute()
+        if own_cluster != cluster_id or seq is None or any(score is None for score in scores):
+            return Page([], None)
+        if (low is not None and seq < low) or (high is not None and seq > high):
+            return Page([], None)
+        return Page(self._claims([cid]), None)
+
+    def _seq_range(self, since: str | None, until: str | None) -> tuple[int | None, int | None]:
+        """Claim seqs created in [since, until], from the per-save seq ranges."""
+        low = high = None
+        if since is not None:
+            first = self.redis.zrangebyscore(Keys.seq_times, epoch_ms(since), "+inf", start=0, num=1)
+            low = int(first[0].split(":")[0]) if first else 1 << 62
+        if until is not None:
+            last = self.redis.zrevrangebyscore(Keys.seq_times, epoch_ms(until), "-inf", start=0, num=1)
+            high = int(last[0].split(":")[1]) if last else 0
+        return low, high
+
+    def article_claims(self, aid: str, cursor: str | None = None, limit: int = 50) -> Page:
+        """An article's claims in the order they appear in its text."""
+        return self._walk([Keys.article_claims(aid)], "asc", cursor, limit)
+
+    def _walk(self, indexes: list[str], direction: str, cursor: str | None, limit: int,
+              low: int | None = None, high: int | None = None) -> Page:
+        bound = "" if cursor is None else decode_cursor(cursor)
+        if direction == "desc":
+            if high is not None and (bound == "" or int(bound) > high):
+                bound = str(high + 1)
+            stop = "" if low is None else str(low)
+        else:
+            stop = ""
+        ids, last, exhausted = self._page(keys=indexes, args=[direction, bound, limit, SCAN_BUDGET, stop])
+        items = self._claims(ids)
+        next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
+        return Page(items=items, next_cursor=next_cursor)
+
+    def _claims(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for cid in ids:
+                pipe.hgetall(Keys.claim(cid))
+            return [records.claim(raw) for raw in pipe.execute() if raw]
+
+    def history(self, cid: str) -> list[dict[str, Any]] | None:
+        """Verification changes, oldest first; None for an unknown claim."""
+        if not is_id("clm", cid):
+            return None
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.exists(Keys.claim(cid))
+            pipe.lrange(Keys.history(cid), 0, -1)
+            exists, entries = pipe.execute()
+        if not exists:
+            return None
+        return [json.loads(e) for e in entries]
+
+    # -- verification -----------------------------------------------------------------------
+
+    def update_verification(
+        self,
+        cid: str,
+        *,
+        status: str,
+        note: str | None,
+        evidence: Sequence[str],
+        by: str,
+        expected_versions: Sequence[int] | None = None,
+    ) -> dict[str, Any]:
+        """Set a claim's verification, and its cluster's: every claim of the cluster takes
+        the verdict, each with its own history entry (naming the claim it came from).
+
+        Raises NotFound for an unknown claim and VersionMismatch when ``expected_versions``
+        is given and the claim's current version is not among them; then nothing is written.
+        """
+        if not is_id("clm", cid):
+            raise NotFound(cid)
+        key = Keys.claim(cid)
+        emitter = self._emitter()
+        evidence_json = json.dumps(list(evidence))
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(key)
+            version, cluster_id = pipe.hmget(key, "version", "cluster_id")
+            if version is None:
+                pipe.unwatch()
+                raise NotFound(cid)
+            if expected_versions is not None and int(version) not in expected_versions:
+                pipe.unwatch()
+                raise VersionMismatch(int(version))
+            members = [cid]
+            cluster_key = Keys.cluster(cluster_id)
+            pipe.watch(cluster_key, Keys.cluster_claims(cluster_id))
+            if pipe.exists(cluster_key):
+                members += [m for m in pipe.zrange(Keys.cluster_claims(cluster_id), 0, -1) if m != cid]
+            if len(members) > 1:
+                pipe.watch(*(Keys.claim(m) for m in members[1:]))
+            current = {m: pipe.hmget(Keys.claim(m), "status", "seq", "version") for m in members}
+            at = utcnow()
+            pipe.multi()
+            for member, (previous, seq, member_version) in current.items():
+                if previous is None:
+                    continue
+                entry: dict[str, Any] = {"from": previous, "to": status, "at": at, "by": by, "note": note,
+                                         "evidence": list(evidence)}
+                if member != cid:
+                    entry["propagated_from"] = cid
+                pipe.hset(Keys.claim(member), mapping={
+                    "status": status, "note": note or "", "evidence": evidence_json, "updated_by": by,
+                    "updated_at": at, "version": int(member_version) + 1,
+                })
+                if previous != status:
+                    pipe.zrem(Keys.by_status(previous), member)
+                    pipe.zadd(Keys.by_status(status), {member: int(seq)})
+                pipe.rpush(Keys.history(member), json.dumps(entry))
+                emitter.emit(pipe, "claim.verification_changed", {
+                    "claim_id": member, "from": previous, "to": status, "by": by,
+                    **({"propagated_from": cid} if member != cid else {})})
+            if len(members) > 1:
+                pipe.hset(cluster_key, mapping={"status": status, "note": note or "", "evidence": evidence_json,
+                                                "updated_by": by, "updated_at": at})
+            pipe.execute()
+
+        _transaction(self.redis, body)
+        claim = self.get_claim(cid)
+        assert claim is not None
+        return claim
+
+    # -- clusters ---------------------------------------------------------------------------
+
+    def get_cluster(self, clsid: str) -> dict[str, Any] | None:
+        """A cluster with its appearances, earliest publication first (marked `first`)."""
+        if not is_id("cls", clsid):
+            return None
+        stored = self.redis.hgetall(Keys.cluster(clsid))
+        member_ids = self.redis.zrange(Keys.cluster_claims(clsid), 0, -1) if stored else [claim_of_cluster(clsid)]
+        claims = [c for c in self._claims(member_ids) if c["cluster_id"] == clsid]
+        if not claims:
+            return None
+        with self.redis.pipeline(transaction=False) as pipe:
+            for c in claims:
+                pipe.hmget(Keys.article(c["article_id"]), "url", "published_at", "title")
+            articles = pipe.execute()
+        appearances = [
+            {"claim_id": c["id"], "article_id": c["article_id"], "url": url or None, "published_at": published or None,
+             "title": title or None, "created_at": c["created_at"], "first": False}
+            for c, (url, published, title) in zip(claims, articles)
+        ]
+        appearances.sort(key=lambda a: (a["published_at"] or a["created_at"], a["created_at"]))
+        appearances[0]["first"] = True
+        first_claim = next(c for c in claims if c["id"] == appearances[0]["claim_id"])
+        return {
+            "id": clsid,
+            "text": first_claim["text"],
+            "speaker": first_claim["speaker"],
+            "verification": records.verification(stored) if stored else first_claim["verification"],
+            "size": len(claims),
+            "appearances": appearances,
+        }
+
+    # -- speakers ---------------------------------------------------------------------------
+
+    def _current_speaker(self, sid: str) -> str | None:
+        """`sid`, or the speaker it was merged into; None when unknown."""
+        if not is_id("spk", sid):
+            return None
+        for _ in range(16):
+            merged, exists = self.redis.hmget(Keys.speaker(sid), "merged_into", "id")
+            if exists is None:
+                return None
+            if not merged:
+                return sid
+            sid = merged
+        return sid
+
+    def get_speaker(self, sid: str) -> dict[str, Any] | None:
+        """A speaker; asking for a merged one answers with the speaker it was merged into."""
+        current = self._current_speaker(sid)
+        if current is None:
+            return None
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(Keys.speaker(current))
+            pipe.smembers(Keys.speaker_aliases(current))
+            pipe.smembers(Keys.speaker_titles(current))
+            raw, aliases, titles = pipe.execute()
+        return records.speaker(raw, aliases, titles)
+
+    def search_speakers(self, prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
+        """Named speakers whose name or alias (or a later word of one) starts with `prefix`,
+        case- and accent-insensitively, in alphabetical order."""
+        term = normalize_name(prefix) if prefix.strip() else ""
+        start = "[" + term
+        if cursor is not None:
+            start = "(" + decode_cursor(cursor, pattern=r"[^\x00]*\x00spk_[0-9a-f]{16}")
+        end = "[" + term + "\xff" if term else "+"
+        found: dict[str, None] = {}
+        last = None
+        batch = max(limit * 3, 50)
+        while len(found) < limit:
+            entries = self.redis.zrangebylex(Keys.speaker_search, start, end, start=0, num=batch)
+            for entry in entries:
+                last = entry
+                found.setdefault(entry.rpartition("\0")[2], None)
+                if len(found) >= limit:
+                    break
+            if len(entries) < batch or len(found) >= limit:
+                break
+            start = "(" + entries[-1]
+        more = last is not None and bool(self.redis.zrangebylex(Keys.speaker_search, "(" + last, end, start=0, num=1))
+        items = [s for s in (self.get_speaker(sid) for sid in found) if s is not None]
+        unique = list({s["id"]: s for s in items}.values())
+        return Page(unique, encode_cursor(last) if more and last else None)
+
+    def speaker_claims(self, sid: str, cursor: str | None = None, limit: int = 50) -> Page | None:
+        current = self._current_speaker(sid)
+        if current is None:
+            return None
+        return self._walk([Keys.by_speaker(current)], "desc", cursor, limit)
+
+    def rename_speaker(self, sid: str, name: str) -> dict[str, Any]:
+        """Give a speaker a new name; its claims take it, the old name stays an alias."""
+        current = self._current_speaker(sid)
+        if current is None:
+            raise NotFound(sid)
+        key = Keys.speaker(current)
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(key, Keys.by_speaker(current))
+            old, kind = pipe.hmget(key, "name", "kind")
+            claim_ids = pipe.zrange(Keys.by_speaker(current), 0, -1, withscores=True)
+            names = {m: pipe.hget(Keys.claim(m), "speaker_name") for m, _ in claim_ids}
+            taken = pipe.get(speakers.name_key(kind, name)) if kind in speakers.NAMED else None
+            if taken and self._current_speaker(taken) != current:
+                pipe.unwatch()
+                raise Conflict(f"another speaker ({taken}) is already called {name!r}; merge them instead")
+            pipe.multi()
+            pipe.hset(key, "name", name)
+            if old and normalize_name(old) != normalize_name(name):
+                pipe.sadd(Keys.speaker_aliases(current), old)
+            if kind in speakers.NAMED:
+                pipe.set(speakers.name_key(kind, name), current)
+                pipe.zadd(Keys.speaker_search, {f"{t}\0{current}": 0 for t in speakers.search_terms(name)})
+                words_ = normalize_name(name).split()
+                if kind == "person" and words_:
+                    pipe.sadd(Keys.surname(words_[-1]), current)
+            self._move_claims(pipe, claim_ids, names, current, name)
+            pipe.execute()
+
+        _transaction(self.redis, body)
+        renamed = self.get_speaker(current)
+        assert renamed is not None
+        return renamed
+
+    def merge_speakers(self, sid: str, into: str) -> dict[str, Any]:
+        """Fold speaker `sid` into `into`: its claims, names and titles move; histories stay.
+
+        The merged speaker's id keeps answering, with the speaker it was merged into.
+        """
+        source, target = self._current_speaker(sid), self._current_speaker(into)
+        if source is None:
+            raise NotFound(sid)
+        if target is None:
+            raise NotFound(into)
+        if source == target:
+            raise Conflict("a speaker cannot be merged into itself")
+        emitter = self._emitter()
+
+        def body(pipe: Pipeline) -> None:
+            watched = [Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
+                       Keys.speaker_aliases(source), Keys.speaker_titles(source), Keys.speaker_clusters(source)]
+            pipe.watch(*watched)
+            src = pipe.hgetall(Keys.speaker(source))
+            dst = pipe.hgetall(Keys.speaker(target))
+            aliases = pipe.smembers(Keys.speaker_aliases(source)) | {src["name"]}
+            titles = pipe.smembers(Keys.speaker_titles(source))
+            clusters = pipe.hgetall(Keys.speaker_clusters(source))
+            claim_ids = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
+            names = {m: pipe.hget(Keys.claim(m), "speaker_name") for m, _ in claim_ids}
+            shared_clusters = [c for c in clusters if pipe.exists(Keys.cluster(c))]
+            new_aliases = [a for a in aliases if normalize_name(a) != normalize_name(dst["name"])]
+            pipe.multi()
+            if new_aliases:
+                pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
+            if titles:
+                pipe.sadd(Keys.speaker_titles(target), *titles)
+            if clusters:
+                pipe.hset(Keys.speaker_clusters(target), mapping=clusters)
+            pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
+            pipe.hset(Keys.speaker(target), mapping={
+                "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
+                "last_seen": max(filter(None, (src.get("last_seen"), dst.get("last_seen")))),
+            })
+            pipe.hset(Keys.speaker(source), mapping={"merged_into": target, "claim_count": 0})
+            if src.get("kind") in speakers.NAMED:
+                for alias in aliases:
+                    pipe.set(speakers.name_key(src["kind"], alias), target)
+                    for term in speakers.search_terms(alias):
+                        pipe.zrem(Keys.speaker_search, f"{term}\0{source}")
+                        pipe.zadd(Keys.speaker_search, {f"{term}\0{target}": 0})
+                last_words = normalize_name(src["name"]).split()
+                if last_words:
+                    pipe.srem(Keys.surname(last_words[-1]), source)
+            if claim_ids:
+                pipe.zadd(Keys.by_speaker(target), dict(claim_ids))
+                pipe.delete(Keys.by_speaker(source))
+            self._move_claims(pipe, claim_ids, names, target, dst["name"])
+            pipe.delete(Keys.speaker_clusters(source))
+            for clsid in shared_clusters:
+                pipe.hset(Keys.cluster(clsid), "speaker_id", target)
+            emitter.emit(pipe, "speaker.merged", {"speaker_id": source, "merged_into": target,
+                                                   "claims_moved": len(claim_ids)})
+            pipe.execute()
+
+        _transaction(self.redis, body)
+        merged = self.get_speaker(target)
+        assert merged is not None
+        return merged
+
+    @staticmethod
+    def _move_claims(pipe: Pipeline, claim_ids: list[tuple[str, float]], names: dict[str, str | None],
+                     sid: str, name: str) -> None:
+        """Point claims at speaker `sid` called `name`, moving their name-index entries."""
+        for cid, seq in claim_ids:
+            old_name = names.get(cid)
+            if old_name is None:
+                continue
+            pipe.hset(Keys.claim(cid), mapping={"speaker_id": sid, "speaker_name": name})
+            if Keys.by_name(old_name) != Keys.by_name(name):
+                pipe.zrem(Keys.by_name(old_name), cid)
+                pipe.zadd(Keys.by_name(name), {cid: seq})
+
+    # -- events -----------------------------------------------------------------------------
+
+    def events(self, after: str | None = None, limit: int = 100) -> Page:
+        """Events oldest first, after the cursor's event; the cursor to continue from is
+        returned even when nothing new has happened yet (keep polling with it)."""
+        start = "-"
+        if after is not None:
+            position = decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}")
+            info = self.redis.xinfo_stream(Keys.events) if self.redis.exists(Keys.events) else {}
+            first = info.get("first-entry")
+            oldest_kept = first[0] if first else info.get("last-generated-id")
+            if _before(position, oldest_kept):
+                raise CursorExpired(position)
+            start = "(" + position
+        entries = self.redis.xrange(Keys.events, start, "+", count=limit)
+        items = [records.event(stream_id, fields) for stream_id, fields in entries]
+        last = entries[-1][0] if entries else (decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}") if after else None)
+        return Page(items, encode_cursor(last) if last else None)
+
+    # -- webhooks ---------------------------------------------------------------------------
+
+    def add_webhook(self, url: str, event_types: Sequence[str], secret: str) -> dict[str, Any]:
+        wid = new_id("whk")
+        record = {"id": wid, "url": url, "events": json.dumps(sorted(set(event_types))), "secret": secret,
+                  "created_at": utcnow()}
+        with self.redis.pipeline() as pipe:
+            pipe.hset(Keys.webhook(wid), mapping=record)
+            pipe.sadd(Keys.webhooks, wid)
+            pipe.execute()
+        return records.webhook(record)
+
+    def list_webhooks(self) -> list[dict[str, Any]]:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for wid in self.redis.smembers(Keys.webhooks):
+                pipe.hgetall(Keys.webhook(wid))
+            found = [records.webhook(raw) for raw in pipe.execute() if raw]
+        return sorted(found, key=lambda w: w["created_at"])
+
+    def webhook_target(self, wid: str) -> tuple[str, str] | None:
+        """(url, secret) of a webhook, for its delivery job; None once it is deleted."""
+        if not is_id("whk", wid):
+            return None
+        url, secret = self.redis.hmget(Keys.webhook(wid), "url", "secret")
+        return (url, secret) if url else None
+
+    def delete_webhook(self, wid: str) -> bool:
+        if not is_id("whk", wid):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.srem(Keys.webhooks, wid)
+            pipe.delete(Keys.webhook(wid), Keys.deliveries(wid))
+            removed, _ = pipe.execute()
+        return bool(removed)
+
+    def record_delivery(self, wid: str, attempt: Mapping[str, Any]) -> None:
+        if not self.redis.exists(Keys.webhook(wid)):
+            return
+        with self.redis.pipeline() as pipe:
+            pipe.lpush(Keys.deliveries(wid), json.dumps(dict(attempt)))
+            pipe.ltrim(Keys.deliveries(wid), 0, MAX_DELIVERY_LOG - 1)
+            pipe.execute()
+
+    def deliveries(self, wid: str, limit: int = MAX_DELIVERY_LOG) -> list[dict[str, Any]] | None:
+        """Delivery attempts, newest first; None for an unknown webhook."""
+        if not is_id("whk", wid) or not self.redis.exists(Keys.webhook(wid)):
+            return None
+        return [json.loads(e) for e in self.redis.lrange(Keys.deliveries(wid), 0, limit - 1)]
+
+    # -- managed API keys -------------------------------------------------------------------
+
+    def add_api_key(self, name: str, roles: Sequence[str], secret_digest: str) -> dict[str, Any]:
+        key_id = "key_" + secret_digest[:24]
+        record = {"id": key_id, "name": name, "roles": "+".join(roles), "created_at": utcnow()}
+        with self.redis.pipeline() as pipe:
+            pipe.hset(Keys.api_key(secret_digest), mapping=record)
+            pipe.hset(Keys.api_keys, key_id, secret_digest)
+            pipe.execute()
+        return records.api_key(record)
+
+    def find_api_key(self, secret_digest: str) -> dict[str, Any] | None:
+        raw = self.redis.hgetall(Keys.api_key(secret_digest))
+        return records.api_key(raw) if raw else None
+
+    def list_api_keys(self) -> list[dict[str, Any]]:
+        digests = self.redis.hvals(Keys.api_keys)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for d in digests:
+                pipe.hgetall(Keys.api_key(d))
+            return sorted((records.api_key(raw) for raw in pipe.execute() if raw), key=lambda k: k["created_at"])
+
+    def delete_api_key(self, key_id: str) -> bool:
+        secret_digest = self.redis.hget(Keys.api_keys, key_id)
+        if secret_digest is None:
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.delete(Keys.api_key(secret_digest))
+            pipe.hdel(Keys.api_keys, key_id)
+            pipe.execute()
+        return True
+
+
+def _before(position: str, other: str | None) -> bool:
+    """Whether stream id `position` comes strictly before stream id `other`. A cursor before
+    the oldest event kept is past the retention: the events after it may have been trimmed,
+    and the feed cannot tell, so it says so rather than skip them silently."""
+    if not other:
+        return False
+    a = tuple(int(p) for p in position.split("-"))
+    b = tuple(int(p) for p in str(other).split("-"))
+    return a < b

@@ -1,0 +1,60 @@
+"""The change feed: a poller that keeps its cursor sees every change once, in order."""
+from __future__ import annotations
+
+from helpers import headers, quote_article
+from service.store import Keys
+
+
+def read_all(client, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
+    events = []
+    for _ in range(200):
+        page = client.get("/v1/events" + (f"?after={cursor}&" if cursor else "?") + f"limit={limit}",
+                          headers=headers("read")).json
+        events += page["items"]
+        if not page["items"]:
+            return events, page["next_cursor"]
+        cursor = page["next_cursor"]
+    raise AssertionError("the feed never caught up")
+
+
+def test_a_poller_sees_every_change_exactly_once(client, store):
+    _, claim = quote_article(client, store, "The bridge is safe", "Maria Okafor")
+    first, cursor = read_all(client, None, limit=2)
+    assert [e["type"] for e in first] == ["article.queued", "claim.created", "article.done"]
+    assert first[1]["data"]["claim_id"] == claim["id"]
+    assert all(e["at"].endswith("Z") and e["id"].startswith("evt_") for e in first)
+
+    client.patch(f"/v1/claims/{claim['id']}/verification", json={"status": "true"}, headers=headers("verify"))
+    _, second_claim = quote_article(client, store, "The road is closed", "Tom Becker")
+    again, cursor2 = read_all(client, cursor, limit=1)
+    assert [e["type"] for e in again] == ["claim.verification_changed", "article.queued", "claim.created",
+                                          "article.done"]
+    assert again[0]["data"] == {"claim_id": claim["id"], "from": "unverified", "to": "true", "by": "alice"}
+    everything, _ = read_all(client, None, limit=1000)
+    assert [e["id"] for e in everything] == [e["id"] for e in first + again]
+    assert len({e["id"] for e in everything}) == len(everything)
+    nothing_new, same = read_all(client, cursor2, limit=10)
+    assert nothing_new == [] and same == cursor2
+
+
+def test_a_failed_article_is_announced(client, store):
+    aid = client.post("/v1/articles", json={"text": "x"}, headers=headers("ingest")).json["id"]
+    store.start_processing(aid)
+    store.set_article_status(aid, "failed", "ValueError: broken")
+    events, _ = read_all(client, None, limit=100)
+    assert events[-1]["type"] == "article.failed"
+    assert events[-1]["data"] == {"article_id": aid, "error": "ValueError: broken"}
+
+
+def test_bad_and_expired_cursors(client, store, redis):
+    quote_article(client, store, "One", "Maria Okafor")
+    _, cursor = read_all(client, None, limit=100)
+    assert client.get("/v1/events?after=nonsense", headers=headers("read")).status_code == 400
+    quote_article(client, store, "Two", "Maria Okafor")
+    # What retention does to old events (XADD MINID), done at once: drop all but the last.
+    last_id = redis.xrevrange(Keys.events, count=1)[0][0]
+    redis.xtrim(Keys.events, minid=last_id, approximate=False)
+    expired = client.get(f"/v1/events?after={cursor}", headers=headers("read"))
+    assert expired.status_code == 410
+    assert expired.json["type"] == "/problems/cursor-expired"
+    assert client.get("/v1/events?limit=5", headers=headers("read")).json["items"][0]["type"] == "article.done"

@@ -1,0 +1,62 @@
+"""The claim filters added for fact-checkers: words, speaker id, creation time; combined."""
+from __future__ import annotations
+
+from helpers import claim_record, headers, quote_article, seed_article
+
+
+def ids(client, query: str, cursor: str | None = None) -> list[str]:
+    """Every claim id the query lists, following next_cursor from `cursor`."""
+    items = []
+    for _ in range(100):
+        page = client.get(f"/v1/claims?{query}&limit=2" + (f"&cursor={cursor}" if cursor else ""),
+                          headers=headers("read")).json
+        items += [c["id"] for c in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            return items
+    raise AssertionError("the cursor never ended")
+
+
+def test_words_must_all_appear_case_and_accent_insensitively(client, store):
+    _, a = quote_article(client, store, "The café tax will rise in Zürich", "Maria Okafor")
+    _, b = quote_article(client, store, "The tax will fall", "Maria Okafor")
+    _, c = quote_article(client, store, "Cafes are closing", "Tom Becker")
+    assert ids(client, "q=tax") == [b["id"], a["id"]]
+    assert ids(client, "q=CAFE%20tax") == [a["id"]]
+    assert ids(client, "q=zurich") == [a["id"]]
+    assert ids(client, "q=tax%20closing") == []
+    assert ids(client, f"q=tax&speaker_id={a['speaker']['id']}&type=direct") == [b["id"], a["id"]]
+    assert ids(client, f"q=cafes&speaker_id={a['speaker']['id']}") == []
+    assert c["id"] in ids(client, "q=cafes")
+
+
+def test_a_query_of_only_common_words_is_rejected(client):
+    response = client.get("/v1/claims?q=the%20and%20of", headers=headers("read"))
+    assert response.status_code == 422 and "q" in response.json["errors"]
+
+
+def test_since_and_until_select_by_creation_time(client, store):
+    _, first = quote_article(client, store, "First claim", "Maria Okafor")
+    _, second = quote_article(client, store, "Second claim", "Maria Okafor")
+    everything = [first, second]
+    for bound in (first["created_at"], second["created_at"]):
+        since = {c["id"] for c in everything if c["created_at"] >= bound}
+        until = {c["id"] for c in everything if c["created_at"] <= bound}
+        assert set(ids(client, f"since={bound}")) == since
+        assert set(ids(client, f"until={bound}")) == until
+        assert set(ids(client, f"since={bound}&until={bound}")) == since & until
+    assert ids(client, "since=2999-01-01T00:00:00Z") == []
+    assert ids(client, "until=2000-01-01T00:00:00Z") == []
+    assert ids(client, "since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z") == [second["id"], first["id"]]
+
+
+def test_filtered_paging_has_no_gaps_or_repeats_while_claims_arrive(client, store):
+    text = " ".join(f"Tax claim {i}." for i in range(6))
+    aid = seed_article(client, store, text, [claim_record(f"Tax claim {i}", text.index(f"Tax claim {i}"))
+                                             for i in range(6)])
+    first = client.get("/v1/claims?q=tax&limit=3", headers=headers("read")).json
+    quote_article(client, store, "Tax claim late", "Maria Okafor")
+    rest = ids(client, "q=tax", cursor=first["next_cursor"])
+    seen = [c["id"] for c in first["items"]] + rest
+    assert len(seen) == len(set(seen)) == 6
+    assert set(seen) == {c["id"] for c in store.article_claims(aid).items}
