@@ -32,3 +32,16 @@ def test_every_response_carries_a_request_id(client):
     assert echoed.headers["X-Request-Id"] == "cms-42"
     forged = client.get("/healthz", headers={"X-Request-Id": 'x", "level": "error'})
     assert forged.headers["X-Request-Id"] != 'x", "level": "error'
+
+
+def test_log_lines_stay_single_json_lines_whatever_a_client_sends():
+    import json
+    import logging
+
+    from service.logs import JsonFormatter
+
+    record = logging.LogRecord("claimtrack.access", logging.INFO, __file__, 1, "request", None, None)
+    record.path = '/v1/articles/x\n{"level": "error", "msg": "forged"}'
+    line = JsonFormatter().format(record)
+    assert "\n" not in line
+    assert json.loads(line)["path"] == record.path

@@ -94,3 +94,21 @@ def test_a_job_that_keeps_failing_ends_failed_with_a_readable_error(client, conf
     assert store.get_article(aid)["attempts"] == 2
     assert job.get_status(refresh=True) == JobStatus.FAILED
     assert claims_of(client, aid) == []
+
+
+def test_a_failed_article_can_be_queued_again(client, config, store, redis):
+    aid = post(client)
+    redis.set(Keys.claim_seq, "not a number")
+    work(config)
+    assert client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "failed"
+    redis.set(Keys.claim_seq, "100")
+    retried = client.post(f"/v1/articles/{aid}/retry", headers=headers("ingest"))
+    assert retried.status_code == 202
+    assert retried.json["status"] == "queued" and retried.json["error"] is None
+    work(config)
+    article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json
+    assert article["status"] == "done" and article["claim_count"] > 0
+    again = client.post(f"/v1/articles/{aid}/retry", headers=headers("ingest"))
+    assert again.status_code == 409
+    assert again.mimetype == "application/problem+json"
+    assert client.post("/v1/articles/art_0000000000000000/retry", headers=headers("ingest")).status_code == 404

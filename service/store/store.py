@@ -36,7 +36,7 @@ from .layout import (
     utcnow,
 )
 from .scripts import PAGE
-from .text import best_match, normalize_claim, words
+from .text import best_match, cluster_entry, normalize_claim, words
 
 #: How many index entries one list request may examine when filters are combined; a page
 #: can come back short (with a cursor) rather than let one request walk a huge index.
@@ -333,12 +333,12 @@ class Store:
                 if not plan.new:
                     table = Keys.speaker_clusters(sid)
                     pipe.watch(table)
-                    known[sid] = {k: v.partition(":")[2] for k, v in pipe.hgetall(table).items()}
+                    known[sid] = pipe.hgetall(table)
             norm = normalize_claim(claim["text"])
-            match = best_match(norm, known[sid])
+            match = best_match(norm, len(claim["text"]), known[sid])
             if match is None:
                 own = cluster_of_claim(cid)
-                known[sid][own] = norm
+                known[sid][own] = cluster_entry(claim["text"], norm)
                 plans[cid] = {"id": own, "new": True, "norm": norm, "create": None, "verdict": None}
                 continue
             local = next((p for p in plans.values() if p["id"] == match), None)
@@ -401,7 +401,7 @@ class Store:
         for index in indexes:
             pipe.zadd(index, {cid: seq})
         if cluster["new"]:
-            pipe.hset(Keys.speaker_clusters(sid), cluster["id"], f"{len(claim['text'])}:{cluster['norm']}")
+            pipe.hset(Keys.speaker_clusters(sid), cluster["id"], cluster_entry(claim["text"], cluster["norm"]))
         else:
             create = cluster["create"]
             if create is not None:

@@ -1,9 +1,12 @@
 """Claim text as the store compares and searches it.
 
-Two claims "say the same thing" when their normalised texts are at least
-`SIMILARITY_THRESHOLD` similar by rapidfuzz's `fuzz.ratio` (normalised Indel similarity,
-0-100): quoting the same sentence with different punctuation, quotation marks, case, or a
-word changed in a long sentence stays above it; a different sentence does not.
+Two claims "say the same thing" when, after normalisation (lower case, no accents, no
+punctuation, single spaces), they have the same content words in the same order, and their
+whole word sequences are at least `SIMILARITY` similar (rapidfuzz's normalised Indel
+similarity over words). Only a few words that carry no claim of their own (articles,
+prepositions, "and", "very") may come and go; a changed verb, subject, number or negation
+("cut" / "raise", "we" / "they", "ten" / "twenty", "will" / "will not") keeps two claims apart,
+because a verdict must never travel to a claim that says something else.
 
 Search words are the text's folded (case- and accent-free) word tokens, without a short list
 of English function words that would match nearly every claim.
@@ -13,14 +16,18 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import Indel
 
 from .layout import fold
 
-SIMILARITY_THRESHOLD = 90.0
+#: Word-level similarity two claims with the same content words need (0-1).
+SIMILARITY = 0.9
 #: How much of a claim's normalised text is kept for matching; longer texts are compared
-#: on this prefix, which keeps the per-speaker match table small.
+#: on this prefix (and their lengths), which keeps the per-speaker match table small.
 MATCH_PREFIX = 240
+#: Words whose presence or absence does not change what a quote asserts.
+IGNORABLE = frozenset("a an the and of to in on at for by with from as that this so very just really also".split())
 #: At most this many distinct words of one claim are indexed for search.
 MAX_WORDS = 40
 
@@ -33,9 +40,14 @@ STOPWORDS = frozenset(
 
 
 def normalize_claim(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces."""
-    text = unicodedata.normalize("NFKC", text)
-    return " ".join(_NON_WORD.sub(" ", fold(text)).split())[:MATCH_PREFIX]
+    """Lower case, no accents, no punctuation, single spaces; at most `MATCH_PREFIX`
+    characters, cut at a word boundary."""
+    text = " ".join(_NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text.replace("n\u2019t", " nt")
+                                                                      .replace("n't", " nt")))).split())
+    if len(text) <= MATCH_PREFIX:
+        return text
+    return text[:MATCH_PREFIX].rsplit(" ", 1)[0]
+
 
 
 def words(text: str) -> list[str]:
@@ -47,9 +59,28 @@ def words(text: str) -> list[str]:
     return list(seen)[:MAX_WORDS]
 
 
-def best_match(normalized: str, candidates: dict[str, str]) -> str | None:
-    """The key of the candidate text that says the same thing, if any."""
-    if not normalized or not candidates:
+def cluster_entry(text: str, normalized: str) -> str:
+    """How a cluster's text is kept for matching: its length, then its normalised prefix."""
+    return f"{len(text)}:{normalized}"
+
+
+def best_match(normalized: str, length: int, entries: dict[str, str]) -> str | None:
+    """The key of the entry (see `cluster_entry`) whose text says the same thing, if any.
+
+    Texts whose lengths differ by more than 10% are not the same claim, whatever their
+    first `MATCH_PREFIX` characters say.
+    """
+    tokens = normalized.split()
+    if not tokens or not entries:
         return None
-    found = process.extractOne(normalized, candidates, scorer=fuzz.ratio, score_cutoff=SIMILARITY_THRESHOLD)
+    content = [t for t in tokens if t not in IGNORABLE]
+    candidates = {}
+    for key, entry in entries.items():
+        other_length, _, other = entry.partition(":")
+        if not other_length.isdigit() or abs(int(other_length) - length) > 0.1 * max(length, int(other_length)):
+            continue
+        other_tokens = other.split()
+        if [t for t in other_tokens if t not in IGNORABLE] == content:
+            candidates[key] = other_tokens
+    found = process.extractOne(tokens, candidates, scorer=Indel.normalized_similarity, score_cutoff=SIMILARITY)
     return found[2] if found else None
