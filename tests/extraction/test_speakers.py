@@ -72,3 +72,15 @@ def test_role_noun_resolves_to_the_organisation_that_is_the_claims_subject(extra
     claims = extract("Lumen Energy will close its plant in Dover, the company said on Tuesday.\n")
     assert [(c.speaker.name, c.speaker.mention, c.speaker.kind) for c in claims] == [
         ("Lumen Energy", "the company", "organization")]
+
+
+def test_a_document_speaks_for_whoever_issued_it(extract):
+    text = ("The Harbour Board met on Friday.\n\n"
+            "According to a report by the Harbour Board, cargo traffic fell by a third.\n")
+    c = only(extract(text), "cargo traffic fell")
+    assert (c.speaker.name, c.speaker.kind) == ("Harbour Board", "organization")
+
+
+def test_an_unnamed_spokesman_stays_unnamed(extract):
+    c = only(extract("A ministry spokesman said the border would stay open.\n"), "border would stay open")
+    assert c.speaker.kind == "unnamed" and "spokesman" in c.speaker.name

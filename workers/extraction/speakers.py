@@ -64,6 +64,12 @@ ORG_NOUNS = frozenset({
     "county", "country", "nation", "kremlin", "pentagon", "prosecution", "defense",
     "defence", "white", "studio", "publisher", "platform", "website", "site", "app",
 })
+# Things that speak for whoever issued them ("a report by the ministry").
+DOCUMENT_NOUNS = frozenset({
+    "report", "statement", "study", "survey", "analysis", "filing", "memo", "letter", "document",
+    "release", "poll", "audit", "review", "assessment", "estimate", "estimates", "data", "figures",
+    "complaint", "lawsuit", "ruling", "testimony",
+})
 GENERIC_ORG_NOUNS = frozenset({
     "company", "firm", "group", "organization", "organisation", "business", "startup",
     "manufacturer", "retailer", "airline", "carrier", "insurer", "lender", "operator",
@@ -466,10 +472,18 @@ class Resolver:
             if e.kind == "person":
                 title = _title_of(name_tok, _name_start(name_tok, reg)) or (e.titles[0] if e.titles else None)
             return Resolution(_speaker_for(e, mention, title), idx, "named")
-        if low == "office":
+        if low == "office" or low in DOCUMENT_NOUNS:
+            # "Putin's office said", "a report by the transit authority", "a statement from
+            # Lumen": the entity that owns or issued the office or document is the speaker.
             for child in head.children:
-                if child.dep_ == "poss" and child.i in reg.ent_of_token:
-                    idx = reg.ent_of_token[child.i]
+                owner = child if child.dep_ == "poss" else None
+                if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
+                    owner = next((g for g in child.children if g.dep_ == "pobj"), None)
+                if owner is None:
+                    continue
+                found = _entity_in_phrase(owner, reg)
+                if found is not None:
+                    idx = found[0]
                     return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
         if head.tag_ in ("NNP", "NNPS") and head.text[:1].isupper() and head.lower_ not in ORG_NOUNS:
             return self._unlisted_name(head, mention)
