@@ -10,12 +10,18 @@ PY="$VENV/bin/python"
 export PORT=${PORT:-8000}
 WORKERS=${WORKERS:-1}
 pids=()
+redis_pid=""
 
 stop_all() {
   trap - INT TERM EXIT
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
+  fi
+  # Redis last, once nothing uses it any more.
+  if [ -n "$redis_pid" ]; then
+    kill -TERM "$redis_pid" 2>/dev/null || true
+    wait "$redis_pid" 2>/dev/null || true
   fi
 }
 trap stop_all EXIT
@@ -34,8 +40,9 @@ else
     command -v redis-server >/dev/null || { echo "no Redis at $REDIS_URL and no redis-server installed (apt-get install redis-server)" >&2; exit 1; }
     mkdir -p var/redis
     echo "starting a local redis-server (data in var/redis, append-only, fsync on every write)"
-    redis-server scripts/redis.conf --dir "$PWD/var/redis" &
-    pids+=($!)
+    # In a session of its own, so that Ctrl-C reaches it only through stop_all, after the rest.
+    setsid redis-server scripts/redis.conf --dir "$PWD/var/redis" &
+    redis_pid=$!
     for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
     redis_answers "$REDIS_URL" || { echo "the local redis-server did not start" >&2; exit 1; }
   fi
@@ -61,4 +68,4 @@ for i in $(seq "$WORKERS"); do
 done
 echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS worker(s), Redis at $REDIS_URL. Ctrl-C stops."
 # Whichever process ends first (or Ctrl-C) ends the session; the EXIT trap stops the rest.
-wait -n "${pids[@]}"
+wait -n "${pids[@]}" ${redis_pid:+"$redis_pid"}

@@ -54,7 +54,7 @@ def claim(raw: Mapping[str, str]) -> dict[str, Any]:
         "cue": raw.get("cue", ""),
         "span": {"start": int(raw["start"]), "end": int(raw["end"])},
         "confidence": float(raw.get("confidence") or 0.0),
-        "cluster_id": raw["cluster_id"],
+        "cluster_id": raw.get("cluster_id") or "cls_" + raw["id"].partition("_")[2],
         "verification": verification(raw),
         "created_at": raw["created_at"],
         "version": int(raw["version"]),
