@@ -81,3 +81,17 @@ def test_unknown_clusters_are_404(client, store):
     quote_article(client, store, QUOTE, "Maria Okafor")
     for cid in ("cls_0000000000000000", "nope", "clm_0000000000000000"):
         assert client.get(f"/v1/clusters/{cid}", headers=headers("read")).status_code == 404
+
+
+def test_repeats_within_one_article_form_one_cluster_in_text_order(client, store, redis):
+    from helpers import claim_record, seed_article
+    from service.store import Keys
+
+    text = f'"{QUOTE}," she said. Later: "{QUOTE}." And again: "{QUOTE}!"'
+    starts = [text.index(QUOTE, i) for i in (0, 10, text.index("again"))]
+    aid = seed_article(client, store, text, [claim_record(QUOTE, s) for s in starts])
+    claims = store.article_claims(aid).items
+    assert len({c["cluster_id"] for c in claims}) == 1
+    cluster = claims[0]["cluster_id"]
+    assert redis.zrange(Keys.cluster_claims(cluster), 0, -1) == [c["id"] for c in claims]
+    assert get(client, f"/v1/clusters/{cluster}")["size"] == 3

@@ -300,16 +300,16 @@ class Store:
                 pipe, ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
                        for c in ordered))
             rows = []
-            for cid, claim in zip(cids, ordered):
+            for offset, (cid, claim) in enumerate(zip(cids, ordered)):
                 sp = claim["speaker"]
                 plan = plans[(sp.get("kind") or "person", normalize_name(sp["name"]))]
                 plan.claims += 1
-                rows.append((cid, claim, plan))
+                rows.append((cid, first_seq + offset, claim, plan))
             clusters = self._plan_clusters(pipe, rows)
             pipe.multi()
             speakers.apply(pipe, plans.values(), now)
-            for offset, (cid, claim, plan) in enumerate(rows):
-                self._write_claim(pipe, emitter, aid, cid, first_seq + offset, claim, plan.sid, clusters[cid], now)
+            for cid, seq, claim, plan in rows:
+                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan.sid, clusters[cid], now)
             if count:
                 pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
             pipe.hset(key, mapping={"status": "done", "error": "", "claim_count": count, "processed_at": now})
@@ -319,14 +319,18 @@ class Store:
 
         return _transaction(self.redis, body)
 
-    def _plan_clusters(self, pipe: Pipeline, rows: list[tuple[str, Mapping[str, Any], Any]]) -> dict[str, dict]:
+    def _plan_clusters(self, pipe: Pipeline, rows: list[tuple[str, int, Mapping[str, Any], Any]]) -> dict[str, dict]:
         """For each new claim: the cluster it joins (and the verdict it inherits), or its own.
 
+        A cluster's keys are created by the second claim to join it (its "create" plan, which
+        records the first claim), whether the first came in an earlier article or in this one.
         Reads happen under WATCH; nothing is written here.
         """
         known: dict[str, dict[str, str]] = {}
         plans: dict[str, dict] = {}
-        for cid, claim, plan in rows:
+        seq_of = {cid: seq for cid, seq, _, _ in rows}
+        promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
+        for cid, _, claim, plan in rows:
             sid = plan.sid
             if sid not in known:
                 known[sid] = {}
@@ -341,27 +345,25 @@ class Store:
                 known[sid][own] = cluster_entry(claim["text"], norm)
                 plans[cid] = {"id": own, "new": True, "norm": norm, "create": None, "verdict": None}
                 continue
-            local = next((p for p in plans.values() if p["id"] == match), None)
-            created = next((p["create"] for p in plans.values() if p["create"] and p["create"]["id"] == match), None)
+            create = None
             pipe.watch(Keys.cluster(match))
             stored = pipe.hgetall(Keys.cluster(match))
             if stored:
                 verdict = stored
-                create = None
-            elif created is not None:
-                verdict, create = created, None
-            elif local is not None:
-                verdict = {"status": "unverified"}
-                create = {"id": match, "first": claim_of_cluster(match), "speaker_id": sid, "verdict": verdict,
-                          "first_seq": None}
-                local["create"] = create
+            elif match in promoted:
+                verdict = promoted[match]["verdict"]
             else:
                 first = claim_of_cluster(match)
-                pipe.watch(Keys.claim(first))
-                first_raw = pipe.hgetall(Keys.claim(first))
-                verdict = {k: first_raw.get(k, "") for k in ("status", "note", "evidence", "updated_by", "updated_at")}
-                create = {"id": match, "first": first, "speaker_id": sid, "verdict": verdict,
-                          "first_seq": first_raw.get("seq")}
+                if first in seq_of:  # the first claim is in this very article
+                    verdict, first_seq = {"status": "unverified"}, seq_of[first]
+                else:
+                    pipe.watch(Keys.claim(first))
+                    first_raw = pipe.hgetall(Keys.claim(first))
+                    verdict = {k: first_raw.get(k, "") for k in ("status", "note", "evidence", "updated_by",
+                                                                 "updated_at")}
+                    first_seq = int(first_raw.get("seq") or 0)
+                create = promoted[match] = {"id": match, "first": first, "speaker_id": sid, "verdict": verdict,
+                                            "first_seq": first_seq}
             plans[cid] = {"id": match, "new": False, "norm": norm, "create": create, "verdict": verdict}
         return plans
 
@@ -405,13 +407,12 @@ class Store:
         else:
             create = cluster["create"]
             if create is not None:
-                first_seq = create["first_seq"] if create["first_seq"] is not None else seq - 1
                 pipe.hset(Keys.cluster(cluster["id"]), mapping={
                     "id": cluster["id"], "speaker_id": create["speaker_id"], "first_claim": create["first"],
                     **{k: _s(create["verdict"].get(k)) for k in ("status", "note", "evidence", "updated_by",
                                                                  "updated_at")},
                 })
-                pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: first_seq})
+                pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: create["first_seq"]})
             pipe.zadd(Keys.cluster_claims(cluster["id"]), {cid: seq})
         event = {"claim_id": cid, "article_id": aid, "speaker_id": sid, "cluster_id": cluster["id"],
                  "type": claim["type"]}
