@@ -71,3 +71,30 @@ def test_dash_attribution(extract):
     text = "“The new park changed how our whole street lives together.” ― Dana Whitfield\n"
     c = only(extract(text), "new park")
     assert c.speaker.name == "Dana Whitfield"
+
+
+def test_speaker_outside_the_quote_when_the_parser_finds_a_subject_inside(extract):
+    text = ('Judge Ralph Norris spoke first.\n\n"Not good, great. One of the finest judges in the state," '
+            'Rep. Elijah Cole said in a phone interview.\n')
+    assert only(extract(text), "finest judges").speaker.name == "Elijah Cole"
+
+
+def test_attribution_after_a_finished_sentence_must_be_the_next_sentences_main_verb(extract):
+    text = ('Coach Ana Silva spoke after the final.\n\n'
+            '"We won the title again." Fans who said they had waited for hours cheered.\n')
+    c = only(extract(text), "won the title")
+    assert c.speaker.name == "Ana Silva"
+
+
+def test_footage_of_a_person_speaking(extract):
+    c = only(extract('The ad uses footage of Maria Lopez asking, "Where did the money go?"\n'), "money go")
+    assert c.speaker.name == "Maria Lopez"
+
+
+def test_stage_direction_in_a_quoted_run_is_not_a_claim(extract):
+    text = ('Mayor Ana Ruiz said: "We will rebuild the bridge this year.\n\n'
+            '"And we will finish it by June.\n\n'
+            '"(CROSSTALK.)\n\n'
+            '"Follow Ana Ruiz on Twitter."\n')
+    claims = extract(text)
+    assert [c.text for c in claims] == ["We will rebuild the bridge this year.", "And we will finish it by June."]

@@ -84,3 +84,122 @@ def test_a_document_speaks_for_whoever_issued_it(extract):
 def test_an_unnamed_spokesman_stays_unnamed(extract):
     c = only(extract("A ministry spokesman said the border would stay open.\n"), "border would stay open")
     assert c.speaker.kind == "unnamed" and "spokesman" in c.speaker.name
+
+
+def test_surname_with_particle_is_the_same_person(extract):
+    text = ("Mayor Marta van Dijk visited the site on Monday.\n\n"
+            "Van Dijk said that the dam was safe.\n")
+    c = only(extract(text), "dam was safe")
+    assert c.speaker.name == "Marta van Dijk"
+
+
+def test_curly_and_straight_apostrophes_name_the_same_person(extract):
+    text = ("Police Commissioner Sean O’Connor arrived at noon.\n\n"
+            "\"The cause is unknown,\" said O'Connor.\n")
+    assert only(extract(text), "cause is unknown").speaker.name == "Sean O’Connor"
+
+
+def test_party_and_state_in_brackets_stay_out_of_mention_and_title(extract):
+    c = only(extract('"She would make a fine judge," Rep. Elijah Cole (D-Md.) said.\n'), "fine judge")
+    assert c.speaker.mention == "Rep. Elijah Cole"
+    assert c.speaker.title == "Rep."
+
+
+def test_title_keeps_its_own_spacing(extract):
+    c = only(extract("Republican vice-presidential nominee Mike Lenz said the tweet was a joke.\n"), "joke")
+    assert c.speaker.title == "Republican vice-presidential nominee"
+
+
+def test_titled_name_the_recogniser_missed_is_a_person(extract):
+    text = "Mayor Ana Ruiz met the press on Monday.\n\nShe said the budget was balanced.\n"
+    c = only(extract(text), "budget was balanced")
+    assert (c.speaker.name, c.speaker.kind) == ("Ana Ruiz", "person")
+
+
+def test_a_statement_speaks_for_whoever_released_it(extract):
+    c = only(extract("The Harbour Board released a statement saying that the quay would reopen on Friday.\n"),
+             "quay would reopen")
+    assert c.speaker.name == "Harbour Board"
+
+
+def test_figures_speak_for_whoever_released_them(extract):
+    text = ("The city's water department will close the plant next year.\n\n"
+            "According to figures released by the department, the plant serves 140,000 people.\n")
+    c = only(extract(text), "140,000")
+    assert "department" in c.speaker.name and c.speaker.name != "figures"
+
+
+def test_a_letter_from_an_unnamed_author_is_that_authors(extract):
+    c = only(extract("The coach shared a letter from his surgeon that says the knee has healed.\n"), "knee has healed")
+    assert c.speaker.name == "his surgeon"
+
+
+def test_a_surname_tagged_as_a_common_noun_still_names_the_person(extract):
+    text = ("The transport minister, Ruth Anders, met both sides.\n\n"
+            "Anders said the government would not intervene.\n")
+    c = only(extract(text), "not intervene")
+    assert (c.speaker.name, c.speaker.kind) == ("Ruth Anders", "person")
+
+
+def test_staff_at_a_firm_speak_for_the_firm(extract):
+    c = only(extract("Economists at Brightwater Capital estimated that a new plant would cost $80 million.\n"),
+             "$80 million")
+    assert (c.speaker.name, c.speaker.kind) == ("Brightwater Capital", "organization")
+
+
+def test_name_in_apposition_to_an_institution_is_an_organisation(extract):
+    c = only(extract("The operator, Meridian Terminals, said its offer was fair.\n"), "offer was fair")
+    assert (c.speaker.name, c.speaker.kind) == ("Meridian Terminals", "organization")
+
+
+def test_role_noun_refers_back_to_an_unnamed_source(extract):
+    text = ("A senior ministry official said the talks had stalled.\n\n"
+            "The official added that a deal was still possible.\n")
+    c = only(extract(text), "still possible")
+    assert c.speaker.name == "senior ministry official"
+
+
+def test_name_and_role_both_parsed_as_subjects(extract):
+    text = "The fund's current chair, Grace Liu, said in an interview that the board had tightened its controls.\n"
+    c = only(extract(text), "tightened")
+    assert c.speaker.name == "Grace Liu"
+    assert c.speaker.title == "fund's current chair"
+
+
+def test_object_pronoun_does_not_teach_a_gender(extract):
+    text = ("Doctor Paul Imre defended the pills.\n\n"
+            'Senator Claire Moss thanked him: "The evidence is against you," she said.\n')
+    c = only(extract(text), "evidence is against you")
+    assert c.speaker.name == "Claire Moss"
+
+
+def test_gendered_pronoun_turns_a_one_word_organisation_into_a_person(extract):
+    c = only(extract("Varga said the rules were unfair, though she noted sales are recovering.\n"), "sales")
+    assert c.speaker.kind == "person" and c.speaker.name == "Varga"
+
+
+def test_relative_clause_on_a_place_describes_the_people_there(extract):
+    text = "It will calm the anxious lawmakers on Parliament Hill, who have long argued that the levy hurts exports.\n"
+    c = only(extract(text), "levy hurts")
+    assert c.speaker.name == "anxious lawmakers on Parliament Hill"
+    assert c.speaker.mention == "the anxious lawmakers on Parliament Hill"
+
+
+def test_hyphenated_surname_is_one_name(extract):
+    text = ("Union president Hana Weller-Ortiz said the pressure was building.\n\n"
+            "Weller-Ortiz added that members were angry.\n")
+    c = only(extract(text), "members were angry")
+    assert (c.speaker.name, c.speaker.kind) == ("Hana Weller-Ortiz", "person")
+
+
+def test_words_before_a_title_are_not_part_of_the_name(extract):
+    c = only(extract("The fire spread quickly, according to Fire Chief Ana Lind.\n"), "fire spread")
+    assert c.speaker.name == "Ana Lind"
+
+
+def test_it_is_the_body_that_spoke_last_in_the_paragraph(extract):
+    text = ("The aviation regulator fined Skyline Air on Thursday.\n\n"
+            "In a statement, the regulator said Skyline had ignored its duties. "
+            "The airline, it added, had refunded fewer than half of its passengers.\n")
+    c = only(extract(text), "fewer than half")
+    assert (c.speaker.name, c.speaker.kind) == ("regulator", "organization")

@@ -7,6 +7,7 @@ and records how the attribution was found so confidence can reflect it.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from spacy.tokens import Doc, Token
@@ -21,6 +22,8 @@ _DASHES = frozenset({"—", "–", "―", "-", "--", "—-"})
 _DASH_CHARS = frozenset("—–―-")
 _TIME_ENTS = frozenset({"DATE", "TIME"})
 _NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "it", "who"})
+# Page furniture that a blockquote sometimes swallows.
+_SIGN_OFF = re.compile(r"(?:Follow|Subscribe|Sign up|Click|Read more|Watch the|Contact)\b")
 
 
 def _speaker_after(cue: Token, limit: int) -> Token | None:
@@ -38,14 +41,35 @@ def _speaker_after(cue: Token, limit: int) -> Token | None:
     return None
 
 
-def _cue_in(tokens: list[Token], inside_quote: Callable[[int], bool], last: bool) -> tuple[Token, Token] | None:
+def _subject_outside(verb: Token, inside_quote: Callable[[int], bool]) -> Token | None:
+    """The cue's subject, passing over one the parser found inside the quotation itself.
+
+    ""The best mayor this town has had," Rep. Ann Cole said" can give "said" two
+    subjects, the quoted phrase first; the speaker is the one outside the marks.
+    """
+    subj = subject_of(verb)
+    if subj is None or not inside_quote(subj.idx):
+        return subj
+    return next((c for c in verb.children if c.dep_ == "nsubj" and not inside_quote(c.idx)), subj)
+
+
+def _cue_in(tokens: list[Token], inside_quote: Callable[[int], bool], last: bool,
+            main_only: bool = False) -> tuple[Token, Token] | None:
+    """The first (or `last`) cue among `tokens` with a speaker outside any quotation.
+
+    `main_only` accepts only the main verb of what follows a quotation that ended its own
+    sentence: after ""We won the title." Fans who said they had waited hours cheered.",
+    the cue of a clause buried in the next sentence is not this quote's.
+    """
     order = reversed(tokens) if last else tokens
     limit = tokens[-1].i + 1 if tokens else 0
     for tok in order:
         lemma = cue_lemma(tok)
         if lemma is None or inside_quote(tok.idx):
             continue
-        subj = subject_of(tok)
+        if main_only and tok.dep_ != "ROOT" and tok.head.i >= tokens[0].i:
+            continue
+        subj = _subject_outside(tok, inside_quote)
         if subj is None or inside_quote(subj.idx) or subj.lower_ in _NON_SPEAKERS or subj.ent_type_ in _TIME_ENTS:
             subj = _speaker_after(tok, limit)
         if subj is not None and not inside_quote(subj.idx):
@@ -86,6 +110,22 @@ def _candidate(q: Quote, cue: Token | None, subject: Token | None, source: str, 
                      cue_weight=weight, quote_closed=q.closed)
 
 
+def _aside(content: str) -> bool:
+    """A stage direction ("(CROSSTALK)", "[applause]") or a sign-off ("Follow X on Twitter").
+
+    Checked only for quotations attributed by position: a paragraph of a blockquote that
+    is the page's furniture rather than anyone's words.
+    """
+    stripped = content.strip()
+    if stripped[:1] in "([" and stripped.rstrip(".").endswith((")", "]")):
+        return True
+    return word_count(stripped) <= 12 and _SIGN_OFF.match(stripped) is not None
+
+
+def _ends_sentence(content: str) -> bool:
+    return content.rstrip("'’\"” ").endswith((".", "?", "!"))
+
+
 def is_embedded(text: str, q: Quote) -> bool:
     """Whether the quote sits inside a clause ("a "temporary" fix") rather than standing as speech."""
     i = q.start - 1
@@ -114,7 +154,7 @@ def attribute_quote(doc: Doc, text: str, index: TokenIndex, q: Quote, quotes: li
         dash = _dash_name(doc, text, index, q.end, nxt)
         if dash is not None:
             return _candidate(q, None, dash[0], "dash", cue_text=dash[1])
-        found = _cue_in(after, inside_quote, last=False)
+        found = _cue_in(after, inside_quote, last=False, main_only=_ends_sentence(content))
         if found is not None:
             return _candidate(q, found[0], found[1], "quote-cue")
         for tok in after:
@@ -130,7 +170,7 @@ def attribute_quote(doc: Doc, text: str, index: TokenIndex, q: Quote, quotes: li
         found = _cue_in(before, inside_quote, last=True)
         if found is not None and (before[-1].text in (":", ",") or before[-1].i - found[0].i <= 2):
             return _candidate(q, found[0], found[1], "quote-cue")
-    if embedded:
+    if embedded or _aside(content):
         return None
     starts_paragraph = not text[p_start:q.start].strip()
     if starts_paragraph and q.paragraph > 0:

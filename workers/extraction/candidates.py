@@ -14,9 +14,10 @@ from typing import Literal
 # sentence; "colon": a cue ending the previous sentence with a colon; "dash": "— Name"
 # after the quote; "same-paragraph" / "continued": an earlier attributed quote in the
 # paragraph, or the quote this one continues; "previous-paragraph": the last claim's
-# speaker; "last-named": the last person named before the quote.
+# speaker; "last-named": the last person named before the quote; "label": a transcript
+# turn opened by its speaker's name ("HOLT: ...").
 Source = Literal["clause", "according", "quote-cue", "colon", "dash", "same-paragraph",
-                 "continued", "previous-paragraph", "last-named"]
+                 "continued", "previous-paragraph", "last-named", "label"]
 
 
 @dataclass(frozen=True, slots=True)

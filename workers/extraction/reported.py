@@ -11,34 +11,50 @@ from collections.abc import Callable
 from spacy.tokens import Doc, Token
 
 from .candidates import Candidate
-from .cues import COGNITION, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, cue_lemma, cue_weight
+from .cues import AS_CUES, COGNITION, CUE_WEIGHT, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, cue_lemma, cue_weight
 from .tokens import TokenIndex
 
 _DATIVE_CUES = frozenset({"tell", "inform", "assure", "reassure", "remind", "warn", "notify", "advise"})
 _QUESTION_STARTS = frozenset({"whether", "if", "why", "how", "who", "whom", "what", "when", "where", "which"})
 _NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
-                           "who", "whoever"})
+                           "who", "whoever", "'s", "’s"})
 _STRIP_LEFT = frozenset({"that", "but", "and", ",", ":", ";", "-", "—", "–"})
 _STRIP_RIGHT = frozenset({",", ":", ";", "-", "—", "–", "."})
+# Events at which people speak, never speakers themselves.
+_OCCASIONS = frozenset({
+    "conference", "briefing", "speech", "address", "interview", "rally", "hearing", "meeting",
+    "appearance", "event", "debate", "session", "summit", "forum", "ceremony", "broadcast",
+    "podcast", "show", "program", "programme", "call", "visit", "remarks", "testimony",
+})
+# Entities a "who" clause does not describe.
+_NOT_WHO = frozenset({"GPE", "LOC", "FAC", "ORG"})
+_CONCESSIVE = frozenset({"although", "though", "whereas"})
+# A colon continuation longer than this is more likely a run-on paragraph than a list.
+_MAX_CONTINUATION = 60
 
 
 def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """The head of the phrase naming whoever performs `verb`.
 
     Shared subjects are followed up through coordination and participle clauses ("She
-    resigned and said ...", "..., saying ..."), and a relative clause's subject is the
-    noun it modifies.
+    resigned and said ...", "..., saying ..."), a relative clause's subject is the noun it
+    modifies, and a few constructions name the speaker elsewhere (see `_implied_subject`).
     """
-    for child in verb.children:
-        if child.dep_ == "nsubj":
-            if child.lower_ in ("who", "that") and verb.dep_ == "relcl":
-                return verb.head
-            return child
+    subjects = [c for c in verb.children if c.dep_ == "nsubj"]
+    if subjects:
+        if subjects[0].lower_ in ("who", "that") and verb.dep_ == "relcl":
+            return _antecedent(verb.head) if subjects[0].lower_ == "who" else verb.head
+        # "The fund's chair, Grace Liu, said": the parser gives the verb both phrases as
+        # subjects; the name is the speaker, the role is its description.
+        return next((c for c in subjects if c.tag_ in ("NNP", "NNPS")), subjects[0])
     if depth > 3:
         return None
+    implied = _implied_subject(verb, depth)
+    if implied is not None:
+        return implied
     if verb.dep_ == "relcl":
         return verb.head
-    if verb.dep_ == "conj" and verb.head.dep_ == "ccomp" and cue_lemma(verb) is not None \
+    if verb.dep_ == "conj" and verb.head.dep_ in ("ccomp", "advcl") and cue_lemma(verb) is not None \
             and cue_lemma(verb.head.head) is not None:
         # "said pensioners could not pay, and accused the board ...": the second cue was
         # hung on the reported clause but shares the first cue's subject.
@@ -51,6 +67,41 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
                 if grandchild.dep_ == "nsubj" and grandchild.i < child.i:
                     return grandchild
     return None
+
+
+def _implied_subject(verb: Token, depth: int) -> Token | None:
+    """The speaker of a cue without a subject of its own, named by the construction around it.
+
+    "footage of the senator saying ...", "a letter saying ...": the noun speaks, unless it
+    is an occasion ("at a news conference announcing ..."), when whoever spoke at it does.
+    "Amsel was the first to warn ...": the copula's subject. "Berg was quoted as saying ...":
+    the passive subject. "pressed the minister to concede ...": the object of "pressed"
+    ("promised to say ..." has no object, and its own subject speaks).
+    """
+    head = verb.head
+    if verb.dep_ == "acl" and verb.tag_ == "VBG" and head.tag_.startswith("NN"):
+        if head.lower_ not in _OCCASIONS:
+            return head
+        holder = head.head.head if head.dep_ == "pobj" else None
+        return subject_of(holder, depth + 1) if holder is not None and holder.tag_.startswith("VB") else None
+    infinitive = any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children)
+    if verb.dep_ in ("relcl", "acl") and infinitive and head.dep_ == "attr":
+        return subject_of(head.head, depth + 1)
+    if verb.dep_ == "pcomp" and head.lower_ == "as" and head.head.tag_.startswith("VB"):
+        return next((c for c in head.head.children if c.dep_ in ("nsubjpass", "nsubj")), None)
+    if verb.dep_ == "xcomp" and head.tag_.startswith("VB"):
+        obj = next((c for c in head.children if c.dep_ == "dobj" and c.i < verb.i), None)
+        if obj is not None and obj.lower_ not in ("it", "this", "that"):
+            return obj
+    return None
+
+
+def _antecedent(noun: Token) -> Token:
+    """Whom a "who" clause describes: "lawmakers in Ohio, who argued ..." are the lawmakers,
+    not the place or body the parser attached "who" to."""
+    if noun.dep_ == "pobj" and noun.ent_type_ in _NOT_WHO and noun.head.head.tag_ in ("NNS", "NNPS", "NN", "NNP"):
+        return noun.head.head
+    return noun
 
 
 def _is_question(comp: Token) -> bool:
@@ -68,9 +119,20 @@ def _that_clause(verb: Token) -> Token | None:
             continue
         for tok in child.subtree:
             if tok.dep_ in ("acl", "ccomp", "advcl", "relcl") and any(
-                    c.dep_ == "mark" and c.lower_ == "that" for c in tok.children):
+                    c.dep_ == "mark" and c.lower_ == "that" for c in tok.children) and not _inside_clause(tok, child):
                 return tok
     return None
+
+
+def _inside_clause(tok: Token, top: Token) -> bool:
+    """Whether a clause hangs on a relative clause or another cue below `top`: then it is
+    that clause's complement ("reassure farmers, who have argued that ..."), not the cue's."""
+    node = tok.head
+    while node.i != top.i and node.head.i != node.i:
+        if node.dep_ in ("relcl", "acl") or cue_lemma(node) is not None:
+            return True
+        node = node.head
+    return False
 
 
 def complement(verb: Token) -> Token | None:
@@ -86,7 +148,25 @@ def complement(verb: Token) -> Token | None:
         if cue_lemma(left) in QUESTION_VERBS or reduced and _has_comma_after(left, verb):
             return _that_clause(verb)
         return left
-    return _that_clause(verb)
+    return _that_clause(verb) or _clause_as_adverbial(verb)
+
+
+def _clause_as_adverbial(verb: Token) -> Token | None:
+    """A complement parsed as an adverbial clause ("said after the vote he would resign").
+
+    A finite clause with its own subject and no subordinating word after the cue is what
+    was said; one opened by "when", "because" or "if" is the circumstance of saying it.
+    """
+    for child in verb.rights:
+        if child.dep_ != "advcl" or not child.tag_.startswith("VB") or not _finite(child):
+            continue
+        if not any(c.dep_ in ("nsubj", "nsubjpass", "expl") and c.i < child.i for c in child.children):
+            continue
+        if any((c.dep_ == "mark" or c.tag_ in ("WRB", "WDT", "WP")) and c.lower_ != "that" and c.i < child.i
+               for c in child.children):
+            continue
+        return child
+    return None
 
 
 def _has_comma_after(clause: Token, verb: Token) -> bool:
@@ -104,37 +184,200 @@ def _trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
 
 def clause_tokens(verb: Token, comp: Token) -> tuple[int, int] | None:
     """First and last token of the reported clause, "that" and edge punctuation removed."""
+    doc = verb.doc
     first, last = comp.left_edge.i, comp.right_edge.i
-    if comp.i > verb.i and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in comp.children):
-        # "said her team ... had finished": the clause's subject parsed as the verb's object.
-        for child in verb.rights:
-            if child.dep_ == "dobj" and verb.i < child.i < comp.left_edge.i and cue_lemma(verb) not in _DATIVE_CUES:
-                first = child.left_edge.i
+    if comp.i > verb.i:
+        last = _further_complements(verb, comp, last)
+        if comp.dep_ == "advcl":
+            first = _subject_start(comp, first)
+        elif not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in comp.children):
+            # "said her team ... had finished": the clause's subject parsed as the verb's object.
+            for child in verb.rights:
+                if child.dep_ == "dobj" and verb.i < child.i < comp.left_edge.i and cue_lemma(verb) not in _DATIVE_CUES:
+                    first = child.left_edge.i
+    else:
+        first = _after_lead_in(doc, _sentence_lead(verb, comp, _earlier_complements(verb, comp, first)), last)
     if first <= verb.i <= last:
+        first = _relative_start(verb, comp)
+        if first is None:
+            return None
+    last = _cut_tail(doc, comp, first, last)
+    if comp.i > verb.i:
+        last = _colon_continuation(doc, last)
+    return _trim(doc, first, last)
+
+
+def _sequel(conj: Token) -> bool:
+    """A conjunct of the cue that is more of what was said, not a further act of the speaker.
+
+    One that opens with a quotation ("says the bridge is "perfectly safe" but "nobody
+    checks it"") or one without a subject of its own whose verb is modal ("says the toll
+    would cost drivers at first but would pay for itself later"): speakers' acts are
+    reported in the past, not as what they would do.
+    """
+    if conj.dep_ != "conj":
+        return False
+    if conj.doc[conj.left_edge.i].tag_ == "``":
+        return True
+    modal = any(c.tag_ == "MD" for c in conj.children)
+    return modal and not any(c.dep_ in ("nsubj", "nsubjpass") for c in conj.children)
+
+
+def _subject_start(clause: Token, first: int) -> int:
+    """A rescued adverbial complement starts at its subject: a phrase before it belongs to the cue."""
+    subject = next((c for c in clause.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    return subject.left_edge.i if subject is not None else first
+
+
+def _further_complements(verb: Token, comp: Token, last: int) -> int:
+    """The end of a reported clause the parser split into sibling complements of the cue.
+
+    "said the coach trusts her players and the defeat was a lesson for everyone" can come
+    back as two clausal complements of "said"; both are what was said when only
+    a conjunction or a comma separates them. So is a clause the parser coordinated with the
+    cue that continues the reported one (see `_sequel`).
+    """
+    doc = verb.doc
+    for other in verb.rights:
+        if other.i <= comp.i or other.dep_ != "ccomp" and not _sequel(other):
+            continue
+        gap = doc[last + 1:other.left_edge.i]
+        if any(not (t.dep_ == "cc" or t.text == ",") for t in gap):
+            break
+        last = max(last, other.right_edge.i)
+    return last
+
+
+def _earlier_complements(verb: Token, comp: Token, first: int) -> int:
+    """The start of a reported clause closed by its cue and split into sibling complements
+    ("X had told police that ..., but the police overruled it, the source added")."""
+    doc = verb.doc
+    for other in reversed([c for c in verb.lefts if c.dep_ == "ccomp" and c.i < comp.i]):
+        gap = doc[other.right_edge.i + 1:first]
+        if any(not (t.dep_ == "cc" or t.text == ",") for t in gap):
+            break
+        first = other.left_edge.i
+    return first
+
+
+def _sentence_lead(verb: Token, comp: Token, first: int) -> int:
+    """Where a reported clause closed by its attribution starts ("A, but B, a source said").
+
+    The parser often makes the cue a conjunct of the first clause's verb and takes only
+    the last clause as its complement; everything before the attribution was said.
+    """
+    head = verb.head
+    if verb.dep_ not in ("conj", "parataxis") or head.i >= comp.left_edge.i:
+        return first
+    subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+    if subject is None or subject.i < comp.right_edge.i:
+        return first
+    return min(first, head.left_edge.i)
+
+
+def _after_lead_in(doc: Doc, first: int, last: int) -> int:
+    """Skip a lead-in ending with a colon ("She turned to him: ... , she said"): not what was said."""
+    colons = [t.i for t in doc[first:last + 1] if t.text == ":"]
+    return colons[-1] + 1 if colons and colons[-1] < last else first
+
+
+def _relative_start(verb: Token, comp: Token) -> int | None:
+    """Content of a cue inside a relative clause ("donations, which he said were tainted").
+
+    The relative pronoun opens the complement but stands before the cue; what was said is
+    the rest of the complement after the cue.
+    """
+    if verb.dep_ != "relcl":
         return None
-    last = _cut_tail(verb.doc, comp, first, last)
-    return _trim(verb.doc, first, last)
+    pronoun = comp.left_edge
+    if pronoun.tag_ not in ("WDT", "WP") or pronoun.i > verb.i:
+        return None
+    before = [t for t in comp.subtree if t.i < verb.i]
+    if before != [pronoun]:
+        return None
+    return next((t.i for t in comp.subtree if t.i > verb.i), None)
+
+
+def _colon_continuation(doc: Doc, last: int) -> int:
+    """Extend a reported clause over the colon that lists what it announced.
+
+    "noted that three things were happening: prices rose, rates fell ..." is one claim;
+    a colon before a quotation is left alone (the quotation is attributed on its own).
+    """
+    colon = last + 1
+    if colon + 1 >= len(doc) or doc[colon].text != ":" or doc[colon + 1].is_sent_start:
+        return last
+    nxt = doc[colon + 1]
+    if nxt.is_quote or nxt.is_space:
+        return last
+    end = colon + 1
+    while end + 1 < len(doc) and not doc[end + 1].is_sent_start and not doc[end + 1].is_space \
+            and end - colon < _MAX_CONTINUATION:
+        end += 1
+    return end
 
 
 def _cut_tail(doc: Doc, comp: Token, first: int, last: int) -> int:
     """End the clause before what the parser wrongly hung on it.
 
-    A semicolon starts a new sentence in all but name; a coordinated speech verb without
-    its own subject ("... and warned that ...") or a trailing "..., citing ..." is a further
-    act of the speaker, not part of what was said.
+    A semicolon starts a new sentence in all but name, and a closing description of a name
+    is the writer's gloss. A coordinated speech verb without its own subject ("... and
+    warned that ...") or a trailing "..., citing ..." is a further act of the speaker, not
+    part of what was said; a subordinate clause with a speaker of its own ("..., though she
+    noted ...") or a concession about the speaker ("..., although he refused to ...") is
+    the writer's account, not the speaker's words.
     """
     for tok in doc[first:last + 1]:
         if tok.text == ";" and tok.i > first:
             return tok.i - 1
+        if _closing_gloss(tok, first, last):
+            return tok.left_edge.i - 2
         if tok.i > comp.i and tok.head.i == comp.i and (
-                tok.dep_ == "conj" and cue_lemma(tok) is not None and cue_lemma(tok) not in COGNITION
-                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in tok.children)
+                _further_act(tok) or _own_speaker_clause(tok)
                 or tok.dep_ == "advcl" and tok.tag_ == "VBG" and (cue_lemma(tok) is not None or tok.lower_ == "citing")):
             end = tok.left_edge.i - 1
             while end > first and (doc[end].dep_ == "cc" or doc[end].is_punct):
                 end -= 1
             return end
     return last
+
+
+def _closing_gloss(tok: Token, first: int, last: int) -> bool:
+    """The writer's description of a name that ends the clause ("..., Halden, the port that ...").
+
+    A reporter glosses names for the reader; the speaker said the name, not the gloss.
+    """
+    if tok.dep_ != "appos" or tok.head.tag_ not in ("NNP", "NNPS") or tok.right_edge.i < last:
+        return False
+    start = tok.left_edge.i
+    return start - 2 > first and tok.doc[start - 1].text == "," and tok.head.i < start
+
+
+def _further_act(tok: Token) -> bool:
+    """"said X, and warned that Y": a coordinated, finite speech verb without a subject of its own.
+
+    "says the toll would cost drivers but would add lanes later" is a modal verb inside
+    the claim, however much "add" looks like a speech verb.
+    """
+    lemma = cue_lemma(tok)
+    if tok.dep_ != "conj" or lemma is None or lemma in COGNITION or tok.tag_ in ("VB", "VBG"):
+        return False
+    return not any(c.dep_ in ("nsubj", "nsubjpass") or c.tag_ == "MD" for c in tok.children)
+
+
+def _own_speaker_clause(tok: Token) -> bool:
+    """A subordinate clause that reports someone's speech or concedes something about a person."""
+    if tok.dep_ != "advcl":
+        return False
+    subject = next((c for c in tok.children if c.dep_ == "nsubj"), None)
+    if subject is None:
+        return False
+    named = subject.lower_ in ("he", "she", "they") or subject.tag_ in ("NNP", "NNPS")
+    lemma = cue_lemma(tok)
+    if named and lemma is not None and lemma not in QUESTION_VERBS and not any(c.tag_ == "MD" for c in tok.children):
+        return True
+    mark = next((c.lower_ for c in tok.children if c.dep_ == "mark"), None)
+    return mark in _CONCESSIVE and subject.lower_ in ("he", "she")
 
 
 _EMPTY_OBJECTS = frozenset({"it", "this", "that", "so", "much", "nothing", "something", "anything",
@@ -227,6 +470,36 @@ def _parenthetical(verb: Token) -> tuple[int, int] | None:
     return _trim(verb.doc, first, last)
 
 
+def _as_put_it(verb: Token) -> str | None:
+    """"As the minister put it, ...": an idiom that attributes the sentence it opens or closes."""
+    if verb.lower_ not in ("put", "puts") or not verb.tag_.startswith("VB"):
+        return None
+    has_it = any(c.dep_ == "dobj" and c.lower_ == "it" for c in verb.children)
+    return "put" if has_it and _mark(verb) == "as" else None
+
+
+def _mark(verb: Token) -> str | None:
+    return next((c.lower_ for c in verb.children if c.dep_ == "mark"), None)
+
+
+def _as_parenthetical(verb: Token) -> tuple[int, int] | None:
+    """The sentence an "as X said" clause attributes ("As Lund noted, the museum is empty").
+
+    Only a bare "as" clause counts: one with its own object or clause ("as she said
+    this", "as he told them the news") is a time or manner clause, not an attribution.
+    """
+    head = verb.head
+    if verb.dep_ != "advcl" or _mark(verb) != "as" or head is verb or not head.tag_.startswith(("VB", "MD", "JJ")):
+        return None
+    if any(c.dep_ in ("ccomp", "xcomp") or c.dep_ == "dobj" and c.lower_ != "it" for c in verb.children):
+        return None
+    if verb.i < head.i:
+        first, last = verb.right_edge.i + 1, head.right_edge.i
+    else:
+        first, last = head.left_edge.i, verb.left_edge.i - 1
+    return _trim(verb.doc, first, last)
+
+
 def _has_comma_before(verb: Token) -> bool:
     doc = verb.doc
     start = verb.left_edge.i
@@ -243,7 +516,7 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
             if cand:
                 found.append(cand)
             continue
-        lemma = cue_lemma(tok)
+        lemma = cue_lemma(tok) or _as_put_it(tok)
         if lemma is None or lemma in QUOTE_ONLY or lemma in QUESTION_VERBS or inside_quote(tok.idx):
             continue
         subject = subject_of(tok)
@@ -257,8 +530,8 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
                 continue
             span = clause_tokens(tok, comp)
         elif lemma not in COGNITION:
-            span = _parenthetical(tok)
-        weight = cue_weight(lemma)
+            span = _parenthetical(tok) or (_as_parenthetical(tok) if lemma in CUE_WEIGHT or lemma in AS_CUES else None)
+        weight = AS_CUES.get(lemma) or cue_weight(lemma)
         if span is None and lemma in OBJECT_CUES and _finite(tok) and tok.dep_ != "relcl":
             span = object_content(tok, lemma)
             weight = OBJECT_CUES[lemma][1]
@@ -276,6 +549,15 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
     return found
 
 
+def _word_bounds(doc: Doc, first: int, last: int) -> tuple[int, int]:
+    """The first and last word of a sentence: the paragraph break and final stop are not words."""
+    while first < last and (doc[first].is_space or doc[first].is_punct):
+        first += 1
+    while last > first and (doc[last].is_space or doc[last].is_punct):
+        last -= 1
+    return first, last
+
+
 def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[int], bool],
                paragraph_of: Callable[[int], int]) -> Candidate | None:
     to = next((c for c in tok.children if c.lower_ == "to"), None)
@@ -288,7 +570,7 @@ def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[
         return None
     sent_start, sent_end = index.sentence(tok.i)
     phrase_first, phrase_last = tok.i, max(tok.right_edge.i, source.right_edge.i)
-    first, last = sent_start, sent_end - 1
+    first, last = _word_bounds(doc, sent_start, sent_end - 1)
     if phrase_first <= first + 1:
         first = phrase_last + 1
     elif phrase_last >= last - 1:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from spacy.tokens import Doc, Span, Token
 
 from .claims import Speaker
+from .reported import subject_of
 from .tokens import TokenIndex
 
 HONORIFICS = {
@@ -33,6 +34,11 @@ TITLE_WORDS = frozenset({
     "councilman", "councilwoman", "congressman", "congresswoman", "assemblyman",
     "assemblywoman", "lawmaker", "pastor", "rabbi", "imam", "cardinal", "bishop",
     "democrat", "republican", "gop", "presidential", "dem", "dem.",
+})
+# Title words that stand directly before a person's name ("Mayor", "Sen.", "Judge").
+_NAME_TITLES = TITLE_WORDS - frozenset({
+    "former", "vice", "prime", "democrat", "republican", "gop", "presidential", "dem", "dem.",
+    "candidate", "nominee", "leader", "chief", "officer", "director", "speaker", "attorney", "lawmaker",
 })
 GENDERED_NOUNS = {
     "spokesman": "m", "spokeswoman": "f", "chairman": "m", "chairwoman": "f",
@@ -62,24 +68,36 @@ ORG_NOUNS = frozenset({
     "developer", "provider", "utility", "station", "channel", "outlet", "house", "senate",
     "congress", "parliament", "cabinet", "panel", "caucus", "family", "state", "city",
     "county", "country", "nation", "kremlin", "pentagon", "prosecution", "defense",
-    "defence", "white", "studio", "publisher", "platform", "website", "site", "app",
+    "defence", "white", "studio", "publisher", "platform", "website", "site", "app", "consultancy",
+})
+# People who speak for the institution they work at ("analysts at Brightwater Capital").
+STAFF_NOUNS = frozenset({
+    "analysts", "economists", "researchers", "scientists", "engineers", "experts", "strategists",
+    "officials", "executives", "spokespeople", "spokesmen", "spokeswomen", "lawyers", "attorneys",
+    "representatives", "staff", "staffers", "employees", "managers", "investigators", "auditors",
 })
 # Things that speak for whoever issued them ("a report by the ministry").
 DOCUMENT_NOUNS = frozenset({
     "report", "statement", "study", "survey", "analysis", "filing", "memo", "letter", "document",
     "release", "poll", "audit", "review", "assessment", "estimate", "estimates", "data", "figures",
     "complaint", "lawsuit", "ruling", "testimony",
+    # Recordings speak for whoever they show: "footage of the senator saying ...".
+    "footage", "video", "clip", "recording", "tape", "audio", "transcript",
 })
 GENERIC_ORG_NOUNS = frozenset({
     "company", "firm", "group", "organization", "organisation", "business", "startup",
     "manufacturer", "retailer", "airline", "carrier", "insurer", "lender", "operator",
     "developer", "provider", "utility", "corporation", "bank", "network", "outlet",
-    "publisher", "platform", "studio", "charity", "agency", "campaign",
+    "publisher", "platform", "studio", "charity", "agency", "campaign", "consultancy",
 })
 # "Historian Greta Lund": a role word the entity recogniser swept into a three-word name.
 _ROLE_SUFFIX = re.compile(r"(ian|ist|ant|ent|man|woman|er|or)$")
 _NAME_SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 _PLURAL_PRONOUNS = frozenset({"they", "them"})
+# How many paragraphs back "the official" may refer to an unnamed source; an article
+# keeps calling the one body it is about "the department" for much longer.
+_ROLE_REACH = 3
+_ORG_ROLE_REACH = 10
 _DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "some", "one", "another"})
 _DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 _DROP_CHILD_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "acl", "advcl", "parataxis"})
@@ -137,7 +155,8 @@ def _clean_name_tokens(span: Span, person: bool = True) -> tuple[list[Token], st
         gender = HONORIFICS[prev.lower_]
     while len(toks) > 1 and (toks[0].lower_ in HONORIFICS or toks[0].lower_.rstrip(".") in TITLE_WORDS
                              or toks[0].lower_ in TITLE_WORDS
-                             or person and len(toks) > 2 and _ROLE_SUFFIX.search(toks[0].lower_) is not None):
+                             or person and len(toks) > 2 and toks[0].whitespace_
+                             and _ROLE_SUFFIX.search(toks[0].lower_) is not None):
         if toks[0].lower_ in HONORIFICS:
             gender = HONORIFICS[toks[0].lower_] or gender
         toks = toks[1:]
@@ -146,9 +165,37 @@ def _clean_name_tokens(span: Span, person: bool = True) -> tuple[list[Token], st
     return toks, gender
 
 
+def _name_words(toks: list[Token]) -> list[str]:
+    """The words of a name, with tokens written together kept together ("Weller-Ortiz")."""
+    words: list[str] = []
+    glued = False
+    for t in toks:
+        if glued and words:
+            words[-1] += t.text
+        else:
+            words.append(t.text)
+        glued = not t.whitespace_
+    return words
+
+
 def _name_key(words: list[str]) -> str:
     core = [w for w in words if w.lower() not in _NAME_SUFFIXES]
-    return (core or words)[-1].lower()
+    return _fold((core or words)[-1])
+
+
+def _person_name(words: list[str]) -> str:
+    """A person's name as written, but "MORROW" (a transcript label or a shouting headline) as "Morrow"."""
+    return " ".join(w.title() if w.isupper() and len(w) > 2 and w.isalpha() else w for w in words)
+
+
+def _fold(word: str) -> str:
+    """A name word compared case- and apostrophe-blind ("O’Connor" is "O'Connor")."""
+    return word.lower().replace("’", "'")
+
+
+def _is_tail(shorter: list[str], longer: list[str]) -> bool:
+    """Whether a name is the last words of another ("Van Dijk" of "Marta van Dijk")."""
+    return len(shorter) < len(longer) and [_fold(w) for w in shorter] == [_fold(w) for w in longer[-len(shorter):]]
 
 
 def _title_of(name_root: Token, name_start: int) -> str | None:
@@ -160,14 +207,21 @@ def _title_of(name_root: Token, name_start: int) -> str | None:
         toks = [t for t in doc[first:name_start] if not (t.i == first and t.lower_ in _DETERMINERS)]
         toks = [t for t in toks if t.lower_ not in HONORIFICS]
         if toks and not all(t.tag_ in ("NNP", "NNPS") and t.ent_type_ == "PERSON" for t in toks):
-            text = " ".join(t.text for t in toks).replace(" 's", "'s").replace(" ’s", "’s")
+            text = "".join(t.text_with_ws for t in toks).strip()
             if text:
                 return text
     for child in name_root.children:
-        if child.dep_ == "appos" and child.ent_type_ != "PERSON":
+        if child.dep_ == "appos" and child.ent_type_ != "PERSON" and not _parenthesised(child) \
+                and child.tag_ != "CD":
             return description(child)
     if name_root.dep_ == "appos" and name_root.head.ent_type_ != "PERSON":
         return description(name_root.head)
+    if name_root.dep_ == "nsubj":
+        # "The fund's chair, Grace Liu, said": parsed as two subjects of "said".
+        role = next((c for c in name_root.head.children if c.dep_ == "nsubj" and c.i < name_root.i
+                     and c.tag_ in ("NN", "NNS")), None)
+        if role is not None:
+            return description(role)
     return None
 
 
@@ -199,12 +253,29 @@ def description(head: Token, max_words: int = 9) -> str:
         " ".join(t.text for t in keep).replace(" 's", "'s").replace(" ’s", "’s")
 
 
+def _parenthesised(tok: Token) -> bool:
+    """A bracketed aside such as a party and state, "(D-Md.)": neither a title nor part of a mention."""
+    i = tok.left_edge.i
+    return i > 0 and tok.doc[i - 1].text in ("(", "[")
+
+
+def _in_clause_below(tok: Token, top: Token) -> bool:
+    """Whether a token belongs to a relative or participle clause nested below `top`
+    ("farmers in the valley, who argued ...": the clause is not part of the mention)."""
+    while tok.i != top.i:
+        if tok.dep_ in ("relcl", "acl", "advcl"):
+            return True
+        tok = tok.head
+    return False
+
+
 def mention_text(head: Token) -> str:
     """The words the sentence uses for the speaker, without relative clauses."""
     keep = [head]
     for child in head.children:
-        if child.dep_ not in ("relcl", "punct", "acl", "advcl", "parataxis", "cc", "conj"):
-            keep.extend(child.subtree)
+        if child.dep_ not in ("relcl", "punct", "acl", "advcl", "parataxis", "cc", "conj", "npadvmod") \
+                and not _parenthesised(child):
+            keep.extend(t for t in child.subtree if not _in_clause_below(t, child))
     keep.sort(key=lambda t: t.i)
     first, last = keep[0].i, keep[-1].i
     doc = head.doc
@@ -237,27 +308,28 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
     ent_of_token: dict[int, int] = {}
     by_surname: dict[str, list[int]] = {}
     orgs: dict[str, int] = {}
+    spans = _with_titled_names(doc)
     persons_surnames = {
-        _name_key([t.text for t in _clean_name_tokens(e)[0]])
-        for e in doc.ents if e.label_ == "PERSON" and _clean_name_tokens(e)[0]}
-    org_words = {e.text.lower() for e in doc.ents if e.label_ == "ORG" and len(e) == 1}
-    for ent in doc.ents:
+        _name_key(_name_words(_clean_name_tokens(e)[0]))
+        for e in spans if e.label_ == "PERSON" and _clean_name_tokens(e)[0]}
+    org_words = {e.text.lower() for e in spans if e.label_ == "ORG" and len(e) == 1}
+    for ent in spans:
         label = _corrected_label(ent, persons_surnames, org_words)
         if label is None:
             continue
         toks, gender = _clean_name_tokens(ent, person=label == "PERSON")
         if not toks:
             continue
-        words = [t.text for t in toks]
+        words = _name_words(toks)
         key = _name_key(words)
         if label == "PERSON":
             idx = _find_person(entities, by_surname, words, key)
             if idx is None:
                 idx = len(entities)
-                entities.append(Entity(name=" ".join(words), kind="person"))
+                entities.append(Entity(name=_person_name(words), kind="person"))
                 by_surname.setdefault(key, []).append(idx)
             elif len(words) > len(entities[idx].name.split()) and not inside_quote(ent.start_char):
-                entities[idx].name = " ".join(words)
+                entities[idx].name = _person_name(words)
             entity = entities[idx]
             title = _title_of(ent.root, toks[0].i)
             if title and title not in entity.titles:
@@ -288,13 +360,50 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
     return Registry(entities=entities, mentions=mentions, ent_of_token=ent_of_token)
 
 
+def _with_titled_names(doc: Doc) -> list[Span]:
+    """The named entities plus the people the recogniser missed behind a title ("Mayor Ana Ruiz").
+
+    A personal title or honorific followed by capitalised proper nouns names a person;
+    whatever label the recogniser gave those words instead (often a place) is dropped.
+    """
+    titled: list[Span] = []
+    i = 0
+    n = len(doc)
+    while i < n:
+        tok = doc[i]
+        if not (tok.text[:1].isupper() and _is_name_title(tok)):
+            i += 1
+            continue
+        j = i + 1
+        while j < n and _is_name_title(doc[j]) and doc[j].text[:1].isupper():
+            j += 1
+        k = j
+        while k < n and k - j < 3 and doc[k].tag_ == "NNP" and doc[k].text[:1].isupper() \
+                and doc[k].lower_ not in ORG_NOUNS and doc[k].ent_type_ not in ("DATE", "TIME", "PERSON"):
+            k += 1
+        if k > j and (k >= n or doc[k].tag_ != "NNP") and not any(doc[m].ent_type_ == "PERSON" for m in range(j, k)):
+            titled.append(Span(doc, i, k, label="PERSON"))
+        i = max(k, i + 1)
+    if not titled:
+        return list(doc.ents)
+    covered = {t for span in titled for t in range(span.start, span.end)}
+    kept = [e for e in doc.ents if not any(t in covered for t in range(e.start, e.end))]
+    return sorted(kept + titled, key=lambda e: e.start)
+
+
+def _is_name_title(tok: Token) -> bool:
+    low = tok.lower_
+    return low in HONORIFICS or low in _NAME_TITLES or low.rstrip(".") in _NAME_TITLES
+
+
 def _corrected_label(ent: Span, person_surnames: set[str], org_words: set[str]) -> str | None:
     """The entity label with the small model's usual confusions between people and bodies undone.
 
     A lone surname already known as a person is a person; a capitalised two- or
     three-word name in apposition to a role noun ("head coach, Ines Duval") is a person;
     a "person" whose first word the article also uses alone as an organisation ("Norda
-    Freight" beside "Norda") is that organisation; a "person" modifying a common noun
+    Freight" beside "Norda"), or that names an institution noun in apposition ("the
+    operator, Meridian Terminals"), is that organisation; a "person" modifying a common noun
     ("the Veltran fisheries agency") is no speaker at all.
     """
     label = ent.label_
@@ -305,15 +414,24 @@ def _corrected_label(ent: Span, person_surnames: set[str], org_words: set[str]) 
     if label == "PERSON":
         if root.dep_ in ("compound", "amod") and (root.head.lower_ in ORG_NOUNS or not root.head.text[:1].isupper()):
             return None
-        if len(words) > 1 and words[0].lower_ in org_words:
+        if len(words) > 1 and words[0].lower_ in org_words or _glosses_institution(root):
             return "ORG"
         return label
-    if len(words) == 1 and words[0].tag_ == "NNP" and _name_key([words[0].text]) in person_surnames:
+    glued = _name_words([t for t in ent if t.tag_ != "POS"])
+    if len(glued) == 1 and all(t.tag_ in ("NNP", "HYPH") for t in ent if t.tag_ != "POS") \
+            and _name_key(glued) in person_surnames:
         return "PERSON"
     if label == "ORG" and 2 <= len(words) <= 3 and all(t.tag_ == "NNP" and t.lower_ not in ORG_NOUNS for t in words) \
             and root.dep_ == "appos" and root.head.tag_ in ("NN", "NNS") and root.head.lower_ not in ORG_NOUNS:
         return "PERSON"
     return label
+
+
+def _glosses_institution(root: Token) -> bool:
+    """Whether a name stands in apposition to an institution noun ("the operator, Meridian Terminals")."""
+    if root.dep_ == "appos" and root.head.lower_ in ORG_NOUNS and root.head.tag_ in ("NN", "NNS"):
+        return True
+    return any(c.dep_ == "appos" and c.lower_ in ORG_NOUNS and c.tag_ in ("NN", "NNS") for c in root.children)
 
 
 def _majority(votes: dict[str, int]) -> str | None:
@@ -347,7 +465,7 @@ def _find_person(entities: list[Entity], by_surname: dict[str, list[int]], words
     for idx in reversed(same):
         existing = entities[idx].name.split()
         if len(existing) == 1 or existing[0].lower() == first or existing[0].lower()[0] == first[0] and (
-                len(existing[0]) <= 2 or len(first) <= 2):
+                len(existing[0]) <= 2 or len(first) <= 2) or _is_tail(words, existing) or _is_tail(existing, words):
             return idx
     return None
 
@@ -364,12 +482,14 @@ def _find_org(entities: list[Entity], orgs: dict[str, int], norm: str) -> int | 
 def learn_genders(doc: Doc, index: TokenIndex, registry: Registry, inside_quote) -> None:
     """Read a person's gender from the first pronoun after them in their own sentence.
 
-    "Omar Reyes said his bakery ..." tells us Reyes is male; the vote is dropped when
-    another person is named in between or the pronoun sits inside a quotation.
+    "Omar Reyes said his bakery ..." tells us Reyes is male (an object pronoun, as in
+    "thanked him", is left out: it is usually someone else); the vote is dropped when
+    another person is named in between or the pronoun sits inside a quotation. A gendered
+    pronoun also tells us that a one-word "organisation" is a person.
     """
     votes: list[tuple[int, str]] = []
     for m in registry.mentions:
-        if not m.salient or registry.entities[m.entity].kind != "person":
+        if not m.salient or not _may_be_person(registry.entities[m.entity]):
             continue
         start = index.at_or_after(m.pos)
         if start >= len(doc):
@@ -379,25 +499,48 @@ def learn_genders(doc: Doc, index: TokenIndex, registry: Registry, inside_quote)
             if t.i in registry.ent_of_token and registry.ent_of_token[t.i] != m.entity and \
                     registry.entities[registry.ent_of_token[t.i]].kind == "person":
                 break
-            if t.lower_ in PRONOUN_GENDER and t.tag_ in ("PRP", "PRP$"):
+            if _refers_back(t):
                 if not inside_quote(t.idx):
                     votes.append((m.entity, PRONOUN_GENDER[t.lower_]))
                 break
     for idx, g in votes:
         e = registry.entities[idx]
         e.gender_votes[g] = e.gender_votes.get(g, 0) + 1
+        e.kind = "person"
     for e in registry.entities:
         e.gender = _majority(e.gender_votes)
 
 
+def _refers_back(tok: Token) -> bool:
+    """A pronoun that usually refers to the sentence's subject: "he", "his", "herself", and
+    "her" as a possessive. An object ("thanked him") is usually somebody else."""
+    if tok.lower_ not in PRONOUN_GENDER or tok.tag_ not in ("PRP", "PRP$"):
+        return False
+    if tok.lower_ == "her":
+        return tok.tag_ == "PRP$"
+    return tok.lower_ != "him"
+
+
+def _may_be_person(e: Entity) -> bool:
+    """A person, or a lone capitalised word the recogniser called an organisation ("Varga
+    said ... she noted"): the small model often takes a surname for a firm, and a "he" or
+    "she" that follows it in its own sentence settles which it is."""
+    if e.kind == "person":
+        return True
+    words = e.name.split()
+    return len(words) == 1 and not e.plural and words[0][:1].isupper() and not words[0].isupper() \
+        and words[0].lower() not in ORG_NOUNS
+
+
 def _entity_in_phrase(head: Token, registry: Registry) -> tuple[int, Token] | None:
-    """An entity named by the phrase itself or by its apposition ("the club's coach, Ines Duval")."""
+    """An entity named by the phrase itself or by its apposition ("the club's coach, Ines Duval",
+    "the operator, Meridian Terminals")."""
     if head.i in registry.ent_of_token:
         return registry.ent_of_token[head.i], head
     for child in head.children:
         if child.dep_ == "appos" and child.i in registry.ent_of_token:
             idx = registry.ent_of_token[child.i]
-            if registry.entities[idx].kind == "person":
+            if registry.entities[idx].kind == "person" or head.lower_ in ORG_NOUNS:
                 return idx, child
     for child in head.children:
         if child.dep_ == "compound" and child.i in registry.ent_of_token and head.tag_ in ("NNP", "NNPS") \
@@ -473,20 +616,14 @@ class Resolver:
                 title = _title_of(name_tok, _name_start(name_tok, reg)) or (e.titles[0] if e.titles else None)
             return Resolution(_speaker_for(e, mention, title), idx, "named")
         if low == "office" or low in DOCUMENT_NOUNS:
-            # "Putin's office said", "a report by the transit authority", "a statement from
-            # Lumen": the entity that owns or issued the office or document is the speaker.
-            for child in head.children:
-                owner = child if child.dep_ == "poss" else None
-                if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
-                    owner = next((g for g in child.children if g.dep_ == "pobj"), None)
-                if owner is None:
-                    continue
-                found = _entity_in_phrase(owner, reg)
-                if found is not None:
-                    idx = found[0]
-                    return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
+            issuer = self._issuer(head, mention, exclude)
+            if issuer is not None:
+                return issuer
         if head.tag_ in ("NNP", "NNPS") and head.text[:1].isupper() and head.lower_ not in ORG_NOUNS:
             return self._unlisted_name(head, mention)
+        known = self._known_surname(head, mention) or self._group_at(head, mention)
+        if known is not None:
+            return known
         det = next((c for c in head.children if c.dep_ in ("det", "poss")), None)
         if det is not None and det.lower_ in _DEFINITE:
             role = self._role(head, mention, exclude)
@@ -496,10 +633,92 @@ class Resolver:
         kind = "organization" if low in ORG_NOUNS else "unnamed"
         return Resolution(Speaker(name=desc, mention=mention, title=None, kind=kind), None, "unnamed")
 
+    def resolve_label(self, label: str) -> Resolution:
+        """The speaker of a transcript turn labelled "HOLT" or "Ms. Holt".
+
+        The label is a surname or a titled name: it is the person of that surname the
+        article names, else a person known only by the label (capitalised as a name).
+        """
+        words = [w for w in label.split() if w.lower() not in HONORIFICS and w.lower().rstrip(".") not in TITLE_WORDS]
+        words = words or label.split()
+        key = _name_key(words)
+        reg = self.registry
+        for idx in range(len(reg.entities) - 1, -1, -1):
+            e = reg.entities[idx]
+            if e.kind == "person" and _name_key(e.name.split()) == key:
+                return Resolution(_speaker_for(e, label, e.titles[0] if e.titles else None), idx, "named")
+        reg.entities.append(Entity(name=_person_name(words), kind="person"))
+        return Resolution(_speaker_for(reg.entities[-1], label, None), len(reg.entities) - 1, "named")
+
+    def _issuer(self, head: Token, mention: str, exclude: tuple[int, int]) -> Resolution | None:
+        """Who speaks through an office or a document.
+
+        "Putin's office said", "a report by the transit authority", "a statement from
+        Lumen", "figures released by the ministry": the owner or author named in the phrase.
+        "The ministry released a statement saying ...": whoever released it. "His letter
+        says": the person the pronoun names.
+        """
+        reg = self.registry
+        for child in head.children:
+            owner = child if child.dep_ == "poss" else None
+            if child.dep_ == "prep" and child.lower_ in ("by", "from", "of"):
+                owner = next((g for g in child.children if g.dep_ == "pobj"), None)
+            elif child.dep_ == "acl" and child.tag_ == "VBN":
+                # "figures released by the department"
+                agent = next((g for g in child.children if g.dep_ == "agent"), None)
+                owner = next((g for g in agent.children if g.dep_ == "pobj"), None) if agent is not None else None
+            if owner is None:
+                continue
+            found = _entity_in_phrase(owner, reg)
+            if found is not None:
+                idx = found[0]
+                return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
+            if owner.lower_ in PRONOUN_GENDER or owner.lower_ in ("its", "their"):
+                res = self._pronoun(owner, exclude)
+                return res if res.how != "unknown" else None
+            if owner.tag_ in ("NN", "NNS"):
+                return self.resolve(owner, exclude)
+        if head.dep_ == "dobj" and head.head.tag_.startswith("VB"):
+            subject = subject_of(head.head)
+            if subject is not None and subject.i != head.i and subject.lower_ not in ("it", "this", "that", "which"):
+                res = self.resolve(subject, exclude)
+                return res if res.how != "unknown" else None
+        return None
+
+    def _group_at(self, head: Token, mention: str) -> Resolution | None:
+        """"Analysts at Brightwater Capital", "engineers from Halden & Roe": the firm speaks
+        through its staff, and a fact-checker files the claim under the firm."""
+        if head.tag_ != "NNS" or head.lower_ not in STAFF_NOUNS:
+            return None
+        for prep in head.children:
+            if prep.dep_ != "prep" or prep.lower_ not in ("at", "from", "of", "with"):
+                continue
+            pobj = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            found = _entity_in_phrase(pobj, self.registry) if pobj is not None else None
+            if found is not None and self.registry.entities[found[0]].kind == "organization":
+                return Resolution(_speaker_for(self.registry.entities[found[0]], mention, None), found[0], "named")
+        return None
+
+    def _known_surname(self, head: Token, mention: str) -> Resolution | None:
+        """A capitalised word the tagger took for a common noun ("Anders said" as a plural)
+        that is the surname of someone the article names."""
+        if not head.text[:1].isupper() or head.tag_ not in ("NN", "NNS") or any(c.dep_ == "det" for c in head.children):
+            return None
+        key = _fold(head.text)
+        reg = self.registry
+        for idx in range(len(reg.entities) - 1, -1, -1):
+            e = reg.entities[idx]
+            if e.kind == "person" and _name_key(e.name.split()) == key:
+                return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
+        return None
+
     def _unlisted_name(self, head: Token, mention: str) -> Resolution:
         toks = [c for c in head.lefts if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [head]
-        toks = [t for t in toks if t.lower_ not in HONORIFICS and t.lower_.rstrip(".") not in TITLE_WORDS] or [head]
-        words = [t.text for t in toks]
+        titles = [k for k, t in enumerate(toks) if t.lower_ in HONORIFICS or t.lower_.rstrip(".") in TITLE_WORDS]
+        # "Fire Chief Ana Lind": what precedes the last title word belongs to the title.
+        toks = toks[titles[-1] + 1:] if titles else toks
+        toks = toks or [head]
+        words = _name_words(toks)
         key = _name_key(words)
         reg = self.registry
         for idx in range(len(reg.entities) - 1, -1, -1):
@@ -538,12 +757,29 @@ class Resolver:
                         e = reg.entities[m.entity]
                         if e.kind == "organization" and not e.plural:
                             return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-            return None
+            return self._earlier_unnamed(word, mention, pos)
         for m in reversed(candidates):
             e = reg.entities[m.entity]
             if e.kind == "person" and any(word in t.lower().replace("-", " ").split() for t in e.titles):
                 return Resolution(_speaker_for(e, mention, next(t for t in e.titles if word in t.lower())),
                                   m.entity, "role")
+        return self._earlier_unnamed(word, mention, pos)
+
+    def _earlier_unnamed(self, word: str, mention: str, pos: int) -> Resolution | None:
+        """"A senior ministry official said ... The official added ...": the same unnamed source.
+
+        A role noun with no named entity behind it refers back to the last unnamed speaker
+        described by that noun within a few paragraphs.
+        """
+        para = self.paragraph(pos)
+        for spoke_at, p, res in reversed(self.history):
+            if spoke_at >= pos:
+                continue
+            if para - p > (_ORG_ROLE_REACH if word in ORG_NOUNS else _ROLE_REACH):
+                break
+            sp = res.speaker
+            if res.entity is None and sp.kind in ("unnamed", "organization") and sp.name.lower().split()[-1:] == [word]:
+                return Resolution(Speaker(name=sp.name, mention=mention, kind=sp.kind), None, "role")
         return None
 
     def _pronoun(self, head: Token, exclude: tuple[int, int]) -> Resolution:
@@ -568,6 +804,12 @@ class Resolver:
                                           kind=last.speaker.kind), last.entity, "pronoun", True)
             compatible = [m for m in candidates if reg.entities[m.entity].kind == "organization"]
         else:
+            last = self.last_speaker(pos, max_back=0)
+            if last is not None and last.speaker.kind == "organization" and not last.speaker.name.endswith("s"):
+                # "In a statement, the regulator said ... The airline, it added, ...": the
+                # body that spoke last in the paragraph, named or not.
+                return Resolution(Speaker(name=last.speaker.name, mention=mention, kind="organization"),
+                                  last.entity, "pronoun", True)
             compatible = [m for m in candidates if reg.entities[m.entity].kind == "organization"]
         if not compatible:
             return Resolution(Speaker(name=mention, mention=mention, kind="unknown"), None, "unknown")
