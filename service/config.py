@@ -47,6 +47,17 @@ def _intervals(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> t
     return values
 
 
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("on", "true", "yes", "1"):
+        return True
+    if raw in ("off", "false", "no", "0"):
+        return False
+    raise ConfigError(f"{name} must be on or off, got {raw!r}")
+
+
 def _rate_limit(raw: str) -> str:
     """A Flask-Limiter limit string ("1200 per minute", "20/second; 1000/hour"); empty or
     "off" disables rate limiting."""
@@ -89,6 +100,7 @@ class Config:
     webhook_timeout: int = 10
     reviewer_name: str = "Claimtrack"
     reviewer_url: str = ""
+    search_index: bool = True
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -113,6 +125,7 @@ class Config:
             webhook_timeout=_int(env, "CLAIMTRACK_WEBHOOK_TIMEOUT", 10, minimum=1),
             reviewer_name=env.get("CLAIMTRACK_REVIEWER_NAME") or "Claimtrack",
             reviewer_url=env.get("CLAIMTRACK_REVIEWER_URL") or "",
+            search_index=_switch(env, "CLAIMTRACK_SEARCH_INDEX", True),
         )
 
     def store_options(self) -> "Options":
@@ -121,6 +134,7 @@ class Config:
         return Options(
             event_retention=self.event_retention_days * 24 * 3600,
             webhook_retry_intervals=self.webhook_retry_intervals,
+            search_index=self.search_index,
         )
 
     def replace(self, **changes: Any) -> "Config":

@@ -14,3 +14,11 @@ keepalive = 5
 # The app writes its own JSON access log with request ids; gunicorn's would duplicate it.
 accesslog = None
 errorlog = "-"
+
+
+def on_starting(server: object) -> None:
+    """Send the app's logs (the JSON access log with request ids) to stderr as JSON lines;
+    gunicorn's workers inherit this when they are forked."""
+    from service import logs
+
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))

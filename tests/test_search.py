@@ -60,3 +60,27 @@ def test_filtered_paging_has_no_gaps_or_repeats_while_claims_arrive(client, stor
     seen = [c["id"] for c in first["items"]] + rest
     assert len(seen) == len(set(seen)) == 6
     assert set(seen) == {c["id"] for c in store.article_claims(aid).items}
+
+
+def test_search_can_be_turned_off_and_then_keeps_no_word_index(config, redis):
+    from service import create_app
+    from service.runtime import EXTENSION
+
+    app = create_app(config.replace(search_index=False))
+    client, store = app.test_client(), app.extensions[EXTENSION].store
+    quote_article(client, store, "The tax will fall", "Maria Okafor")
+    response = client.get("/v1/claims?q=tax", headers=headers("read"))
+    assert response.status_code == 422 and "q" in response.json["errors"]
+    assert redis.keys("ct:claims:word:*") == []
+    assert len(ids(client, "type=direct")) == 1
+
+
+def test_speaker_filter_finds_named_speakers_by_any_name_and_unnamed_sources_by_description(client, store):
+    _, full = quote_article(client, store, "Taxes will fall", "Maria Okafor")
+    _, short = quote_article(client, store, "Rates will rise", "Okafor")
+    _, anonymous = quote_article(client, store, "Talks stalled", "senior ministry official", kind="unnamed")
+    both = [short["id"], full["id"]]
+    assert ids(client, "speaker=maria%20okafor") == both
+    assert ids(client, "speaker=OKAFOR") == both
+    assert ids(client, "speaker=Senior%20Ministry%20Official") == [anonymous["id"]]
+    assert ids(client, "speaker=nobody%20at%20all") == []

@@ -88,7 +88,7 @@ def test_rename_moves_the_claims_and_keeps_the_old_name_as_alias(client, store):
     by_name = lambda n: [c["id"] for c in client.get(f"/v1/claims?speaker={n}",  # noqa: E731
                                                      headers=headers("read")).json["items"]]
     assert by_name("jonathan%20smyth") == [claim["id"]]
-    assert by_name("jon%20smyth") == []
+    assert by_name("jon%20smyth") == [claim["id"]], "the old name is an alias of the same speaker"
 
 
 def test_merge_moves_claims_keeps_histories_and_is_announced(client, store):

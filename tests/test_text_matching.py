@@ -1,15 +1,19 @@
 """How the store compares claim texts (clusters) and picks search words."""
 from __future__ import annotations
 
-from service.store.text import MATCH_PREFIX, best_match, cluster_entry, normalize_claim, words
-
-
-def entry(text: str) -> str:
-    return cluster_entry(text, normalize_claim(text))
+from service.store.text import MATCH_PREFIX, best_match, cluster_line, content_key, normalize_claim, words
 
 
 def match(text: str, *known: str) -> str | None:
-    return best_match(normalize_claim(text), len(text), {str(i): entry(k) for i, k in enumerate(known)})
+    """The index of the known text that `text` says the same thing as, the way the store
+    finds it: through the table entry filed under the claim's content key."""
+    normalized = normalize_claim(text)
+    table: dict[str, list[str]] = {}
+    for i, other in enumerate(known):
+        table.setdefault(content_key(normalize_claim(other)), []).append(
+            cluster_line(str(i), other, normalize_claim(other)))
+    lines = table.get(content_key(normalized))
+    return best_match(normalized, len(text), "\n".join(lines) if lines else None)
 
 
 def test_normalisation_ignores_case_accents_quotes_and_punctuation():

@@ -13,6 +13,7 @@ import pytest
 
 from helpers import headers
 from service.store import Keys
+from service.store.records import unpack_claim
 from workers import model
 from workers.extraction import extract_claims
 
@@ -99,7 +100,8 @@ def assert_claims_stored_once(client, redis, aid: str, expected: int) -> None:
     ids = redis.zrange(Keys.article_claims(aid), 0, -1)
     assert article["claim_count"] == len(ids) == expected > 0
     assert redis.hget(Keys.article(aid), "attempts") == "2", "the job did not run twice"
-    spans = [(int(redis.hget(Keys.claim(cid), "start")), int(redis.hget(Keys.claim(cid), "end"))) for cid in ids]
+    stored = [unpack_claim(cid, redis.get(Keys.claim(cid))) for cid in ids]
+    spans = [(claim["start"], claim["end"]) for claim in stored]
     assert len(set(spans)) == len(spans)
     assert redis.zcard(Keys.claims) == len(ids)
 

@@ -91,7 +91,7 @@ def test_a_job_that_keeps_failing_ends_failed_with_a_readable_error(client, conf
     assert article["status"] == "failed"
     assert article["error"].startswith("ResponseError: value is not an integer")
     assert article["processed_at"] is not None
-    assert store.get_article(aid)["attempts"] == 2
+    assert redis.hget(Keys.article(aid), "attempts") == "2"
     assert job.get_status(refresh=True) == JobStatus.FAILED
     assert claims_of(client, aid) == []
 

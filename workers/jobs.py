@@ -18,11 +18,11 @@ from .extraction import extract_claims
 _stores: list[tuple[Redis, Store]] = []
 
 
-def _store_for(connection: Redis) -> Store:
+def store_for(connection: Redis) -> Store:
     """The store over `connection`'s server, made once per connection: a work horse runs
     many jobs, and a new store per job would open a new Redis connection per job."""
     if not _stores or _stores[0][0] is not connection:
-        _stores[:] = [(connection, Store.for_connection(connection))]
+        _stores[:] = [(connection, Store.for_connection(connection, Config.from_env().store_options()))]
     return _stores[0][1]
 
 
@@ -35,7 +35,7 @@ def extract_article(article_id: str) -> dict[str, Any]:
     """
     job = get_current_job()
     assert job is not None, "extract_article runs inside an RQ job"
-    store = _store_for(job.connection)
+    store = store_for(job.connection)
     text = store.start_processing(article_id)
     if text is None:
         return {"article_id": article_id, "skipped": True}
@@ -69,5 +69,4 @@ def on_extract_failure(
     traceback: TracebackType | None,
 ) -> None:
     """RQ failure callback: runs after every failed attempt, before RQ decides on a retry."""
-    record_failure(Store.for_connection(connection, Config.from_env().store_options()), job,
-                   describe_failure(exc_type, exc_value))
+    record_failure(store_for(connection), job, describe_failure(exc_type, exc_value))

@@ -19,7 +19,9 @@ from typing import Any
 from rq import get_current_job
 
 from service.config import Config
-from service.store import Store, utcnow
+from service.store import utcnow
+
+from .jobs import store_for
 
 SIGNATURE_HEADER = "X-Claimtrack-Signature"
 USER_AGENT = "Claimtrack-Webhooks/1"
@@ -37,7 +39,7 @@ def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     assert job is not None, "deliver runs inside an RQ job"
     config = Config.from_env()
-    store = Store.for_connection(job.connection, config.store_options())
+    store = store_for(job.connection)
     target = store.webhook_target(webhook_id)
     if target is None:
         return {"skipped": "webhook deleted"}

@@ -17,7 +17,7 @@ from ..store import ARTICLE_STATUSES, DedupKey, digest, format_time
 from .claims import ClaimPageSchema
 from .fields import Text, Timestamp
 from .pagination import PageArgs
-from .requests import json_body
+from .requests import json_body, send
 
 blp = Blueprint(
     "articles",
@@ -124,7 +124,7 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
         body, dedup, lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
     )
     location = url_for("articles.get_article", article_id=article["id"])
-    return article, 202 if created else 200, {"Location": location}
+    return send(article, 202 if created else 200, {"Location": location})
 
 
 @blp.route("/<article_id>", methods=["GET"])
@@ -139,7 +139,7 @@ def get_article(article_id: str) -> Any:
     article = runtime().store.get_article(article_id)
     if article is None:
         abort(404, f"No article {article_id!r}.")
-    return article
+    return send(article)
 
 
 @blp.route("/<article_id>/claims", methods=["GET"])
@@ -154,7 +154,7 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
     if store.get_article(article_id) is None:
         abort(404, f"No article {article_id!r}.")
     page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"])
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return send({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @blp.route("/<article_id>/retry", methods=["POST"])

@@ -16,7 +16,7 @@ from ..claimreview import claim_review
 from ..store import CLAIM_TYPES, VERDICTS, VERIFICATION_STATUSES, NotFound, VersionMismatch, format_time, words
 from .fields import Text, Timestamp
 from .pagination import PageArgs, page_schema
-from .requests import json_body
+from .requests import json_body, send
 
 blp = Blueprint(
     "claims",
@@ -158,7 +158,11 @@ def list_claims(args: dict[str, Any]) -> Any:
     Filters combine (AND). A page can hold fewer than `limit` items while `next_cursor`
     is set; follow `next_cursor` until it is null.
     """
-    page = runtime().store.list_claims(
+    rt = runtime()
+    if "q" in args and not rt.config.search_index:
+        abort(422, "This service keeps no search index (CLAIMTRACK_SEARCH_INDEX=off).", type=TYPES["validation"],
+              title="Validation failed", errors={"q": ["Search is turned off on this service."]})
+    page = rt.store.list_claims(
         status=args.get("status"),
         claim_type=args.get("type"),
         speaker=args.get("speaker"),
@@ -171,7 +175,7 @@ def list_claims(args: dict[str, Any]) -> Any:
         cursor=args.get("cursor"),
         limit=args["limit"],
     )
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    return send({"items": page.items, "next_cursor": page.next_cursor})
 
 
 @blp.route("/<claim_id>", methods=["GET"])
@@ -183,7 +187,7 @@ def get_claim(claim_id: str) -> Any:
     claim = runtime().store.get_claim(claim_id)
     if claim is None:
         abort(404, f"No claim {claim_id!r}.")
-    return claim, 200, _etag(claim)
+    return send(claim, 200, _etag(claim))
 
 
 @blp.route("/<claim_id>/verification", methods=["PATCH"])

@@ -12,22 +12,25 @@ ct:article:{aid}:claims                     zset    its claim ids, score = claim
 ct:articles                                 zset    article ids, score = creation time (ms)
 ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id, a (url, text)
                                                     pair, or an Idempotency-Key (with TTL)
-ct:claim:{cid}                              hash    claim record, verification included
+ct:claim:{cid}                              string  claim record, verification included, as one
+                                                    JSON array (field order in records.py)
 ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
 ct:claims                                   zset    every claim id, score = seq
 ct:claims:status:{status}                   zset    claim ids by verification status
 ct:claims:type:{type}                       zset    claim ids by type
-ct:claims:name:{sha256}                     zset    claim ids by the speaker name on the claim
+ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
-ct:claims:word:{word}                       zset    claim ids whose text has the word (search)
+ct:claims:word:{word}                       zset    claim ids whose text has the word (search;
+                                                    only while CLAIMTRACK_SEARCH_INDEX is on)
 ct:seq:claims                               string  counter that gives each claim its seq
 ct:seq:times                                zset    "first:last" seq of each save, score = ms
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
 ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
 ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
-ct:speaker:{sid}:clusters                   hash    cluster id -> normalised claim text
+ct:speaker:{sid}:clusters                   hash    content-word signature -> the speaker's
+                                                    clusters with it ("cls|length|text" lines)
 ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
-ct:speakers:surname:{sha256}                set     ids of people speakers with that surname
+ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
 ct:cluster:{clsid}                          hash    a cluster of 2+ claims and its verdict
 ct:cluster:{clsid}:claims                   zset    its claim ids, score = seq
@@ -41,8 +44,9 @@ ct:apikeys                                  hash    managed key id -> sha256 of 
 
 A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
 in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
-claim and every index entry that points to it are written in one MULTI/EXEC, so a reader never
-sees one without the other.
+claim's id is its seq in base 36 (``clm_2s1f``): unique by construction and short, which
+matters because every index holds it once per claim. A claim and every index entry that points
+to it are written in one MULTI/EXEC, so a reader never sees one without the other.
 
 A cluster of one claim has no keys of its own: its id is the claim's id with ``cls_`` in place
 of ``clm_``, and its keys are written when a second claim joins it.
@@ -105,18 +109,31 @@ def epoch_ms(iso: str) -> int:
     return int(datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() * 1000)
 
 
-_ID = re.compile(r"[0-9a-f]{16}")
+_RANDOM_ID = re.compile(r"[0-9a-f]{16}")
+_SEQ_ID = re.compile(r"[0-9a-z]{1,13}")  # claims and their clusters: a seq in base 36
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 def new_id(prefix: str) -> str:
     return f"{prefix}_{secrets.token_hex(8)}"
 
 
+def claim_id(seq: int) -> str:
+    """A claim's id: its seq in base 36."""
+    digits = ""
+    while True:
+        seq, digit = divmod(seq, 36)
+        digits = _DIGITS[digit] + digits
+        if not seq:
+            return "clm_" + digits
+
+
 def is_id(prefix: str, value: str) -> bool:
     """Whether `value` has the shape of an id this store issued; anything else is unknown
     without a lookup, and never reaches a key name."""
     head, _, tail = value.partition("_")
-    return head == prefix and _ID.fullmatch(tail) is not None
+    shape = _SEQ_ID if prefix in ("clm", "cls") else _RANDOM_ID
+    return head == prefix and shape.fullmatch(tail) is not None
 
 
 def cluster_of_claim(cid: str) -> str:

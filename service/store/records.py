@@ -1,9 +1,36 @@
-"""Stored hashes to the records the API returns (and nothing else: no Redis calls here)."""
+"""Stored values to the records the API returns, and the compact claim format (no Redis
+calls here)."""
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from typing import Any
+
+#: A claim is stored as one JSON array in this field order, not as a hash: claims are the
+#: bulk of the data, and a hash repeats every field name in every claim (and switches to a
+#: far larger encoding once any value, such as the claim text, passes 64 bytes). New fields
+#: go at the end; `unpack_claim` fills fields an older record lacks with their defaults.
+CLAIM_FIELDS = (
+    "article_id", "seq", "text", "type", "cue", "start", "end", "confidence",
+    "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
+    "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
+)
+_CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidence": [], "updated_by": None,
+                                   "updated_at": None, "status": "unverified"}
+
+
+def pack_claim(fields: Mapping[str, Any]) -> str:
+    return json.dumps([fields.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS],
+                      ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack_claim(cid: str, raw: str) -> dict[str, Any]:
+    """The stored fields of a claim, by name (`id` included)."""
+    values = json.loads(raw)
+    fields = {name: (values[i] if i < len(values) else _CLAIM_DEFAULTS.get(name))
+              for i, name in enumerate(CLAIM_FIELDS)}
+    fields["id"] = cid
+    return fields
 
 
 def none_if_empty(value: str | None) -> str | None:
@@ -22,42 +49,43 @@ def article(raw: Mapping[str, str]) -> dict[str, Any]:
         "status": raw.get("status", "queued"),
         "error": none_if_empty(raw.get("error")),
         "claim_count": int(raw.get("claim_count") or 0),
-        "attempts": int(raw.get("attempts") or 0),
         "created_at": raw.get("created_at"),
         "processed_at": none_if_empty(raw.get("processed_at")),
     }
 
 
-def verification(raw: Mapping[str, str]) -> dict[str, Any]:
+def verification(fields: Mapping[str, Any]) -> dict[str, Any]:
+    evidence = fields.get("evidence") or []
     return {
-        "status": raw.get("status") or "unverified",
-        "note": none_if_empty(raw.get("note")),
-        "evidence": json.loads(raw.get("evidence") or "[]"),
-        "updated_by": none_if_empty(raw.get("updated_by")),
-        "updated_at": none_if_empty(raw.get("updated_at")),
+        "status": fields.get("status") or "unverified",
+        "note": fields.get("note") or None,
+        "evidence": json.loads(evidence) if isinstance(evidence, str) else list(evidence),
+        "updated_by": fields.get("updated_by") or None,
+        "updated_at": fields.get("updated_at") or None,
     }
 
 
-def claim(raw: Mapping[str, str]) -> dict[str, Any]:
+def claim(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's Claim from a claim's stored fields (see `unpack_claim`)."""
     return {
-        "id": raw["id"],
-        "article_id": raw["article_id"],
-        "text": raw["text"],
-        "type": raw["type"],
+        "id": fields["id"],
+        "article_id": fields["article_id"],
+        "text": fields["text"],
+        "type": fields["type"],
         "speaker": {
-            "id": raw["speaker_id"],
-            "name": raw["speaker_name"],
-            "mention": raw.get("speaker_mention", ""),
-            "title": none_if_empty(raw.get("speaker_title")),
-            "kind": raw.get("speaker_kind") or "person",
+            "id": fields["speaker_id"],
+            "name": fields["speaker_name"],
+            "mention": fields.get("speaker_mention") or "",
+            "title": fields.get("speaker_title") or None,
+            "kind": fields.get("speaker_kind") or "person",
         },
-        "cue": raw.get("cue", ""),
-        "span": {"start": int(raw["start"]), "end": int(raw["end"])},
-        "confidence": float(raw.get("confidence") or 0.0),
-        "cluster_id": raw.get("cluster_id") or "cls_" + raw["id"].partition("_")[2],
-        "verification": verification(raw),
-        "created_at": raw["created_at"],
-        "version": int(raw["version"]),
+        "cue": fields.get("cue") or "",
+        "span": {"start": fields["start"], "end": fields["end"]},
+        "confidence": fields["confidence"],
+        "cluster_id": fields["cluster_id"],
+        "verification": verification(fields),
+        "created_at": fields["created_at"],
+        "version": fields["version"],
     }
 
 

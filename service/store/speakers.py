@@ -61,14 +61,10 @@ def _follow(pipe: Pipeline, sid: str | None) -> str | None:
 
 
 def _people_with_surname(pipe: Pipeline, surname: str) -> dict[str, list[str]]:
+    """Known people with this surname: id -> the words of their name (one round trip)."""
     key = Keys.surname(surname)
     pipe.watch(key)
-    found = {}
-    for sid in pipe.smembers(key):
-        name = pipe.hget(Keys.speaker(sid), "name")
-        if name and not pipe.hget(Keys.speaker(sid), "merged_into"):
-            found[sid] = normalize_name(name).split()
-    return found
+    return {sid: normalize_name(name).split() for sid, name in pipe.hgetall(key).items()}
 
 
 def plan(pipe: Pipeline, speakers: Iterable[tuple[str, str, str | None]]) -> dict[tuple[str, str], SpeakerPlan]:
@@ -159,4 +155,4 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
             pipe.zadd(Keys.speaker_search, {f"{term}\0{p.sid}": 0 for term in search_terms(n)})
         words = normalize_name(current).split()
         if p.kind == "person" and words:
-            pipe.sadd(Keys.surname(words[-1]), p.sid)
+            pipe.hset(Keys.surname(words[-1]), p.sid, current)

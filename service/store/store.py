@@ -25,6 +25,7 @@ from .layout import (
     VERIFICATION_STATUSES,
     BadCursor,
     Keys,
+    claim_id,
     claim_of_cluster,
     cluster_of_claim,
     decode_cursor,
@@ -36,7 +37,7 @@ from .layout import (
     utcnow,
 )
 from .scripts import PAGE
-from .text import best_match, cluster_entry, normalize_claim, words
+from .text import best_match, cluster_line, content_key, normalize_claim, words
 
 #: How many index entries one list request may examine when filters are combined; a page
 #: can come back short (with a cursor) rather than let one request walk a huge index.
@@ -86,6 +87,7 @@ class Options:
 
     event_retention: int = 7 * 24 * 3600
     webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
+    search_index: bool = True
 
 
 def _s(value: Any) -> str:
@@ -189,9 +191,7 @@ class Store:
         existing = _transaction(self.redis, body)
         if existing is not None:
             return existing
-        article = self.get_article(aid)
-        assert article is not None
-        return article, True
+        return records.article(record), True
 
     def get_article(self, aid: str) -> dict[str, Any] | None:
         if not is_id("art", aid):
@@ -287,7 +287,6 @@ class Store:
         ordered = sorted(claims, key=lambda c: (c["start"], c["end"]))
         count = len(ordered)
         first_seq = self.redis.incrby(Keys.claim_seq, count) - count + 1 if count else 0
-        cids = [new_id("clm") for _ in ordered]
         emitter = self._emitter()
 
         def body(pipe: Pipeline) -> bool:
@@ -300,16 +299,19 @@ class Store:
                 pipe, ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
                        for c in ordered))
             rows = []
-            for offset, (cid, claim) in enumerate(zip(cids, ordered)):
+            for offset, claim in enumerate(ordered):
                 sp = claim["speaker"]
                 plan = plans[(sp.get("kind") or "person", normalize_name(sp["name"]))]
                 plan.claims += 1
-                rows.append((cid, first_seq + offset, claim, plan))
-            clusters = self._plan_clusters(pipe, rows)
+                seq = first_seq + offset
+                rows.append((claim_id(seq), seq, claim, plan))
+            clusters, tables = self._plan_clusters(pipe, rows)
             pipe.multi()
             speakers.apply(pipe, plans.values(), now)
             for cid, seq, claim, plan in rows:
-                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan.sid, clusters[cid], now)
+                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now)
+            for (sid, signature), lines in tables.items():
+                pipe.hset(Keys.speaker_clusters(sid), signature, "\n".join(lines))
             if count:
                 pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
             pipe.hset(key, mapping={"status": "done", "error": "", "claim_count": count, "processed_at": now})
@@ -319,62 +321,65 @@ class Store:
 
         return _transaction(self.redis, body)
 
-    def _plan_clusters(self, pipe: Pipeline, rows: list[tuple[str, int, Mapping[str, Any], Any]]) -> dict[str, dict]:
-        """For each new claim: the cluster it joins (and the verdict it inherits), or its own.
+    def _plan_clusters(
+        self, pipe: Pipeline, rows: list[tuple[str, int, Mapping[str, Any], Any]]
+    ) -> tuple[dict[str, dict], dict[tuple[str, str], list[str]]]:
+        """For each new claim: the cluster it joins (and the verdict it inherits), or its own;
+        and the speaker-table entries that change.
 
-        A cluster's keys are created by the second claim to join it (its "create" plan, which
-        records the first claim), whether the first came in an earlier article or in this one.
-        Reads happen under WATCH; nothing is written here.
+        A speaker's table files clusters under their content words (`content_key`), so each
+        claim reads one entry. A cluster's keys are created by the second claim to join it
+        (its "create" plan, which records the first claim), whether the first came in an
+        earlier article or in this one. Reads happen under WATCH; nothing is written here.
         """
-        known: dict[str, dict[str, str]] = {}
+        tables: dict[tuple[str, str], list[str]] = {}
+        changed: set[tuple[str, str]] = set()
         plans: dict[str, dict] = {}
         seq_of = {cid: seq for cid, seq, _, _ in rows}
         promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
         for cid, _, claim, plan in rows:
-            sid = plan.sid
-            if sid not in known:
-                known[sid] = {}
-                if not plan.new:
-                    table = Keys.speaker_clusters(sid)
-                    pipe.watch(table)
-                    known[sid] = pipe.hgetall(table)
             norm = normalize_claim(claim["text"])
-            match = best_match(norm, len(claim["text"]), known[sid])
+            entry = (plan.sid, content_key(norm))
+            if entry not in tables:
+                stored_lines = None
+                if not plan.new:
+                    pipe.watch(Keys.speaker_clusters(plan.sid))
+                    stored_lines = pipe.hget(Keys.speaker_clusters(plan.sid), entry[1])
+                tables[entry] = stored_lines.split("\n") if stored_lines else []
+            match = best_match(norm, len(claim["text"]), "\n".join(tables[entry]))
             if match is None:
                 own = cluster_of_claim(cid)
-                known[sid][own] = cluster_entry(claim["text"], norm)
-                plans[cid] = {"id": own, "new": True, "norm": norm, "create": None, "verdict": None}
+                tables[entry].append(cluster_line(own, claim["text"], norm))
+                changed.add(entry)
+                plans[cid] = {"id": own, "joined": False, "create": None, "verdict": None}
                 continue
             create = None
             pipe.watch(Keys.cluster(match))
             stored = pipe.hgetall(Keys.cluster(match))
             if stored:
-                verdict = stored
+                verdict = records.verification(stored)
             elif match in promoted:
                 verdict = promoted[match]["verdict"]
             else:
                 first = claim_of_cluster(match)
                 if first in seq_of:  # the first claim is in this very article
-                    verdict, first_seq = {"status": "unverified"}, seq_of[first]
+                    verdict, first_seq = records.verification({}), seq_of[first]
                 else:
                     pipe.watch(Keys.claim(first))
-                    first_raw = pipe.hgetall(Keys.claim(first))
-                    verdict = {k: first_raw.get(k, "") for k in ("status", "note", "evidence", "updated_by",
-                                                                 "updated_at")}
-                    first_seq = int(first_raw.get("seq") or 0)
-                create = promoted[match] = {"id": match, "first": first, "speaker_id": sid, "verdict": verdict,
-                                            "first_seq": first_seq}
-            plans[cid] = {"id": match, "new": False, "norm": norm, "create": create, "verdict": verdict}
-        return plans
+                    raw = pipe.get(Keys.claim(first))
+                    fields = records.unpack_claim(first, raw) if raw else {"seq": 0}
+                    verdict, first_seq = records.verification(fields), fields["seq"]
+                create = promoted[match] = {"id": match, "first": first, "speaker_id": plan.sid,
+                                            "verdict": verdict, "first_seq": first_seq}
+            plans[cid] = {"id": match, "joined": True, "create": create, "verdict": verdict}
+        return plans, {entry: tables[entry] for entry in changed}
 
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
-                     claim: Mapping[str, Any], sid: str, cluster: dict, now: str) -> None:
+                     claim: Mapping[str, Any], plan: Any, cluster: dict, now: str) -> None:
         speaker = claim["speaker"]
-        verdict = cluster["verdict"] or {}
-        inherited = verdict.get("status") in VERDICTS or verdict.get("status") == "in_review"
-        status = verdict["status"] if inherited else "unverified"
-        pipe.hset(Keys.claim(cid), mapping={
-            "id": cid,
+        verdict = cluster["verdict"] or records.verification({})
+        inherited = verdict["status"] != "unverified"
+        fields = {
             "article_id": aid,
             "seq": seq,
             "text": claim["text"],
@@ -382,48 +387,45 @@ class Store:
             "cue": claim.get("cue") or "",
             "start": claim["start"],
             "end": claim["end"],
-            "confidence": f"{float(claim.get('confidence', 0.0)):.3f}",
-            "speaker_id": sid,
+            "confidence": round(float(claim.get("confidence", 0.0)), 3),
+            "speaker_id": plan.sid,
             "speaker_name": speaker["name"],
-            "speaker_mention": _s(speaker.get("mention")),
-            "speaker_title": _s(speaker.get("title")),
-            "speaker_kind": _s(speaker.get("kind")),
+            "speaker_mention": speaker.get("mention") or "",
+            "speaker_title": speaker.get("title") or None,
+            "speaker_kind": speaker.get("kind") or "person",
             "cluster_id": cluster["id"],
-            "status": status,
-            "note": verdict.get("note", "") if inherited else "",
-            "evidence": verdict.get("evidence") or "[]" if inherited else "[]",
-            "updated_by": verdict.get("updated_by", "") if inherited else "",
-            "updated_at": verdict.get("updated_at", "") if inherited else "",
             "created_at": now,
             "version": 1,
-        })
-        indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(status), Keys.by_type(claim["type"]),
-                   Keys.by_name(speaker["name"]), Keys.by_speaker(sid)]
-        indexes += [Keys.by_word(w) for w in words(claim["text"])]
+            **(verdict if inherited else {}),
+        }
+        pipe.set(Keys.claim(cid), records.pack_claim(fields))
+        indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(fields.get("status", "unverified")),
+                   Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
+        if plan.kind not in speakers.NAMED:
+            indexes.append(Keys.by_name(speaker["name"]))
+        if self.options.search_index:
+            indexes += [Keys.by_word(w) for w in words(claim["text"])]
         for index in indexes:
             pipe.zadd(index, {cid: seq})
-        if cluster["new"]:
-            pipe.hset(Keys.speaker_clusters(sid), cluster["id"], cluster_entry(claim["text"], cluster["norm"]))
-        else:
-            create = cluster["create"]
-            if create is not None:
-                pipe.hset(Keys.cluster(cluster["id"]), mapping={
-                    "id": cluster["id"], "speaker_id": create["speaker_id"], "first_claim": create["first"],
-                    **{k: _s(create["verdict"].get(k)) for k in ("status", "note", "evidence", "updated_by",
-                                                                 "updated_at")},
-                })
-                pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: create["first_seq"]})
+        create = cluster["create"]
+        if create is not None:
+            pipe.hset(Keys.cluster(cluster["id"]), mapping={
+                "id": cluster["id"], "speaker_id": create["speaker_id"], "first_claim": create["first"],
+                "status": create["verdict"]["status"], "note": create["verdict"]["note"] or "",
+                "evidence": json.dumps(create["verdict"]["evidence"]),
+                "updated_by": create["verdict"]["updated_by"] or "", "updated_at": create["verdict"]["updated_at"] or "",
+            })
+            pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: create["first_seq"]})
+        if cluster["joined"]:
             pipe.zadd(Keys.cluster_claims(cluster["id"]), {cid: seq})
-        event = {"claim_id": cid, "article_id": aid, "speaker_id": sid, "cluster_id": cluster["id"],
-                 "type": claim["type"]}
-        emitter.emit(pipe, "claim.created", event)
+        emitter.emit(pipe, "claim.created", {"claim_id": cid, "article_id": aid, "speaker_id": plan.sid,
+                                             "cluster_id": cluster["id"]})
         if inherited:
-            entry = {"from": "unverified", "to": status, "at": now, "by": verdict.get("updated_by") or None,
-                     "note": verdict.get("note") or None, "evidence": json.loads(verdict.get("evidence") or "[]"),
-                     "inherited_from": cluster["id"]}
+            entry = {"from": "unverified", "to": verdict["status"], "at": now, "by": verdict["updated_by"],
+                     "note": verdict["note"], "evidence": verdict["evidence"], "inherited_from": cluster["id"]}
             pipe.rpush(Keys.history(cid), json.dumps(entry))
             emitter.emit(pipe, "claim.verification_changed",
-                         {"claim_id": cid, "from": "unverified", "to": status, "by": entry["by"],
+                         {"claim_id": cid, "from": "unverified", "to": verdict["status"], "by": entry["by"],
                           "inherited_from": cluster["id"]})
 
     # -- reading claims ---------------------------------------------------------------------
@@ -431,8 +433,8 @@ class Store:
     def get_claim(self, cid: str) -> dict[str, Any] | None:
         if not is_id("clm", cid):
             return None
-        raw = self.redis.hgetall(Keys.claim(cid))
-        return records.claim(raw) if raw else None
+        raw = self.redis.get(Keys.claim(cid))
+        return records.claim(records.unpack_claim(cid, raw)) if raw else None
 
     def list_claims(
         self,
@@ -465,7 +467,8 @@ class Store:
         if claim_type is not None:
             indexes.append(Keys.by_type(claim_type))
         if speaker is not None:
-            indexes.append(Keys.by_name(speaker))
+            named = self._speaker_named(speaker)
+            indexes.append(Keys.by_speaker(named) if named else Keys.by_name(speaker))
         indexes += [Keys.by_word(w) for w in query]
         low, high = self._seq_range(since, until)
         if low is not None and high is not None and low > high:
@@ -487,6 +490,14 @@ class Store:
             indexes = [k for _, k in sorted(zip(sizes, indexes))]
         return self._walk(indexes, "desc", cursor, limit, low=low, high=high)
 
+    def _speaker_named(self, name: str) -> str | None:
+        """The registry speaker (a person, else an organisation) with this name or alias."""
+        for kind in speakers.NAMED:
+            sid = self.redis.get(speakers.name_key(kind, name))
+            if sid:
+                return self._current_speaker(sid)
+        return None
+
     def _singleton_page(self, cluster_id: str, indexes: list[str], low: int | None, high: int | None,
                         cursor: str | None) -> Page:
         """The one page of a one-claim cluster: its claim, if it passes the other filters."""
@@ -495,11 +506,12 @@ class Store:
             return Page([], None)
         cid = claim_of_cluster(cluster_id)
         with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hget(Keys.claim(cid), "cluster_id")
+            pipe.get(Keys.claim(cid))
             pipe.zscore(Keys.claims, cid)
             for key in indexes:
                 pipe.zscore(key, cid)
-            own_cluster, seq, *scores = pipe.execute()
+            raw, seq, *scores = pipe.execute()
+        own_cluster = records.unpack_claim(cid, raw)["cluster_id"] if raw else None
         if own_cluster != cluster_id or seq is None or any(score is None for score in scores):
             return Page([], None)
         if (low is not None and seq < low) or (high is not None and seq > high):
@@ -536,10 +548,9 @@ class Store:
         return Page(items=items, next_cursor=next_cursor)
 
     def _claims(self, ids: Iterable[str]) -> list[dict[str, Any]]:
-        with self.redis.pipeline(transaction=False) as pipe:
-            for cid in ids:
-                pipe.hgetall(Keys.claim(cid))
-            return [records.claim(raw) for raw in pipe.execute() if raw]
+        ids = list(ids)
+        found = self.redis.mget([Keys.claim(cid) for cid in ids]) if ids else []
+        return [records.claim(records.unpack_claim(cid, raw)) for cid, raw in zip(ids, found) if raw]
 
     def history(self, cid: str) -> list[dict[str, Any]] | None:
         """Verification changes, oldest first; None for an unknown claim."""
@@ -577,39 +588,41 @@ class Store:
         emitter = self._emitter()
         evidence_json = json.dumps(list(evidence))
 
-        def body(pipe: Pipeline) -> None:
+        def body(pipe: Pipeline) -> dict[str, Any]:
             pipe.watch(key)
-            version, cluster_id = pipe.hmget(key, "version", "cluster_id")
-            if version is None:
+            raw = pipe.get(key)
+            if raw is None:
                 pipe.unwatch()
                 raise NotFound(cid)
-            if expected_versions is not None and int(version) not in expected_versions:
+            target = records.unpack_claim(cid, raw)
+            if expected_versions is not None and target["version"] not in expected_versions:
                 pipe.unwatch()
-                raise VersionMismatch(int(version))
-            members = [cid]
-            cluster_key = Keys.cluster(cluster_id)
-            pipe.watch(cluster_key, Keys.cluster_claims(cluster_id))
+                raise VersionMismatch(target["version"])
+            members = {cid: target}
+            cluster_key = Keys.cluster(target["cluster_id"])
+            pipe.watch(cluster_key, Keys.cluster_claims(target["cluster_id"]))
             if pipe.exists(cluster_key):
-                members += [m for m in pipe.zrange(Keys.cluster_claims(cluster_id), 0, -1) if m != cid]
-            if len(members) > 1:
-                pipe.watch(*(Keys.claim(m) for m in members[1:]))
-            current = {m: pipe.hmget(Keys.claim(m), "status", "seq", "version") for m in members}
+                others = [m for m in pipe.zrange(Keys.cluster_claims(target["cluster_id"]), 0, -1) if m != cid]
+                if others:
+                    pipe.watch(*(Keys.claim(m) for m in others))
+                    for m, other in zip(others, pipe.mget([Keys.claim(m) for m in others])):
+                        if other is not None:
+                            members[m] = records.unpack_claim(m, other)
             at = utcnow()
+            verdict = {"status": status, "note": note or None, "evidence": list(evidence), "updated_by": by,
+                       "updated_at": at}
             pipe.multi()
-            for member, (previous, seq, member_version) in current.items():
-                if previous is None:
-                    continue
+            for member, fields in members.items():
+                previous = fields["status"]
                 entry: dict[str, Any] = {"from": previous, "to": status, "at": at, "by": by, "note": note,
                                          "evidence": list(evidence)}
                 if member != cid:
                     entry["propagated_from"] = cid
-                pipe.hset(Keys.claim(member), mapping={
-                    "status": status, "note": note or "", "evidence": evidence_json, "updated_by": by,
-                    "updated_at": at, "version": int(member_version) + 1,
-                })
+                fields.update(verdict, version=fields["version"] + 1)
+                pipe.set(Keys.claim(member), records.pack_claim(fields))
                 if previous != status:
                     pipe.zrem(Keys.by_status(previous), member)
-                    pipe.zadd(Keys.by_status(status), {member: int(seq)})
+                    pipe.zadd(Keys.by_status(status), {member: fields["seq"]})
                 pipe.rpush(Keys.history(member), json.dumps(entry))
                 emitter.emit(pipe, "claim.verification_changed", {
                     "claim_id": member, "from": previous, "to": status, "by": by,
@@ -618,11 +631,9 @@ class Store:
                 pipe.hset(cluster_key, mapping={"status": status, "note": note or "", "evidence": evidence_json,
                                                 "updated_by": by, "updated_at": at})
             pipe.execute()
+            return records.claim(target)
 
-        _transaction(self.redis, body)
-        claim = self.get_claim(cid)
-        assert claim is not None
-        return claim
+        return _transaction(self.redis, body)
 
     # -- clusters ---------------------------------------------------------------------------
 
@@ -725,12 +736,11 @@ class Store:
         def body(pipe: Pipeline) -> None:
             pipe.watch(key, Keys.by_speaker(current))
             old, kind = pipe.hmget(key, "name", "kind")
-            claim_ids = pipe.zrange(Keys.by_speaker(current), 0, -1, withscores=True)
-            names = {m: pipe.hget(Keys.claim(m), "speaker_name") for m, _ in claim_ids}
             taken = pipe.get(speakers.name_key(kind, name)) if kind in speakers.NAMED else None
             if taken and self._current_speaker(taken) != current:
                 pipe.unwatch()
                 raise Conflict(f"another speaker ({taken}) is already called {name!r}; merge them instead")
+            claims = self._watch_claims(pipe, pipe.zrange(Keys.by_speaker(current), 0, -1))
             pipe.multi()
             pipe.hset(key, "name", name)
             if old and normalize_name(old) != normalize_name(name):
@@ -738,10 +748,13 @@ class Store:
             if kind in speakers.NAMED:
                 pipe.set(speakers.name_key(kind, name), current)
                 pipe.zadd(Keys.speaker_search, {f"{t}\0{current}": 0 for t in speakers.search_terms(name)})
-                words_ = normalize_name(name).split()
-                if kind == "person" and words_:
-                    pipe.sadd(Keys.surname(words_[-1]), current)
-            self._move_claims(pipe, claim_ids, names, current, name)
+            if kind == "person":
+                old_words, new_words = normalize_name(old or "").split(), normalize_name(name).split()
+                if old_words and old_words[-1:] != new_words[-1:]:
+                    pipe.hdel(Keys.surname(old_words[-1]), current)
+                if new_words:
+                    pipe.hset(Keys.surname(new_words[-1]), current, name)
+            self._move_claims(pipe, claims, current, name, kind)
             pipe.execute()
 
         _transaction(self.redis, body)
@@ -764,25 +777,28 @@ class Store:
         emitter = self._emitter()
 
         def body(pipe: Pipeline) -> None:
-            watched = [Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
-                       Keys.speaker_aliases(source), Keys.speaker_titles(source), Keys.speaker_clusters(source)]
-            pipe.watch(*watched)
+            pipe.watch(Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
+                       Keys.speaker_aliases(source), Keys.speaker_titles(source),
+                       Keys.speaker_clusters(source), Keys.speaker_clusters(target))
             src = pipe.hgetall(Keys.speaker(source))
             dst = pipe.hgetall(Keys.speaker(target))
             aliases = pipe.smembers(Keys.speaker_aliases(source)) | {src["name"]}
             titles = pipe.smembers(Keys.speaker_titles(source))
-            clusters = pipe.hgetall(Keys.speaker_clusters(source))
-            claim_ids = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
-            names = {m: pipe.hget(Keys.claim(m), "speaker_name") for m, _ in claim_ids}
-            shared_clusters = [c for c in clusters if pipe.exists(Keys.cluster(c))]
+            tables = pipe.hgetall(Keys.speaker_clusters(source))
+            theirs = dict(zip(tables, pipe.hmget(Keys.speaker_clusters(target), list(tables)))) if tables else {}
+            cluster_ids = [line.split("|", 1)[0] for lines in tables.values() for line in lines.split("\n")]
+            shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
+            seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
+            claims = self._watch_claims(pipe, [cid for cid, _ in seqs])
             new_aliases = [a for a in aliases if normalize_name(a) != normalize_name(dst["name"])]
             pipe.multi()
             if new_aliases:
                 pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
             if titles:
                 pipe.sadd(Keys.speaker_titles(target), *titles)
-            if clusters:
-                pipe.hset(Keys.speaker_clusters(target), mapping=clusters)
+            for signature, lines in tables.items():
+                merged_lines = f"{theirs[signature]}\n{lines}" if theirs.get(signature) else lines
+                pipe.hset(Keys.speaker_clusters(target), signature, merged_lines)
             pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
             pipe.hset(Keys.speaker(target), mapping={
                 "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
@@ -797,16 +813,16 @@ class Store:
                         pipe.zadd(Keys.speaker_search, {f"{term}\0{target}": 0})
                 last_words = normalize_name(src["name"]).split()
                 if last_words:
-                    pipe.srem(Keys.surname(last_words[-1]), source)
-            if claim_ids:
-                pipe.zadd(Keys.by_speaker(target), dict(claim_ids))
+                    pipe.hdel(Keys.surname(last_words[-1]), source)
+            if seqs:
+                pipe.zadd(Keys.by_speaker(target), dict(seqs))
                 pipe.delete(Keys.by_speaker(source))
-            self._move_claims(pipe, claim_ids, names, target, dst["name"])
+            self._move_claims(pipe, claims, target, dst["name"], dst.get("kind") or "person")
             pipe.delete(Keys.speaker_clusters(source))
             for clsid in shared_clusters:
                 pipe.hset(Keys.cluster(clsid), "speaker_id", target)
             emitter.emit(pipe, "speaker.merged", {"speaker_id": source, "merged_into": target,
-                                                   "claims_moved": len(claim_ids)})
+                                                   "claims_moved": len(claims)})
             pipe.execute()
 
         _transaction(self.redis, body)
@@ -815,17 +831,27 @@ class Store:
         return merged
 
     @staticmethod
-    def _move_claims(pipe: Pipeline, claim_ids: list[tuple[str, float]], names: dict[str, str | None],
-                     sid: str, name: str) -> None:
-        """Point claims at speaker `sid` called `name`, moving their name-index entries."""
-        for cid, seq in claim_ids:
-            old_name = names.get(cid)
-            if old_name is None:
-                continue
-            pipe.hset(Keys.claim(cid), mapping={"speaker_id": sid, "speaker_name": name})
-            if Keys.by_name(old_name) != Keys.by_name(name):
+    def _watch_claims(pipe: Pipeline, ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Claims about to be rewritten, read after WATCHing them, so that a verdict set
+        meanwhile makes the rewrite start again instead of being overwritten."""
+        if not ids:
+            return {}
+        keys = [Keys.claim(cid) for cid in ids]
+        pipe.watch(*keys)
+        return {cid: records.unpack_claim(cid, raw) for cid, raw in zip(ids, pipe.mget(keys)) if raw}
+
+    @staticmethod
+    def _move_claims(pipe: Pipeline, claims: dict[str, dict[str, Any]], sid: str, name: str, kind: str) -> None:
+        """Point claims at speaker `sid`, of `kind`, called `name`. Only unnamed sources are in
+        the name index (named speakers are found through the registry), so entries move there."""
+        for cid, fields in claims.items():
+            old_name, old_kind = fields["speaker_name"], fields["speaker_kind"]
+            fields.update(speaker_id=sid, speaker_name=name, speaker_kind=kind)
+            pipe.set(Keys.claim(cid), records.pack_claim(fields))
+            if old_kind not in speakers.NAMED:
                 pipe.zrem(Keys.by_name(old_name), cid)
-                pipe.zadd(Keys.by_name(name), {cid: seq})
+            if kind not in speakers.NAMED:
+                pipe.zadd(Keys.by_name(name), {cid: fields["seq"]})
 
     # -- events -----------------------------------------------------------------------------
 

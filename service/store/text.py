@@ -13,6 +13,7 @@ of English function words that would match nearly every claim.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -59,28 +60,36 @@ def words(text: str) -> list[str]:
     return list(seen)[:MAX_WORDS]
 
 
-def cluster_entry(text: str, normalized: str) -> str:
-    """How a cluster's text is kept for matching: its length, then its normalised prefix."""
-    return f"{len(text)}:{normalized}"
+def content_key(normalized: str) -> str:
+    """What two claims must share to say the same thing: their content words, in order. A
+    speaker's clusters are filed under it, so that matching a new claim reads one entry of
+    the speaker's table, however many claims the speaker has."""
+    content = " ".join(t for t in normalized.split() if t not in IGNORABLE)
+    return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def best_match(normalized: str, length: int, entries: dict[str, str]) -> str | None:
-    """The key of the entry (see `cluster_entry`) whose text says the same thing, if any.
+def cluster_line(cluster_id: str, text: str, normalized: str) -> str:
+    """How a cluster is kept in its speaker's table: id, text length, normalised text."""
+    return f"{cluster_id}|{len(text)}|{normalized}"
+
+
+def best_match(normalized: str, length: int, lines: str | None) -> str | None:
+    """The cluster, among the table lines filed under this claim's `content_key`, whose
+    text says the same thing, if any.
 
     Texts whose lengths differ by more than 10% are not the same claim, whatever their
     first `MATCH_PREFIX` characters say.
     """
     tokens = normalized.split()
-    if not tokens or not entries:
+    if not tokens or not lines:
         return None
     content = [t for t in tokens if t not in IGNORABLE]
     candidates = {}
-    for key, entry in entries.items():
-        other_length, _, other = entry.partition(":")
-        if not other_length.isdigit() or abs(int(other_length) - length) > 0.1 * max(length, int(other_length)):
-            continue
+    for line in lines.split("\n"):
+        cluster_id, other_length, other = line.split("|", 2)
         other_tokens = other.split()
-        if [t for t in other_tokens if t not in IGNORABLE] == content:
-            candidates[key] = other_tokens
+        if abs(int(other_length) - length) <= 0.1 * max(length, int(other_length)) \
+                and [t for t in other_tokens if t not in IGNORABLE] == content:
+            candidates[cluster_id] = other_tokens
     found = process.extractOne(tokens, candidates, scorer=Indel.normalized_similarity, score_cutoff=SIMILARITY)
     return found[2] if found else None
