@@ -27,8 +27,8 @@ ct:seq:times                                zset    "first:last" seq of each sav
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
 ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
 ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
-ct:speaker:{sid}:clusters                   hash    content-word signature -> the speaker's
-                                                    clusters with it ("cls|length|text" lines)
+ct:speaker:{sid}:clusters                   hash    content-word signature -> ids of the
+                                                    speaker's clusters with it
 ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
 ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
@@ -134,6 +134,10 @@ def is_id(prefix: str, value: str) -> bool:
     head, _, tail = value.partition("_")
     shape = _SEQ_ID if prefix in ("clm", "cls") else _RANDOM_ID
     return head == prefix and shape.fullmatch(tail) is not None
+
+
+def seq_of_claim(cid: str) -> int:
+    return int(cid.partition("_")[2], 36)
 
 
 def cluster_of_claim(cid: str) -> str:

@@ -6,12 +6,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from .layout import cluster_of_claim, seq_of_claim
+
 #: A claim is stored as one JSON array in this field order, not as a hash: claims are the
 #: bulk of the data, and a hash repeats every field name in every claim (and switches to a
-#: far larger encoding once any value, such as the claim text, passes 64 bytes). New fields
-#: go at the end; `unpack_claim` fills fields an older record lacks with their defaults.
+#: far larger encoding once any value, such as the claim text, passes 64 bytes). What the id
+#: already says is not stored: the seq (the id is the seq in base 36) and the cluster of a
+#: claim that is alone in it (stored as null). New fields go at the end; `unpack_claim` fills
+#: fields an older record lacks with their defaults.
 CLAIM_FIELDS = (
-    "article_id", "seq", "text", "type", "cue", "start", "end", "confidence",
+    "article_id", "text", "type", "cue", "start", "end", "confidence",
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
     "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
 )
@@ -19,17 +23,22 @@ _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidenc
                                    "updated_at": None, "status": "unverified"}
 
 
-def pack_claim(fields: Mapping[str, Any]) -> str:
-    return json.dumps([fields.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS],
+def pack_claim(cid: str, fields: Mapping[str, Any]) -> str:
+    stored = dict(fields)
+    if stored.get("cluster_id") == cluster_of_claim(cid):
+        stored["cluster_id"] = None
+    return json.dumps([stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS],
                       ensure_ascii=False, separators=(",", ":"))
 
 
 def unpack_claim(cid: str, raw: str) -> dict[str, Any]:
-    """The stored fields of a claim, by name (`id` included)."""
+    """The fields of a claim, by name, with `id` and `seq` (what `pack_claim` left out)."""
     values = json.loads(raw)
     fields = {name: (values[i] if i < len(values) else _CLAIM_DEFAULTS.get(name))
               for i, name in enumerate(CLAIM_FIELDS)}
     fields["id"] = cid
+    fields["seq"] = seq_of_claim(cid)
+    fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)
     return fields
 
 

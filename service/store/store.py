@@ -28,6 +28,7 @@ from .layout import (
     claim_id,
     claim_of_cluster,
     cluster_of_claim,
+    seq_of_claim,
     decode_cursor,
     encode_cursor,
     epoch_ms,
@@ -37,7 +38,7 @@ from .layout import (
     utcnow,
 )
 from .scripts import PAGE
-from .text import best_match, cluster_line, content_key, normalize_claim, words
+from .text import best_match, content_key, normalize_claim, words
 
 #: How many index entries one list request may examine when filters are combined; a page
 #: can come back short (with a cursor) rather than let one request walk a huge index.
@@ -310,8 +311,8 @@ class Store:
             speakers.apply(pipe, plans.values(), now)
             for cid, seq, claim, plan in rows:
                 self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now)
-            for (sid, signature), lines in tables.items():
-                pipe.hset(Keys.speaker_clusters(sid), signature, "\n".join(lines))
+            for (sid, signature), cluster_ids in tables.items():
+                pipe.hset(Keys.speaker_clusters(sid), signature, " ".join(cluster_ids))
             if count:
                 pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
             pipe.hset(key, mapping={"status": "done", "error": "", "claim_count": count, "processed_at": now})
@@ -327,29 +328,32 @@ class Store:
         """For each new claim: the cluster it joins (and the verdict it inherits), or its own;
         and the speaker-table entries that change.
 
-        A speaker's table files clusters under their content words (`content_key`), so each
-        claim reads one entry. A cluster's keys are created by the second claim to join it
-        (its "create" plan, which records the first claim), whether the first came in an
-        earlier article or in this one. Reads happen under WATCH; nothing is written here.
+        A speaker's table files cluster ids under their content words (`content_key`), so a
+        claim reads one entry, and the text of a candidate cluster (its first claim's) only
+        when its content words are the same. A cluster's keys are created by the second claim
+        to join it (its "create" plan, which records the first claim), whether the first came
+        in an earlier article or in this one. Reads happen under WATCH; nothing is written.
         """
         tables: dict[tuple[str, str], list[str]] = {}
         changed: set[tuple[str, str]] = set()
         plans: dict[str, dict] = {}
         seq_of = {cid: seq for cid, seq, _, _ in rows}
+        texts = {cluster_of_claim(cid): claim["text"] for cid, _, claim, _ in rows}  # this article's
         promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
         for cid, _, claim, plan in rows:
             norm = normalize_claim(claim["text"])
             entry = (plan.sid, content_key(norm))
             if entry not in tables:
-                stored_lines = None
+                stored_ids = None
                 if not plan.new:
                     pipe.watch(Keys.speaker_clusters(plan.sid))
-                    stored_lines = pipe.hget(Keys.speaker_clusters(plan.sid), entry[1])
-                tables[entry] = stored_lines.split("\n") if stored_lines else []
-            match = best_match(norm, len(claim["text"]), "\n".join(tables[entry]))
+                    stored_ids = pipe.hget(Keys.speaker_clusters(plan.sid), entry[1])
+                tables[entry] = stored_ids.split() if stored_ids else []
+            candidates = {c: texts[c] if c in texts else self._first_text(pipe, c) for c in tables[entry]}
+            match = best_match(norm, len(claim["text"]), candidates)
             if match is None:
                 own = cluster_of_claim(cid)
-                tables[entry].append(cluster_line(own, claim["text"], norm))
+                tables[entry].append(own)
                 changed.add(entry)
                 plans[cid] = {"id": own, "joined": False, "create": None, "verdict": None}
                 continue
@@ -363,16 +367,23 @@ class Store:
             else:
                 first = claim_of_cluster(match)
                 if first in seq_of:  # the first claim is in this very article
-                    verdict, first_seq = records.verification({}), seq_of[first]
+                    verdict = records.verification({})
                 else:
                     pipe.watch(Keys.claim(first))
                     raw = pipe.get(Keys.claim(first))
-                    fields = records.unpack_claim(first, raw) if raw else {"seq": 0}
-                    verdict, first_seq = records.verification(fields), fields["seq"]
+                    verdict = records.verification(records.unpack_claim(first, raw) if raw else {})
                 create = promoted[match] = {"id": match, "first": first, "speaker_id": plan.sid,
-                                            "verdict": verdict, "first_seq": first_seq}
+                                            "verdict": verdict, "first_seq": seq_of_claim(first)}
             plans[cid] = {"id": match, "joined": True, "create": create, "verdict": verdict}
         return plans, {entry: tables[entry] for entry in changed}
+
+    @staticmethod
+    def _first_text(pipe: Pipeline, cluster_id: str) -> str:
+        """The text of a stored cluster's first claim (read under WATCH)."""
+        first = claim_of_cluster(cluster_id)
+        pipe.watch(Keys.claim(first))
+        raw = pipe.get(Keys.claim(first))
+        return records.unpack_claim(first, raw)["text"] if raw else ""
 
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                      claim: Mapping[str, Any], plan: Any, cluster: dict, now: str) -> None:
@@ -381,7 +392,6 @@ class Store:
         inherited = verdict["status"] != "unverified"
         fields = {
             "article_id": aid,
-            "seq": seq,
             "text": claim["text"],
             "type": claim["type"],
             "cue": claim.get("cue") or "",
@@ -398,7 +408,7 @@ class Store:
             "version": 1,
             **(verdict if inherited else {}),
         }
-        pipe.set(Keys.claim(cid), records.pack_claim(fields))
+        pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
         indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(fields.get("status", "unverified")),
                    Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
         if plan.kind not in speakers.NAMED:
@@ -619,7 +629,7 @@ class Store:
                 if member != cid:
                     entry["propagated_from"] = cid
                 fields.update(verdict, version=fields["version"] + 1)
-                pipe.set(Keys.claim(member), records.pack_claim(fields))
+                pipe.set(Keys.claim(member), records.pack_claim(member, fields))
                 if previous != status:
                     pipe.zrem(Keys.by_status(previous), member)
                     pipe.zadd(Keys.by_status(status), {member: fields["seq"]})
@@ -786,7 +796,7 @@ class Store:
             titles = pipe.smembers(Keys.speaker_titles(source))
             tables = pipe.hgetall(Keys.speaker_clusters(source))
             theirs = dict(zip(tables, pipe.hmget(Keys.speaker_clusters(target), list(tables)))) if tables else {}
-            cluster_ids = [line.split("|", 1)[0] for lines in tables.values() for line in lines.split("\n")]
+            cluster_ids = [c for ids in tables.values() for c in ids.split()]
             shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
             seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
             claims = self._watch_claims(pipe, [cid for cid, _ in seqs])
@@ -796,9 +806,8 @@ class Store:
                 pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
             if titles:
                 pipe.sadd(Keys.speaker_titles(target), *titles)
-            for signature, lines in tables.items():
-                merged_lines = f"{theirs[signature]}\n{lines}" if theirs.get(signature) else lines
-                pipe.hset(Keys.speaker_clusters(target), signature, merged_lines)
+            for signature, ids in tables.items():
+                pipe.hset(Keys.speaker_clusters(target), signature, f"{theirs.get(signature) or ''} {ids}".strip())
             pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
             pipe.hset(Keys.speaker(target), mapping={
                 "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
@@ -847,7 +856,7 @@ class Store:
         for cid, fields in claims.items():
             old_name, old_kind = fields["speaker_name"], fields["speaker_kind"]
             fields.update(speaker_id=sid, speaker_name=name, speaker_kind=kind)
-            pipe.set(Keys.claim(cid), records.pack_claim(fields))
+            pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
             if old_kind not in speakers.NAMED:
                 pipe.zrem(Keys.by_name(old_name), cid)
             if kind not in speakers.NAMED:

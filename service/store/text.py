@@ -24,9 +24,6 @@ from .layout import fold
 
 #: Word-level similarity two claims with the same content words need (0-1).
 SIMILARITY = 0.9
-#: How much of a claim's normalised text is kept for matching; longer texts are compared
-#: on this prefix (and their lengths), which keeps the per-speaker match table small.
-MATCH_PREFIX = 240
 #: Words whose presence or absence does not change what a quote asserts.
 IGNORABLE = frozenset("a an the and of to in on at for by with from as that this so very just really also".split())
 #: At most this many distinct words of one claim are indexed for search.
@@ -41,14 +38,9 @@ STOPWORDS = frozenset(
 
 
 def normalize_claim(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces; at most `MATCH_PREFIX`
-    characters, cut at a word boundary."""
-    text = " ".join(_NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text.replace("n\u2019t", " nt")
-                                                                      .replace("n't", " nt")))).split())
-    if len(text) <= MATCH_PREFIX:
-        return text
-    return text[:MATCH_PREFIX].rsplit(" ", 1)[0]
-
+    """Lower case, no accents, no punctuation, single spaces ("won't" keeps its "not")."""
+    text = text.replace("n\u2019t", " nt").replace("n't", " nt")
+    return " ".join(_NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).split())
 
 
 def words(text: str) -> list[str]:
@@ -68,28 +60,22 @@ def content_key(normalized: str) -> str:
     return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def cluster_line(cluster_id: str, text: str, normalized: str) -> str:
-    """How a cluster is kept in its speaker's table: id, text length, normalised text."""
-    return f"{cluster_id}|{len(text)}|{normalized}"
+def best_match(normalized: str, length: int, candidates: dict[str, str]) -> str | None:
+    """The key of the candidate (a cluster, with its first claim's text) that says the same
+    thing as the claim whose normalised text and length are given, if any.
 
-
-def best_match(normalized: str, length: int, lines: str | None) -> str | None:
-    """The cluster, among the table lines filed under this claim's `content_key`, whose
-    text says the same thing, if any.
-
-    Texts whose lengths differ by more than 10% are not the same claim, whatever their
-    first `MATCH_PREFIX` characters say.
+    Candidates are the speaker's clusters filed under the claim's `content_key`, so they have
+    the same content words; texts whose lengths differ by more than 10% are still apart.
     """
     tokens = normalized.split()
-    if not tokens or not lines:
+    if not tokens:
         return None
     content = [t for t in tokens if t not in IGNORABLE]
-    candidates = {}
-    for line in lines.split("\n"):
-        cluster_id, other_length, other = line.split("|", 2)
-        other_tokens = other.split()
-        if abs(int(other_length) - length) <= 0.1 * max(length, int(other_length)) \
-                and [t for t in other_tokens if t not in IGNORABLE] == content:
-            candidates[cluster_id] = other_tokens
-    found = process.extractOne(tokens, candidates, scorer=Indel.normalized_similarity, score_cutoff=SIMILARITY)
+    comparable = {}
+    for key, text in candidates.items():
+        other = normalize_claim(text).split()
+        if abs(len(text) - length) <= 0.1 * max(length, len(text)) \
+                and [t for t in other if t not in IGNORABLE] == content:
+            comparable[key] = other
+    found = process.extractOne(tokens, comparable, scorer=Indel.normalized_similarity, score_cutoff=SIMILARITY)
     return found[2] if found else None

@@ -1,0 +1,376 @@
+#!/usr/bin/env python3
+"""Scale: claims loaded straight into Redis through the store, then reads timed at 10k and
+at the full size (1M for the report; --claims, default 100k for quick runs).
+
+Issue 6, item 4. Prints one line of JSON.
+
+Loading goes through the store's real write path, article by article: `create_article`
+(with no job queued), `start_processing`, `save_claims` with 20 synthetic claims (bench/
+_fixtures.py: varied texts, 2,500 people, a third of the quotes from 50 prominent ones,
+organisations and unnamed sources), each a pipelined MULTI/EXEC as the worker does; --loaders
+processes load in parallel. A share of the claims (--verified, 3%) then gets a verification
+status through `update_verification`, so status filters have something to find.
+
+Reads, each timed --samples times in random order on the store (one client, no HTTP: the
+API's own cost is bench/api.py's): `list_claims` newest first, by a rare and a common status,
+by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
+walking), `article_claims`, `get_claim`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+
+Memory: Redis `used_memory` growth per claim, split with sampled `MEMORY USAGE` into the claim
+records, the article hashes and the rest (indexes, speakers, ...), against the bytes of the
+claim's own text. Target: <= 1 KB per claim beyond its text (the article records, which hold
+the article text once, are reported apart). Also reported: the same figure without the change
+feed (a stream kept for a number of days, however many claims there are) and without the
+word-search index (which CLAIMTRACK_SEARCH_INDEX=off leaves out).
+
+  bench/scale.py [--claims 100000] [--small 10000] [--loaders 2] [--samples 400] [--time-limit S]
+
+--time-limit stops loading early (the reads are then timed at the size reached, and the JSON
+says so): the store's write path gets slower as it grows, see `load_curve`.
+"""
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import Processes, RedisServer, emit, log, machine, percentile, rounded  # noqa: E402
+from _fixtures import synthetic_claims  # noqa: E402
+
+PER_ARTICLE = 20
+
+
+def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
+    """Load articles [first, last) in one process; returns articles, claims, text bytes, seconds."""
+    url, first, last = args
+    from service.store import Store
+
+    store = Store.from_url(url, socket_timeout=None)
+    start = time.perf_counter()
+    claims = text_bytes = 0
+    for i in range(first, last):
+        text, records = synthetic_claims(i, PER_ARTICLE)
+        article, _ = store.create_article({"text": text, "title": f"Scale article {i}",
+                                           "url": f"https://news.example.org/scale/{i}"}, [], lambda pipe, aid: None)
+        store.start_processing(article["id"])
+        store.save_claims(article["id"], records)
+        claims += len(records)
+        text_bytes += sum(len(r["text"].encode()) for r in records)
+    return last - first, claims, text_bytes, time.perf_counter() - start
+
+
+def load(url: str, first_article: int, articles: int, loaders: int) -> dict:
+    step = -(-articles // loaders)
+    parts = [(url, first_article + k * step, min(first_article + (k + 1) * step, first_article + articles))
+             for k in range(loaders)]
+    parts = [p for p in parts if p[2] > p[1]]
+    start = time.perf_counter()
+    if len(parts) == 1:
+        results = [_load(parts[0])]
+    else:
+        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+            results = pool.map(_load, parts)
+    seconds = time.perf_counter() - start
+    claims = sum(r[1] for r in results)
+    return {"articles": sum(r[0] for r in results), "claims": claims, "claim_text_bytes": sum(r[2] for r in results),
+            "seconds": seconds, "claims_per_s": claims / seconds, "articles_per_s": sum(r[0] for r in results) / seconds}
+
+
+def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str]) -> int:
+    """Give `share` of the claims not yet touched a verification status (real write path)."""
+    from service.store import VERIFICATION_STATUSES, Keys
+
+    total = raw.zcard(Keys.claims)
+    wanted = int(total * share) - len(exclude)
+    statuses = [s for s in VERIFICATION_STATUSES if s != "unverified"]
+    done = 0
+    while done < wanted:
+        for cid in raw.zrandmember(Keys.claims, min(1000, wanted - done)):
+            if cid in exclude:
+                continue
+            store.update_verification(cid, status=rng.choice(statuses), note="scale", evidence=[], by="bench")
+            exclude.add(cid)
+            done += 1
+            if done >= wanted:
+                break
+    return done
+
+
+def choose_queries(raw) -> dict[str, str]:
+    """The filter values of the timed reads, chosen once (at the first size) and used again
+    at every size, so that each read is the same query as the data grows."""
+    from service.store import Keys
+
+    from service.store.records import unpack_claim
+
+    names: dict[str, int] = {}
+    for cid in raw.zrandmember(Keys.claims, 400):
+        stored = raw.get(Keys.claim(cid))
+        name = unpack_claim(cid, stored)["speaker_name"] if stored else None
+        if name and not name.startswith("a "):
+            names[name] = names.get(name, 0) + 1
+    ranked = sorted(names, key=lambda n: -names[n])
+    counts = {s: raw.zcard(Keys.by_status(s)) for s in ("true", "false", "misleading", "unverifiable")}
+    return {"prominent": ranked[0], "occasional": ranked[-1], "rare_status": min(counts, key=counts.get)}  # type: ignore[arg-type]
+
+
+def read_ops(store, raw, rng: random.Random, samples: int, queries: dict[str, str]) -> tuple[dict, dict]:
+    """Time each read `samples` times, the kinds interleaved at random; also the mean number
+    of items each returns (a page holds up to 50)."""
+    from service.store import Keys
+
+    claim_ids = raw.zrandmember(Keys.claims, samples)
+    article_ids = raw.zrandmember(Keys.articles, samples)
+    prominent, occasional = queries["prominent"], queries["occasional"]
+    # Deep pages: cursors reached by walking the unfiltered list and a status list.
+    deep = []
+    for kwargs in ({}, {"status": "unverified"}):
+        cursor = None
+        for hop in range(40):
+            page = store.list_claims(cursor=cursor, limit=50, **kwargs)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+            if hop % 8 == 7:
+                deep.append((kwargs, cursor))
+    rare = queries["rare_status"]
+    ops = {
+        "list_newest": lambda i: store.list_claims(limit=50),
+        "list_status_common": lambda i: store.list_claims(status="unverified", limit=50),
+        f"list_status_rare": lambda i: store.list_claims(status=rare, limit=50),
+        "list_type_and_status": lambda i: store.list_claims(claim_type="mixed", status="unverified", limit=50),
+        "list_speaker_prominent": lambda i: store.list_claims(speaker=prominent, limit=50),
+        "list_speaker_occasional": lambda i: store.list_claims(speaker=occasional, limit=50),
+        "list_by_article": lambda i: store.list_claims(article_id=article_ids[i % len(article_ids)], limit=50),
+        "list_deep_page": lambda i: store.list_claims(cursor=deep[i % len(deep)][1], limit=50, **deep[i % len(deep)][0]),
+        "article_claims": lambda i: store.article_claims(article_ids[i % len(article_ids)], limit=50),
+        "get_claim": lambda i: store.get_claim(claim_ids[i % len(claim_ids)]),
+    }
+    items = {}
+    for name, op in ops.items():  # warm caches and connections; page sizes
+        sizes = []
+        for i in range(10):
+            result = op(i)
+            sizes.append(len(result.items) if hasattr(result, "items") and not isinstance(result, dict)
+                         else int(result is not None))
+        items[name] = sum(sizes) / len(sizes)
+    plan = [name for name in ops for _ in range(samples)]
+    rng.shuffle(plan)
+    times: dict[str, list[float]] = {name: [] for name in ops}
+    index = {name: 0 for name in ops}
+    for name in plan:
+        i = index[name]
+        index[name] += 1
+        t0 = time.perf_counter()
+        ops[name](i)
+        times[name].append(time.perf_counter() - t0)
+    return times, items
+
+
+def _category(key: str) -> str | None:
+    """Which part of the layout a key belongs to; None for claim and article hashes, which
+    are sampled rather than walked."""
+    parts = key.split(":")
+    if len(parts) == 3 and parts[1] in ("claim", "article"):
+        return None
+    if parts[1] == "claims" and len(parts) >= 3:
+        return f"index ct:claims:{parts[2]}:*"
+    if parts[1] == "article" and parts[-1] == "claims":
+        return "index ct:article:*:claims"
+    if parts[1] == "claim" and len(parts) == 4:
+        return f"ct:claim:*:{parts[3]}"
+    if parts[1] == "speaker" and len(parts) >= 3:
+        return "ct:speaker:*" + (f":{parts[3]}" if len(parts) == 4 else "")
+    return ":".join(parts[:2]) + (":*" if len(parts) > 2 else "")
+
+
+def memory(raw, claims: int, articles: int, text_bytes: int, baseline: int, walk: bool) -> dict:
+    from service.store import Keys
+
+    used = int(raw.info("memory")["used_memory"]) - baseline
+    claim_keys = raw.zrandmember(Keys.claims, 2000)
+    article_keys = raw.zrandmember(Keys.articles, 500)
+    with raw.pipeline(transaction=False) as pipe:
+        for cid in claim_keys:
+            pipe.memory_usage(Keys.claim(cid), samples=0)
+        claim_sizes = [x or 0 for x in pipe.execute()]
+        for aid in article_keys:
+            pipe.memory_usage(Keys.article(aid), samples=0)
+        article_sizes = [x or 0 for x in pipe.execute()]
+        for cid in claim_keys[:200]:
+            pipe.object("encoding", Keys.claim(cid))
+        encodings = pipe.execute()
+    claim_record = statistics.mean(claim_sizes) * claims
+    article_hash = statistics.mean(article_sizes) * articles
+    rest = used - claim_record - article_hash
+    per = 1.0 / claims
+    text = text_bytes / claims
+    out = {
+        "used_memory_bytes": used, "per_claim_bytes": used * per,
+        "claim_text_bytes_per_claim": text,
+        "claim_record_bytes_per_claim": claim_record * per,
+        "everything_else_bytes_per_claim": rest * per,
+        "article_records_bytes_per_claim": article_hash * per,
+        "beyond_claim_text_bytes_per_claim": (used - article_hash) * per - text,
+        "claim_record_encodings": {e.decode() if isinstance(e, bytes) else str(e): encodings.count(e)
+                                   for e in set(encodings)},
+    }
+    if walk:  # every other key, by kind: where "everything else" goes
+        sizes: dict[str, int] = {}
+        counts: dict[str, int] = {}
+        batch: list[tuple[str, str]] = []
+
+        def flush() -> None:
+            with raw.pipeline(transaction=False) as pipe:
+                for key, _ in batch:
+                    pipe.memory_usage(key, samples=0)
+                for (_, kind), size in zip(batch, pipe.execute()):
+                    sizes[kind] = sizes.get(kind, 0) + (size or 0)
+                    counts[kind] = counts.get(kind, 0) + 1
+            batch.clear()
+
+        for key in raw.scan_iter(count=5000):
+            kind = _category(key)
+            if kind is not None:
+                batch.append((key, kind))
+                if len(batch) >= 2000:
+                    flush()
+        flush()
+        out["other_keys_bytes_per_claim"] = {k: {"keys": counts[k], "bytes_per_claim": v * per}
+                                             for k, v in sorted(sizes.items(), key=lambda kv: -kv[1])}
+        feed = sizes.get("ct:events", 0) * per
+        search = sizes.get("index ct:claims:word:*", 0) * per
+        out["beyond_claim_text_without_feed_bytes_per_claim"] = out["beyond_claim_text_bytes_per_claim"] - feed
+        out["beyond_claim_text_without_feed_or_search_bytes_per_claim"] = (
+            out["beyond_claim_text_bytes_per_claim"] - feed - search)
+    return out
+
+
+def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict:
+    """Where the write path's time goes at this size: cProfile of loading a few more
+    articles in this process, and the Redis commands each article costs."""
+    import cProfile
+    import pstats
+
+    before = raw.info("commandstats")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    _, claims, _, seconds = _load((url, first_article, first_article + articles))
+    profiler.disable()
+    after = raw.info("commandstats")
+    commands = {}
+    for key, stat in after.items():
+        calls = stat["calls"] - before.get(key, {}).get("calls", 0)
+        usec = stat["usec"] - before.get(key, {}).get("usec", 0)
+        if calls:
+            commands[key.removeprefix("cmdstat_")] = {"per_article": calls / articles, "redis_us_per_article": usec / articles}
+    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    rows = [(cum, f"{path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{line}:{func}", calls)
+            for (path, line, func), (_, calls, own, cum, _) in stats.items()
+            if "/service/" in path.replace(chr(92), "/")]
+    return {"ms_per_article": seconds / articles * 1000, "claims_per_article": claims / articles,
+            "redis_commands_per_article": dict(sorted(commands.items(), key=lambda kv: -kv[1]["per_article"])),
+            "service_functions_cumulative_ms_per_article": [
+                {"function": f, "calls_per_article": c / articles, "ms": cum / articles * 1000}
+                for cum, f, c in sorted(rows, reverse=True)[:10]]}
+
+
+def summarize(times: dict[str, list[float]], items: dict[str, float]) -> dict:
+    return {name: {"p50_ms": percentile(v, 50) * 1000, "p99_ms": percentile(v, 99) * 1000,
+                   "max_ms": max(v) * 1000, "items": items[name]} for name, v in times.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--claims", type=int, default=100_000)
+    ap.add_argument("--small", type=int, default=10_000)
+    ap.add_argument("--loaders", type=int, default=2)
+    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--verified", type=float, default=0.03)
+    ap.add_argument("--step", type=int, default=50_000, help="claims per loading step (rate is reported per step)")
+    ap.add_argument("--time-limit", type=float, default=0, help="stop loading after this many seconds (0: never)")
+    args = ap.parse_args()
+
+    from service.store import Store
+
+    info = machine()
+    rng = random.Random(4)
+    phases = []
+    with Processes() as procs:
+        redis = RedisServer(procs, notify=False)
+        raw = redis.client()
+        store = Store.from_url(redis.url, socket_timeout=None)
+        baseline = int(raw.info("memory")["used_memory"])
+        verified: set[str] = set()
+        loaded = {"articles": 0, "claims": 0, "claim_text_bytes": 0}
+        curve = []
+        queries: dict[str, str] = {}
+        started = time.perf_counter()
+        stopped_early = False
+        for size in sorted({args.small, args.claims}):
+            phase_rate = {"claims": 0, "seconds": 0.0}
+            while loaded["claims"] < size:
+                if args.time_limit and time.perf_counter() - started > args.time_limit:
+                    stopped_early = True
+                    break
+                step = min(args.step, size - loaded["claims"])
+                articles = max(1, step // PER_ARTICLE)
+                rate = load(redis.url, loaded["articles"], articles, args.loaders)
+                for key in loaded:
+                    loaded[key] += rate[key]
+                phase_rate["claims"] += rate["claims"]
+                phase_rate["seconds"] += rate["seconds"]
+                curve.append({"claims": loaded["claims"], "claims_per_s": rate["claims_per_s"]})
+                log(f"  {loaded['claims']} claims loaded ({rate['claims_per_s']:.0f} claims/s for the last "
+                    f"{rate['claims']}), {time.perf_counter() - started:.0f}s")
+            if phase_rate["claims"] == 0 and phases:
+                break
+            log(f"at {loaded['claims']} claims: verifying {args.verified:.0%}")
+            t0 = time.perf_counter()
+            count = verify_some(store, raw, args.verified, rng, verified)
+            verify_rate = count / max(1e-9, time.perf_counter() - t0)
+            mem = memory(raw, loaded["claims"], loaded["articles"], loaded["claim_text_bytes"], baseline, walk=True)
+            log(f"  {mem['per_claim_bytes']:.0f} bytes per claim; timing reads")
+            queries = queries or choose_queries(raw)
+            times, items = read_ops(store, raw, rng, args.samples, queries)
+            profile = write_profile(redis.url, raw, 10_000_000 + loaded["articles"])
+            phases.append({"claims": loaded["claims"], "articles": loaded["articles"], "write_profile": profile,
+                           "load_claims_per_s": phase_rate["claims"] / max(1e-9, phase_rate["seconds"]),
+                           "verify_per_s": verify_rate, "memory": mem, "reads": summarize(times, items)})
+            log("  " + ", ".join(f"{k} p99 {v['p99_ms']:.1f}ms" for k, v in phases[-1]["reads"].items()))
+            if stopped_early:
+                break
+        raw.close()
+
+    small, large = phases[0], phases[-1]
+    growth = {name: large["reads"][name]["p99_ms"] / small["reads"][name]["p99_ms"]
+              for name in large["reads"] if name in small["reads"]}
+    worst = max(growth, key=growth.get)  # type: ignore[arg-type]
+    emit(rounded({
+        "benchmark": "scale",
+        "claims_requested": args.claims, "stopped_early_by_time_limit": stopped_early,
+        "load_curve": curve,
+        "phases": phases,
+        "p99_growth": growth,
+        "target": {
+            "p99_growth_max": 1.5, "worst_op": worst, "worst_growth": growth[worst],
+            "p99_met": all(g <= 1.5 for g in growth.values()),
+            "beyond_text_bytes_max": 1024, "beyond_text_bytes": large["memory"]["beyond_claim_text_bytes_per_claim"],
+            "memory_met": large["memory"]["beyond_claim_text_bytes_per_claim"] <= 1024,
+            "beyond_text_bytes_without_feed": large["memory"].get("beyond_claim_text_without_feed_bytes_per_claim"),
+            "beyond_text_bytes_without_feed_or_search": large["memory"].get(
+                "beyond_claim_text_without_feed_or_search_bytes_per_claim"),
+            "claims_at_full_size": large["claims"],
+        },
+        "machine": info,
+    }))
+
+
+if __name__ == "__main__":
+    main()
