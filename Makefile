@@ -33,6 +33,7 @@ test: install-test
 
 bench: install-test
 	bash scripts/ensure-redis-server.sh
+	bash bench/ensure-wrk.sh
 	bash bench/run_all.sh
 
 openapi: install

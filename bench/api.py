@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""API throughput and latency, against a bare Flask JSON endpoint on the same gunicorn.
+
+Issue 6, item 3. Prints one line of JSON.
+
+A private redis-server is loaded through the store's real write path with --claims claims
+(20 per article, a share of them given a verification status through
+`update_verification`). Two gunicorns run with the service's configuration
+(`-c python:service.gunicorn_conf`, same WEB_CONCURRENCY): the service, and
+bench/_bare_app.py, a Flask app whose endpoint only returns a small JSON document. wrk
+(a second process, on loopback, bounded in time) measures, one target at a time:
+
+  bare        GET /bare
+  get_claim   GET /v1/claims/{id}, random ids
+  list_claims GET /v1/claims?status=...&limit=50, first and deeper pages (real cursors)
+  post        POST /v1/articles, 600-word articles, each with a new external_id
+
+For each: the maximum rate (wrk, closed loop, --connections connections, --seconds seconds),
+then the latency at half that rate: wrk with one connection per gunicorn worker, each pausing
+an exponentially distributed time before each request, the pause calibrated by a short run
+so that the rate comes out at half the maximum (the achieved rate is reported). One
+connection per worker because gunicorn's sync workers close every connection and wrk
+reconnects before it pauses: more connections than workers would leave workers blocked
+reading requests that are still being paused, and time that as latency. This is a closed
+loop with think time, not an open one: bursts beyond one request per worker cannot happen,
+so the p99 is that of a steady half load.
+The bare endpoint is measured first and last; its mean is the reference. Ratios: reads >= 0.5
+and POST >= 0.4 of the bare rate; p99 < 50 ms at half of each endpoint's own maximum rate.
+
+wrk must be installed (bench/ensure-wrk.sh installs Debian's package).
+
+  bench/api.py [--claims 20000] [--seconds 10] [--connections 16] [--workers N]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (API_KEY, BENCH, Processes, RedisServer, emit, log, machine, rounded,  # noqa: E402
+                     start_gunicorn)
+from _fixtures import articles, synthetic_claims  # noqa: E402
+
+def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str], list[str]]:
+    """Load claims through the store; returns claim ids and GET paths of list pages."""
+    from service.store import VERIFICATION_STATUSES, Store
+
+    store = Store.from_url(redis_url)
+    rng = random.Random(3)
+    aids = []
+    for i in range(max(1, claims // per_article)):
+        text, records = synthetic_claims(10_000 + i, per_article)
+        article, _ = store.create_article({"text": text, "title": f"Seed {i}"}, [], lambda pipe, aid: None)
+        store.start_processing(article["id"])
+        store.save_claims(article["id"], records)
+        aids.append(article["id"])
+    claim_ids = []
+    for aid in aids:
+        page = store.article_claims(aid, limit=200)
+        claim_ids += [c["id"] for c in page.items]
+    statuses = [s for s in VERIFICATION_STATUSES if s != "unverified"]
+    for cid in rng.sample(claim_ids, len(claim_ids) * 3 // 10):
+        store.update_verification(cid, status=rng.choice(statuses), note="bench", evidence=[], by="bench")
+    paths = []
+    for status in VERIFICATION_STATUSES:
+        cursor = None
+        for _ in range(5):  # first page and four deeper ones
+            paths.append(f"/v1/claims?status={status}&limit=50" + (f"&cursor={cursor}" if cursor else ""))
+            page = store.list_claims(status=status, cursor=cursor, limit=50)
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+    return claim_ids, paths
+
+
+def wrk(base: str, mode: str, data: Path, seconds: float, connections: int, delay_ms: float = 0.0,
+        tag: str = "run") -> dict:
+    env = {**os.environ, "WRK_MODE": mode, "WRK_DATA": str(data), "WRK_KEY": API_KEY,
+           "WRK_DELAY": f"{delay_ms:.3f}", "WRK_TAG": tag}
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
+            "-s", str(BENCH / "_wrk.lua"), base]
+    result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60)
+    match = re.search(r"WRKJSON (\{.*\})", result.stdout)
+    if result.returncode != 0 or not match:
+        raise RuntimeError(f"wrk failed: {result.stdout[-1500:]} {result.stderr[-1500:]}")
+    raw = json.loads(match.group(1))
+    errors = sum(raw[k] for k in ("connect_errors", "read_errors", "write_errors", "status_errors", "timeouts"))
+    return {"rate": raw["requests"] / (raw["duration_us"] / 1e6), "requests": raw["requests"],
+            "p50_ms": raw["p50_us"] / 1000, "p90_ms": raw["p90_us"] / 1000, "p99_ms": raw["p99_us"] / 1000,
+            "p999_ms": raw["p999_us"] / 1000, "mean_ms": raw["mean_us"] / 1000, "max_ms": raw["max_us"] / 1000,
+            "errors": errors, "non_2xx": raw["status_errors"]}
+
+
+def measure(name: str, base: str, mode: str, data: Path, args: argparse.Namespace, workers: int) -> dict:
+    log(f"{name}: warm-up, then maximum rate")
+    wrk(base, mode, data, 2, args.connections, tag=f"{name}-warm")
+    top = wrk(base, mode, data, args.seconds, args.connections, tag=f"{name}-max")
+    target = top["rate"] / 2
+    # Half rate: one connection per gunicorn worker, each pausing an exponentially
+    # distributed time before each request. Each cycle is the pause plus the response
+    # time, so the pause is calibrated with a short run.
+    pause = workers * 1000 / target
+    probe = wrk(base, mode, data, 3, workers, pause, tag=f"{name}-probe-{time.time():.0f}")
+    response = workers * 1000 / probe["rate"] - pause
+    pause = max(0.05, workers * 1000 / target - response)
+    log(f"{name}: max {top['rate']:.0f}/s; at half ({target:.0f}/s), pause {pause:.1f} ms")
+    half = wrk(base, mode, data, args.seconds, workers, pause, tag=f"{name}-half-{time.time():.0f}")
+    half["target_rate"] = target
+    half["pause_ms"] = pause
+    return {"max": top, "half_rate": half}
+
+
+def profile_endpoints(redis_url: str, claim_ids: list[str], list_paths: list[str], requests: int = 200) -> dict:
+    """Where one request's CPU goes, in this process through Flask's test client (no
+    gunicorn, no network): milliseconds per request, own time by package, top functions."""
+    import cProfile
+    import pstats
+    from collections import Counter
+
+    from flask import Flask
+
+    from service.app import create_app
+    from service.config import Config
+
+    from _common import API_KEYS
+
+    app = create_app(Config(redis_url=redis_url, api_keys=API_KEYS, rate_limit=""))
+    bare_app = __import__("_bare_app").app
+    client, bare_client = app.test_client(), bare_app.test_client()
+    headers = {"X-API-Key": API_KEY}
+    body = {"text": articles(1, seed=8)[0], "title": "Profiled"}
+    cases = {
+        "bare": lambda i: bare_client.get("/bare"),
+        "get_claim": lambda i: client.get(f"/v1/claims/{claim_ids[i % len(claim_ids)]}", headers=headers),
+        "list_claims": lambda i: client.get(list_paths[i % len(list_paths)], headers=headers),
+        "post_article": lambda i: client.post("/v1/articles", headers=headers,
+                                              json={**body, "external_id": f"profiled-{time.time()}-{i}"}),
+    }
+    assert isinstance(bare_app, Flask)
+    out = {}
+    for name, call in cases.items():
+        for i in range(20):
+            assert call(i).status_code in (200, 202)
+        start = time.process_time()
+        for i in range(requests):
+            call(i)
+        cpu_ms = (time.process_time() - start) / requests * 1000
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(requests):
+            call(i)
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        by_package: Counter[str] = Counter()
+        functions = []
+        for (path, line, func), (_, calls, own, cumulative, _) in stats.items():
+            norm = path.replace("\\", "/")
+            if "site-packages/" in norm:
+                package = norm.split("site-packages/", 1)[1].split("/", 1)[0]
+            elif "/service/" in norm:
+                package = "service (this project)"
+            elif norm.startswith("~") or norm.startswith("<"):
+                package = "builtins (sockets, json, ...)"
+            else:
+                package = "python stdlib"
+            by_package[package] += own
+            functions.append((own, f"{norm.rsplit('/', 1)[-1]}:{line}:{func}", calls))
+        total = sum(by_package.values()) or 1.0
+        out[name] = {
+            "cpu_ms_per_request": cpu_ms,
+            "own_time_share_by_package": {k: v / total for k, v in by_package.most_common(7)},
+            "top_functions_own_ms_per_request": [
+                {"function": f, "calls_per_request": c / requests, "own_ms": own / requests * 1000}
+                for own, f, c in sorted(functions, reverse=True)[:6]],
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--claims", type=int, default=20_000)
+    ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY (default: the config's)")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: bash bench/ensure-wrk.sh")
+
+    info = machine()
+    with Processes() as procs:
+        redis = RedisServer(procs, notify=False)
+        log(f"seeding {args.claims} claims")
+        t0 = time.perf_counter()
+        claim_ids, list_paths = seed(redis.url, args.claims)
+        log(f"  seeded in {time.perf_counter() - t0:.0f}s")
+        files = procs.tmp
+        (files / "get.txt").write_text("".join(f"/v1/claims/{cid}\n" for cid in claim_ids))
+        (files / "list.txt").write_text("".join(p + "\n" for p in list_paths))
+        (files / "bare.txt").write_text("/bare\n")
+        bodies = [json.dumps({"text": t, "title": f"Load {i}", "external_id": "__EXT__"})
+                  for i, t in enumerate(articles(100, seed=7))]
+        (files / "post.txt").write_text("".join(b + "\n" for b in bodies))
+
+        service = start_gunicorn(procs, redis.url, workers=args.workers, name="service")
+        bare = start_gunicorn(procs, redis.url, app="bench._bare_app:app", workers=args.workers, name="bare")
+        # service_env leaves WEB_CONCURRENCY out unless --workers: the config's default then.
+        workers = args.workers or (os.cpu_count() or 1) * 2 + 1
+
+        results = {"bare_first": measure("bare", bare, "paths", files / "bare.txt", args, workers)}
+        results["get_claim"] = measure("get_claim", service, "paths", files / "get.txt", args, workers)
+        results["list_claims"] = measure("list_claims", service, "paths", files / "list.txt", args, workers)
+        results["post_article"] = measure("post_article", service, "post", files / "post.txt", args, workers)
+        results["bare_last"] = measure("bare", bare, "paths", files / "bare.txt", args, workers)
+        log("profiling one request of each kind in-process")
+        profile = profile_endpoints(redis.url, claim_ids, list_paths)
+
+    bare_rate = (results["bare_first"]["max"]["rate"] + results["bare_last"]["max"]["rate"]) / 2
+    targets = {}
+    for name, minimum in (("get_claim", 0.5), ("list_claims", 0.5), ("post_article", 0.4)):
+        ratio = results[name]["max"]["rate"] / bare_rate
+        p99 = results[name]["half_rate"]["p99_ms"]
+        results[name]["ratio_to_bare"] = ratio
+        targets[name] = {"ratio": ratio, "ratio_min": minimum, "p99_at_half_ms": p99, "p99_max_ms": 50,
+                         "met": ratio >= minimum and p99 < 50
+                         and results[name]["max"]["errors"] == 0 and results[name]["half_rate"]["errors"] == 0}
+    emit(rounded({
+        "benchmark": "api",
+        "claims_seeded": len(claim_ids), "gunicorn_workers": workers, "connections": args.connections,
+        "seconds": args.seconds, "bare_rate": bare_rate,
+        "results": results,
+        "target": {**targets, "met": all(t["met"] for t in targets.values())},
+        "profile_in_process": profile,
+        "machine": info,
+    }))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Extraction throughput through the whole service, against plain spaCy in one process.
+
+Issue 6, item 1. Prints one line of JSON.
+
+* baseline: the spaCy small English pipeline the workers use, every component enabled,
+  `list(nlp.pipe(texts))` over the same articles in this process. It runs before and after
+  the service runs and the mean of the two is the baseline (their spread shows the noise).
+* service: a private redis-server, gunicorn with the service's configuration, and 1 (then 2)
+  `python -m workers.worker` processes; the articles are POSTed (4 client threads) and the
+  clock runs from the first POST to the last article seen `done` in Redis. Articles and
+  tokens per second, and their ratio to the baseline.
+* the extractor alone, in this process, in every round next to the baseline: `extract_claims`
+  per article, as the job calls it, and `extract_many` (batched); once, before the rounds:
+  per-stage timings (tokenizer + sentence marks, each spaCy
+  component, the rules) and the rule functions that cost most (cProfile), so a missed target
+  can be traced to its cost.
+* quality: bench/quality.py on the gold folder, at the same settings (same model, same
+  extractor), so that speed is never bought with quality.
+
+  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality]
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import (PY, REPO, DoneWatcher, Processes, RedisServer, emit, log, machine, model_name,  # noqa: E402
+                     post_json, rounded, session_cpu_seconds, start_gunicorn, start_workers, summary_ms)
+from _fixtures import articles  # noqa: E402
+
+
+_BASELINE: list = []
+
+
+def baseline(texts: list[str], name: str) -> dict:
+    """The plain pipeline, every component, batched with nlp.pipe's defaults."""
+    import spacy
+
+    if not _BASELINE:
+        _BASELINE.append(spacy.load(name))
+        list(_BASELINE[0].pipe(texts[:8]))  # warm-up: first-call allocations
+    nlp = _BASELINE[0]
+    start, cpu = time.perf_counter(), time.process_time()
+    docs = list(nlp.pipe(texts))
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    tokens = sum(len(d) for d in docs)
+    return {"components": nlp.pipe_names, "seconds": seconds, "articles_per_s": len(texts) / seconds,
+            "tokens_per_s": tokens / seconds, "tokens": tokens, "cpu_ms_per_article": cpu / len(texts) * 1000}
+
+
+def extractor_timed(texts: list[str]) -> dict:
+    """The extractor alone in this process: `extract_claims` per article (as the job calls
+    it) and `extract_many` (batched, as quality.py runs it)."""
+    from workers.extraction import extract_claims, extract_many, load_model
+
+    if not _EXTRACTOR:
+        _EXTRACTOR.append(load_model(None))
+        for text in texts[:3]:
+            extract_claims(text, _EXTRACTOR[0])
+    nlp = _EXTRACTOR[0]
+    per_article = []
+    claims = 0
+    start = time.perf_counter()
+    for text in texts:
+        t0 = time.perf_counter()
+        claims += len(extract_claims(text, nlp))
+        per_article.append(time.perf_counter() - t0)
+    single = time.perf_counter() - start
+    start = time.perf_counter()
+    batched_claims = sum(len(c) for c in extract_many(texts, nlp))
+    batched = time.perf_counter() - start
+    return {"claims": claims, "claims_batched": batched_claims,
+            "extract_claims": {"articles_per_s": len(texts) / single, "per_article_ms": summary_ms(per_article)},
+            "extract_many": {"articles_per_s": len(texts) / batched}}
+
+
+_EXTRACTOR: list = []
+
+
+def in_process(texts: list[str], stage_sample: int, long_max: int) -> dict:
+    """Where the extractor's time goes: per stage, the costliest rule functions, and time per
+    1,000 characters as articles get longer."""
+    from workers.extraction import extract_claims, load_model
+    from workers.extraction import pipeline as pl
+
+    nlp = load_model(None)
+    for text in texts[:3]:
+        extract_claims(text, nlp)
+
+    # Per stage, on a sample: tokenizer + sentence marks, each enabled component, the rules.
+    sample = texts[:stage_sample]
+    stages: dict[str, float] = {}
+
+    def add(key: str, seconds: float) -> None:
+        stages[key] = stages.get(key, 0.0) + seconds
+
+    docs = []
+    for text in sample:
+        t0 = time.perf_counter()
+        doc = pl.prepare(text, nlp)
+        add("prepare (tokenizer + line-break sentence marks)", time.perf_counter() - t0)
+        for comp_name, proc in nlp.pipeline:
+            t0 = time.perf_counter()
+            doc = proc(doc)
+            add(comp_name, time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        pl.claims_from_doc(doc)
+        add("rules (claims_from_doc)", time.perf_counter() - t0)
+        docs.append(doc)
+    stage_ms = {k: v / len(sample) * 1000 for k, v in stages.items()}
+    # The entity recognizer of the small English pipeline embeds the text with a tok2vec of
+    # its own (it does not listen to the shared one): time that part alone.
+    if "ner" in nlp.pipe_names:
+        ner_model = nlp.get_pipe("ner").model
+        embed = ner_model.get_ref("tok2vec") if ner_model.has_ref("tok2vec") else None
+        if embed is not None and not any(
+                getattr(layer, "name", "") == "tok2vec-listener" for layer in embed.walk()):
+            t0 = time.perf_counter()
+            for doc in docs:
+                embed.predict([doc])
+            stage_ms["ner: of which its own tok2vec"] = (time.perf_counter() - t0) / len(docs) * 1000
+
+    # Longer articles: time per 1,000 characters should stay flat if nothing is quadratic.
+    long_rows = []
+    size = len(texts[0])
+    sizes = [s for s in (size, 25_000, 50_000, 100_000, 200_000) if s <= max(long_max, size)]
+    for target in sizes:
+        parts, total, k = [], 0, 0
+        while total < target:
+            parts.append(texts[k % len(texts)])
+            total += len(parts[-1]) + 1
+            k += 1
+        long_text = "\n".join(parts)[:target]
+        t0 = time.perf_counter()
+        extract_claims(long_text, nlp)
+        seconds_long = time.perf_counter() - t0
+        long_rows.append({"chars": len(long_text), "seconds": seconds_long,
+                          "ms_per_1000_chars": seconds_long * 1000 / (len(long_text) / 1000)})
+
+    # The rule functions that cost most, by own time and by cumulative time.
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for doc in docs:
+        pl.claims_from_doc(doc)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    rows = []
+    for (path, line, func), (cc, nc, tottime, cumtime, _) in stats.stats.items():  # type: ignore[attr-defined]
+        if "workers/extraction" in path.replace(os.sep, "/"):
+            rows.append({"function": f"{Path(path).name}:{line}:{func}", "calls": nc,
+                         "own_ms_per_article": tottime / len(docs) * 1000,
+                         "cumulative_ms_per_article": cumtime / len(docs) * 1000})
+    top_own = sorted(rows, key=lambda r: -r["own_ms_per_article"])[:8]
+    return {
+        "disabled_components": list(nlp.disabled), "enabled_components": nlp.pipe_names,
+        "stage_ms_per_article": stage_ms, "stage_sample": len(sample),
+        "rules_top_own_time": top_own,
+        "long_articles": long_rows,
+    }
+
+
+def service_run(procs: Processes, redis: RedisServer, base: str, texts: list[str], workers: int,
+                tokens: int, tag: str, posters: int = 4) -> dict:
+    """POST every article, wait for every one to be done; the clock covers both."""
+    started = start_workers(procs, redis.url, workers, name=f"w{workers}-")
+    watcher = DoneWatcher(redis.url)
+    post_times: list[float] = []
+
+    def post(i: int) -> str:
+        t0 = time.perf_counter()
+        status, body = post_json(base, "/v1/articles", {"text": texts[i], "title": f"Bench article {i}",
+                                                         "external_id": f"bench-{tag}-{i}"})
+        post_times.append(time.perf_counter() - t0)
+        assert status == 202, (status, body)
+        return body["id"]
+
+    log(f"service, {workers} worker(s): posting {len(texts)} articles")
+    leaders = [p.pid for p in procs.children]  # redis, gunicorn and these workers
+    cpu0 = session_cpu_seconds(leaders)
+    start = time.perf_counter()
+    with ThreadPoolExecutor(posters) as pool:
+        ids = list(pool.map(post, range(len(texts))))
+    posted = time.perf_counter() - start
+    done = watcher.wait(ids, timeout=60 + 5 * len(texts))
+    seconds = max(done.values()) - start
+    cpu = session_cpu_seconds(leaders) - cpu0
+    statuses = _statuses(redis.url, ids)
+    failed = sum(1 for s in statuses if s[0] != "done")
+    claims = sum(int(s[1] or 0) for s in statuses)
+    for proc in started:
+        procs.stop(proc)
+    watcher.close()
+    return {"workers": workers, "seconds": seconds, "posting_seconds": posted,
+            "articles_per_s": len(texts) / seconds, "tokens_per_s": tokens / seconds,
+            "failed": failed, "claims_stored": claims, "post_ms": summary_ms(post_times),
+            "service_cpu_ms_per_article": cpu / len(texts) * 1000}
+
+
+def _statuses(url: str, ids: list[str]) -> list[tuple[str, str]]:
+    from service.store import Store
+
+    store = Store.from_url(url)
+    out = []
+    for aid in ids:
+        article = store.get_article(aid) or {}
+        out.append((article.get("status"), article.get("claim_count")))
+    return out
+
+
+def quality(gold: str | None) -> dict:
+    if gold is None:
+        return {"skipped": "no gold folder (pass --gold, or set CLAIMTRACK_EVAL_DIR)"}
+    result = subprocess.run([PY, str(REPO / "bench" / "quality.py"), gold], cwd=REPO, capture_output=True,
+                            text=True, timeout=1800)
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1:] or result.returncode}
+    first = next((line for line in result.stdout.splitlines() if line.startswith("{")), None)
+    figures = json.loads(first) if first else {"raw": result.stdout[-500:]}
+    return {"gold": gold, "summary": figures, "note": result.stderr.strip().splitlines()[-1:]}
+
+
+def default_gold() -> str | None:
+    env = os.environ.get("CLAIMTRACK_EVAL_DIR")
+    candidate = Path(env) / "dev" if env else REPO.parent / "shared" / "eval" / "dev"
+    return str(candidate) if candidate.is_dir() else None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--articles", type=int, default=200)
+    ap.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated")
+    ap.add_argument("--gold", default=default_gold())
+    ap.add_argument("--no-quality", action="store_true")
+    ap.add_argument("--stage-sample", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=2, help="baseline/service alternations")
+    ap.add_argument("--long-max", type=int, default=100_000, help="longest article (chars) timed alone")
+    args = ap.parse_args()
+
+    info = machine()
+    texts = articles(args.articles, seed=6)
+    name = model_name()
+    log(f"{len(texts)} articles, {sum(len(t.split()) for t in texts) / len(texts):.0f} words each; model {name}")
+
+    log("in-process extraction")
+    inproc = in_process(texts, args.stage_sample, args.long_max)
+
+    # Baseline and service runs alternate, so that each service run is compared with the
+    # baselines measured just before and just after it (this machine is shared and noisy).
+    counts = [int(c) for c in args.workers.split(",") if c.strip()]
+    base_runs: list[dict] = []
+    extractor_runs: list[dict] = []
+    service_runs: dict[str, list[dict]] = {str(c): [] for c in counts}
+    with Processes() as procs:
+        redis = RedisServer(procs)
+        base = start_gunicorn(procs, redis.url)
+        for round_no in range(args.rounds):
+            log(f"round {round_no + 1}: baseline (plain spaCy, all components)")
+            base_runs.append(baseline(texts, name))
+            log(f"  baseline: {base_runs[-1]['articles_per_s']:.2f} articles/s")
+            extractor_runs.append(extractor_timed(texts))
+            extractor_runs[-1]["round"] = round_no + 1
+            log(f"  extractor alone: {extractor_runs[-1]['extract_claims']['articles_per_s']:.2f} articles/s")
+            for count in counts:
+                run = service_run(procs, redis, base, texts, count, base_runs[0]["tokens"], f"{round_no}-{count}")
+                run["round"] = round_no + 1
+                service_runs[str(count)].append(run)
+                log(f"  {count} worker(s): {run['articles_per_s']:.2f} articles/s")
+    log("final baseline")
+    base_runs.append(baseline(texts, name))
+    tokens = base_runs[0]["tokens"]
+    for count, runs_of in service_runs.items():
+        for run in runs_of:
+            around = base_runs[run["round"] - 1:run["round"] + 1]
+            ref = sum(b["articles_per_s"] for b in around) / len(around)
+            run["baseline_articles_per_s"] = ref
+            run["ratio_to_baseline"] = run["articles_per_s"] / ref
+            ref_cpu = sum(b["cpu_ms_per_article"] for b in around) / len(around)
+            run["cpu_ratio_to_baseline"] = ref_cpu / run["service_cpu_ms_per_article"]
+    base_aps = statistics.median(b["articles_per_s"] for b in base_runs)
+    base_tps = statistics.median(b["tokens_per_s"] for b in base_runs)
+    runs = {}
+    for count, runs_of in service_runs.items():
+        runs[count] = {
+            "workers": int(count),
+            "articles_per_s": statistics.median(r["articles_per_s"] for r in runs_of),
+            "tokens_per_s": statistics.median(r["tokens_per_s"] for r in runs_of),
+            "ratio_to_baseline": statistics.median(r["ratio_to_baseline"] for r in runs_of),
+            "cpu_ratio_to_baseline": statistics.median(r["cpu_ratio_to_baseline"] for r in runs_of),
+            "service_cpu_ms_per_article": statistics.median(r["service_cpu_ms_per_article"] for r in runs_of),
+            "failed": sum(r["failed"] for r in runs_of),
+            "runs": runs_of,
+        }
+    extractor = {"claims": extractor_runs[0]["claims"], "claims_batched": extractor_runs[0]["claims_batched"]}
+    for key in ("extract_claims", "extract_many"):
+        ratios = []
+        for run in extractor_runs:
+            around = base_runs[run["round"] - 1:run["round"] + 1]
+            ratios.append(run[key]["articles_per_s"] / (sum(b["articles_per_s"] for b in around) / len(around)))
+        extractor[key] = {"articles_per_s": statistics.median(r[key]["articles_per_s"] for r in extractor_runs),
+                          "ratio_to_baseline": statistics.median(ratios)}
+    extractor["extract_claims"]["per_article_ms"] = extractor_runs[-1]["extract_claims"]["per_article_ms"]
+
+    qual = {"skipped": "--no-quality"} if args.no_quality else quality(args.gold)
+    one = runs.get("1")
+    emit(rounded({
+        "benchmark": "extraction",
+        "articles": len(texts), "tokens": tokens, "words_per_article": sum(len(t.split()) for t in texts) / len(texts),
+        "model": name,
+        "baseline": {"what": "spacy.load(model) with every component, list(nlp.pipe(texts)), one process",
+                     "components": base_runs[0]["components"], "articles_per_s": base_aps, "tokens_per_s": base_tps,
+                     "cpu_ms_per_article": statistics.median(b["cpu_ms_per_article"] for b in base_runs),
+                     "runs_articles_per_s": [r["articles_per_s"] for r in base_runs]},
+        "service": runs,
+        "extractor_alone": extractor,
+        "extractor_diagnostics": inproc,
+        "target": {"ratio_1_worker_min": 1.0, "ratio_1_worker": one["ratio_to_baseline"] if one else None,
+                   "met": bool(one and one["ratio_to_baseline"] >= 1.0 and one["failed"] == 0)},
+        "quality": qual,
+        "machine": info,
+    }))
+
+
+if __name__ == "__main__":
+    main()
