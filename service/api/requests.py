@@ -1,11 +1,11 @@
 """What every request body must be, and how the hot endpoints write their answers."""
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar
 
+import orjson
 from flask import Response, request
 
 from ..problems import abort
@@ -33,5 +33,4 @@ def send(data: Any, status: int = 200, headers: Mapping[str, str] | None = None)
     costs more than all the rest of a list request; the schemas still document the
     responses, and tests/test_schemathesis.py checks every answer against them.
     """
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, status=status, headers=dict(headers or {}), mimetype="application/json")
+    return Response(orjson.dumps(data), status=status, headers=dict(headers or {}), mimetype="application/json")

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import orjson
+
 from .layout import cluster_of_claim, seq_of_claim
 
 #: A claim is stored as one JSON array in this field order, not as a hash: claims are the
@@ -23,19 +25,22 @@ _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidenc
                                    "updated_at": None, "status": "unverified"}
 
 
-def pack_claim(cid: str, fields: Mapping[str, Any]) -> str:
+def pack_claim(cid: str, fields: Mapping[str, Any]) -> bytes:
     stored = dict(fields)
     if stored.get("cluster_id") == cluster_of_claim(cid):
         stored["cluster_id"] = None
-    return json.dumps([stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS],
-                      ensure_ascii=False, separators=(",", ":"))
+    return orjson.dumps([stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS])
 
 
-def unpack_claim(cid: str, raw: str) -> dict[str, Any]:
-    """The fields of a claim, by name, with `id` and `seq` (what `pack_claim` left out)."""
-    values = json.loads(raw)
-    fields = {name: (values[i] if i < len(values) else _CLAIM_DEFAULTS.get(name))
-              for i, name in enumerate(CLAIM_FIELDS)}
+def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
+    """The fields of a claim, by name, with `id` and `seq` (what `pack_claim` left out).
+
+    Listing a page unpacks 50 of these, so this is kept lean (orjson, zip).
+    """
+    values = orjson.loads(raw)
+    fields = dict(zip(CLAIM_FIELDS, values))
+    for name in CLAIM_FIELDS[len(values):]:
+        fields[name] = _CLAIM_DEFAULTS.get(name)
     fields["id"] = cid
     fields["seq"] = seq_of_claim(cid)
     fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)

@@ -173,8 +173,7 @@ class Store:
         def body(pipe: Pipeline) -> tuple[dict[str, Any], bool] | None:
             if dedup_keys:
                 pipe.watch(*dedup_keys)
-                for key in dedup_keys:
-                    existing = pipe.get(key)
+                for existing in pipe.mget(dedup_keys):
                     article = self.get_article(existing) if existing else None
                     if article is not None:
                         pipe.unwatch()
