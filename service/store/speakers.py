@@ -8,14 +8,16 @@ a speaker known only by a surname is upgraded to the full name when one arrives 
 known person shares the surname. Organisations link by exact name only. Unnamed sources ("a
 senior ministry official") are never linked across articles: each article gets its own.
 
-`plan` only reads (on a pipeline that WATCHes what it read, so a concurrent change makes the
-caller retry); `apply` queues the writes inside the caller's MULTI.
+`plan` only reads (WATCHing what it read, so that a concurrent change makes the caller
+retry), in a few batched round trips whatever the number of names; `apply` queues the writes
+inside the caller's MULTI.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from redis import Redis
 from redis.client import Pipeline
 
 from .layout import Keys, new_id, normalize_name
@@ -48,32 +50,62 @@ def search_terms(name: str) -> set[str]:
     return {" ".join(words[i:]) for i in range(len(words))}
 
 
-def _follow(pipe: Pipeline, sid: str | None) -> str | None:
-    """The speaker a merged speaker now lives in."""
-    for _ in range(16):
-        if sid is None:
-            return None
-        merged = pipe.hget(Keys.speaker(sid), "merged_into")
-        if not merged:
-            return sid
-        sid = merged
-    return sid
+@dataclass
+class Known:
+    """What the registry already knows about an article's names, read in a few round trips:
+    the speaker each name belongs to (merges followed), registry names, and the people who
+    share each surname that no name matched."""
+
+    by_name: dict[str, str]
+    names: dict[str, str]
+    people: dict[str, dict[str, list[str]]]
 
 
-def _people_with_surname(pipe: Pipeline, surname: str) -> dict[str, list[str]]:
-    """Known people with this surname: id -> the words of their name (one round trip)."""
-    key = Keys.surname(surname)
-    pipe.watch(key)
-    return {sid: normalize_name(name).split() for sid, name in pipe.hgetall(key).items()}
+def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Known:
+    """Read (after WATCHing, on `pipe`) what `plan` decides from, batched through `redis`."""
+    keys = [name_key(kind, name) for name, kind in named]
+    found: dict[str, str] = {}
+    if keys:
+        pipe.watch(*keys)
+        found = {key: sid for key, sid in zip(keys, redis.mget(keys)) if sid}
+    for _ in range(16):  # follow merges, one level per round trip
+        with redis.pipeline(transaction=False) as reads:
+            for sid in found.values():
+                reads.hget(Keys.speaker(sid), "merged_into")
+            merged = dict(zip(found, reads.execute()))
+        if not any(merged.values()):
+            break
+        found = {key: merged[key] or sid for key, sid in found.items()}
+    sids = sorted(set(found.values()))
+    with redis.pipeline(transaction=False) as reads:
+        for sid in sids:
+            reads.hget(Keys.speaker(sid), "name")
+        names = {sid: name for sid, name in zip(sids, reads.execute()) if name}
+    surnames = sorted({normalize_name(name).split()[-1] for name, kind in named
+                       if kind == "person" and name_key(kind, name) not in found and normalize_name(name)})
+    people: dict[str, dict[str, list[str]]] = {}
+    if surnames:
+        pipe.watch(*(Keys.surname(s) for s in surnames))
+        with redis.pipeline(transaction=False) as reads:
+            for surname in surnames:
+                reads.hgetall(Keys.surname(surname))
+            tables = dict(zip(surnames, reads.execute()))
+        for surname, table in tables.items():
+            people[surname] = {sid: normalize_name(name).split() for sid, name in table.items()}
+            names.update({sid: name for sid, name in table.items() if sid not in names})
+    return Known(found, names, people)
 
 
-def plan(pipe: Pipeline, speakers: Iterable[tuple[str, str, str | None]]) -> dict[tuple[str, str], SpeakerPlan]:
+def plan(pipe: Pipeline, redis: Redis,
+         speakers: Iterable[tuple[str, str, str | None]]) -> dict[tuple[str, str], SpeakerPlan]:
     """Registry speakers for an article's (name, kind, title) speakers, keyed by (kind,
     normalised name). Full names are settled before bare surnames, so that "Putin" can link
-    to a "Vladimir Putin" first seen in the same article."""
+    to a "Vladimir Putin" first seen in the same article. Reads happen under WATCH on `pipe`
+    (batched through `redis`); nothing is written here."""
+    pending = sorted(set(speakers), key=lambda s: -len(normalize_name(s[0]).split()))
+    known = prefetch(pipe, redis, sorted({(name, kind) for name, kind, _ in pending if kind in NAMED}))
     plans: dict[tuple[str, str], SpeakerPlan] = {}
     by_sid: dict[str, SpeakerPlan] = {}
-    pending = sorted(set(speakers), key=lambda s: -len(normalize_name(s[0]).split()))
     for name, kind, title in pending:
         key = (kind, normalize_name(name))
         if key in plans:
@@ -83,7 +115,7 @@ def plan(pipe: Pipeline, speakers: Iterable[tuple[str, str, str | None]]) -> dic
         if kind not in NAMED:
             chosen = SpeakerPlan(new_id("spk"), name, kind, new=True)
         else:
-            chosen = _link(pipe, name, kind, by_sid)
+            chosen = _link(name, kind, by_sid, known)
         chosen.names.add(name)
         if title:
             chosen.titles.add(title)
@@ -91,40 +123,36 @@ def plan(pipe: Pipeline, speakers: Iterable[tuple[str, str, str | None]]) -> dic
     return plans
 
 
-def _link(pipe: Pipeline, name: str, kind: str, planned: dict[str, SpeakerPlan]) -> SpeakerPlan:
-    exact_key = name_key(kind, name)
-    pipe.watch(exact_key)
-    sid = _follow(pipe, pipe.get(exact_key))
-    if sid is None:
-        for p in planned.values():
-            if p.kind == kind and normalize_name(name) in {normalize_name(n) for n in p.names}:
-                return p
+def _link(name: str, kind: str, planned: dict[str, SpeakerPlan], known: Known) -> SpeakerPlan:
+    def existing(sid: str) -> SpeakerPlan:
+        return planned.get(sid) or SpeakerPlan(sid, known.names.get(sid) or name, kind)
+
+    sid = known.by_name.get(name_key(kind, name))
     if sid is not None:
-        return planned.get(sid) or SpeakerPlan(sid, pipe.hget(Keys.speaker(sid), "name") or name, kind)
+        return existing(sid)
+    for p in planned.values():
+        if p.kind == kind and normalize_name(name) in {normalize_name(n) for n in p.names}:
+            return p
     words = normalize_name(name).split()
     if kind != "person" or not words:
         return SpeakerPlan(new_id("spk"), name, kind, new=True)
-    known = _people_with_surname(pipe, words[-1])
+    people = dict(known.people.get(words[-1], {}))
     for p in planned.values():
         if p.kind == "person" and normalize_name(p.rename_to or p.name).split()[-1:] == words[-1:]:
-            known[p.sid] = normalize_name(p.rename_to or p.name).split()
-    full = {s: w for s, w in known.items() if len(w) > 1}
-    bare = [s for s, w in known.items() if len(w) == 1]
+            people[p.sid] = normalize_name(p.rename_to or p.name).split()
+    full = {s: w for s, w in people.items() if len(w) > 1}
+    bare = [s for s, w in people.items() if len(w) == 1]
     if len(words) == 1:
         if len(full) == 1 and not bare:
-            sid = next(iter(full))
-        elif bare:
-            sid = bare[0]
-        else:
-            return SpeakerPlan(new_id("spk"), name, kind, new=True)
-        return planned.get(sid) or SpeakerPlan(sid, pipe.hget(Keys.speaker(sid), "name") or name, kind)
+            return existing(next(iter(full)))
+        if bare:
+            return existing(bare[0])
+        return SpeakerPlan(new_id("spk"), name, kind, new=True)
     same_person = [s for s, w in full.items() if w[0] == words[0]]
     if len(same_person) == 1:
-        sid = same_person[0]
-        return planned.get(sid) or SpeakerPlan(sid, pipe.hget(Keys.speaker(sid), "name") or name, kind)
+        return existing(same_person[0])
     if len(bare) == 1 and not full:
-        sid = bare[0]
-        upgraded = planned.get(sid) or SpeakerPlan(sid, pipe.hget(Keys.speaker(sid), "name") or name, kind)
+        upgraded = existing(bare[0])
         upgraded.rename_to = name
         return upgraded
     return SpeakerPlan(new_id("spk"), name, kind, new=True)

@@ -296,8 +296,9 @@ class Store:
                 return False
             now = utcnow()
             plans = speakers.plan(
-                pipe, ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
-                       for c in ordered))
+                pipe, self.redis,
+                ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
+                 for c in ordered))
             rows = []
             for offset, claim in enumerate(ordered):
                 sp = claim["speaker"]
@@ -339,15 +340,18 @@ class Store:
         seq_of = {cid: seq for cid, seq, _, _ in rows}
         texts = {cluster_of_claim(cid): claim["text"] for cid, _, claim, _ in rows}  # this article's
         promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
+        norms = {cid: normalize_claim(claim["text"]) for cid, _, claim, _ in rows}
+        wanted = sorted({(plan.sid, content_key(norms[cid])) for cid, _, _, plan in rows if not plan.new})
+        if wanted:
+            pipe.watch(*{Keys.speaker_clusters(sid) for sid, _ in wanted})
+            with self.redis.pipeline(transaction=False) as reads:
+                for sid, signature in wanted:
+                    reads.hget(Keys.speaker_clusters(sid), signature)
+                tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, reads.execute())}
         for cid, _, claim, plan in rows:
-            norm = normalize_claim(claim["text"])
+            norm = norms[cid]
             entry = (plan.sid, content_key(norm))
-            if entry not in tables:
-                stored_ids = None
-                if not plan.new:
-                    pipe.watch(Keys.speaker_clusters(plan.sid))
-                    stored_ids = pipe.hget(Keys.speaker_clusters(plan.sid), entry[1])
-                tables[entry] = stored_ids.split() if stored_ids else []
+            tables.setdefault(entry, [])
             candidates = {c: texts[c] if c in texts else self._first_text(pipe, c) for c in tables[entry]}
             match = best_match(norm, len(claim["text"]), candidates)
             if match is None:
