@@ -8,6 +8,7 @@ writers never both act on the same stale read.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from . import records, speakers
-from .events import Emitter, read_hooks
+from .events import Emitter, Hook, read_hooks
 from .layout import (
     VERDICTS,
     VERIFICATION_STATUSES,
@@ -44,6 +45,7 @@ from .text import best_match, content_key, normalize_claim, words
 #: can come back short (with a cursor) rather than let one request walk a huge index.
 SCAN_BUDGET = 2000
 DELIVERY_QUEUE = "claimtrack-webhooks"
+HOOKS_TTL = 1.0
 MAX_DELIVERY_LOG = 200
 
 
@@ -115,6 +117,7 @@ class Store:
         self.raw = raw
         self.options = options or Options()
         self._page = redis.register_script(PAGE)
+        self._hooks_cache: tuple[float, list[Hook]] = (0.0, [])
         self._deliveries = Queue(DELIVERY_QUEUE, connection=raw, serializer=JSONSerializer)
 
     @classmethod
@@ -146,8 +149,19 @@ class Store:
         return self._deliveries
 
     def _emitter(self) -> Emitter:
-        return Emitter(read_hooks(self.redis), self._deliveries, self.options.webhook_retry_intervals,
+        return Emitter(self._hooks(), self._deliveries, self.options.webhook_retry_intervals,
                        self.options.event_retention)
+
+    def _hooks(self) -> list[Hook]:
+        """The registered webhooks, read at most once a second per process: every write needs
+        them, and they change rarely. A webhook registered elsewhere gets events from at most
+        a second later; one deleted elsewhere may have deliveries queued for that second,
+        which its delivery jobs then drop."""
+        expires, hooks = self._hooks_cache
+        if time.monotonic() >= expires:
+            hooks = read_hooks(self.redis)
+            self._hooks_cache = (time.monotonic() + HOOKS_TTL, hooks)
+        return hooks
 
     # -- articles ---------------------------------------------------------------------------
 
@@ -894,6 +908,7 @@ class Store:
             pipe.hset(Keys.webhook(wid), mapping=record)
             pipe.sadd(Keys.webhooks, wid)
             pipe.execute()
+        self._hooks_cache = (0.0, [])
         return records.webhook(record)
 
     def list_webhooks(self) -> list[dict[str, Any]]:
@@ -917,6 +932,7 @@ class Store:
             pipe.srem(Keys.webhooks, wid)
             pipe.delete(Keys.webhook(wid), Keys.deliveries(wid))
             removed, _ = pipe.execute()
+        self._hooks_cache = (0.0, [])
         return bool(removed)
 
     def record_delivery(self, wid: str, attempt: Mapping[str, Any]) -> None:
