@@ -28,12 +28,12 @@ run: install
 	bash scripts/run.sh
 
 test: install-test
-	bash scripts/ensure-redis-server.sh
+	bash scripts/ensure-command.sh redis-server redis-server redis
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-test
-	bash scripts/ensure-redis-server.sh
-	bash bench/ensure-wrk.sh
+	bash scripts/ensure-command.sh redis-server redis-server redis
+	bash scripts/ensure-command.sh wrk wrk
 	bash bench/run_all.sh
 
 openapi: install

@@ -27,7 +27,7 @@ so the p99 is that of a steady half load.
 The bare endpoint is measured first and last; its mean is the reference. Ratios: reads >= 0.5
 and POST >= 0.4 of the bare rate; p99 < 50 ms at half of each endpoint's own maximum rate.
 
-wrk must be installed (bench/ensure-wrk.sh installs Debian's package).
+wrk must be installed (`make bench` installs it: scripts/ensure-command.sh wrk wrk).
 
   bench/api.py [--claims 20000] [--seconds 10] [--connections 16] [--workers N]
 """
@@ -193,7 +193,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY (default: the config's)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: bash bench/ensure-wrk.sh")
+        raise SystemExit("wrk is not installed: bash scripts/ensure-command.sh wrk wrk")
 
     info = machine()
     with Processes() as procs:

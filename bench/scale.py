@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import signal
 import statistics
 import sys
 import time
@@ -65,6 +66,11 @@ def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
     return last - first, claims, text_bytes, time.perf_counter() - start
 
 
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def load(url: str, first_article: int, articles: int, loaders: int) -> dict:
     step = -(-articles // loaders)
     parts = [(url, first_article + k * step, min(first_article + (k + 1) * step, first_article + articles))
@@ -74,8 +80,15 @@ def load(url: str, first_article: int, articles: int, loaders: int) -> dict:
     if len(parts) == 1:
         results = [_load(parts[0])]
     else:
-        with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+        # Loaders take the default signal handlers: the cleanup handler this process installs
+        # (bench/_common.py) would keep a terminated loader alive, holding the pool's lock.
+        pool = multiprocessing.get_context("fork").Pool(len(parts), initializer=_default_signals)
+        try:
             results = pool.map(_load, parts)
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
     seconds = time.perf_counter() - start
     claims = sum(r[1] for r in results)
     return {"articles": sum(r[0] for r in results), "claims": claims, "claim_text_bytes": sum(r[2] for r in results),
