@@ -323,8 +323,11 @@ class Store:
             clusters, tables = self._plan_clusters(pipe, rows)
             pipe.multi()
             speakers.apply(pipe, plans.values(), now)
+            index_entries: dict[str, dict[str, int]] = {}
             for cid, seq, claim, plan in rows:
-                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now)
+                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now, index_entries)
+            for index, members in index_entries.items():
+                pipe.zadd(index, members)
             for (sid, signature), cluster_ids in tables.items():
                 pipe.hset(Keys.speaker_clusters(sid), signature, " ".join(cluster_ids))
             if count:
@@ -403,7 +406,11 @@ class Store:
         return records.unpack_claim(first, raw)["text"] if raw else ""
 
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
-                     claim: Mapping[str, Any], plan: Any, cluster: dict, now: str) -> None:
+                     claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
+                     index_entries: dict[str, dict[str, int]]) -> None:
+        """Queue one claim's writes on `pipe`; its index entries go into `index_entries`, so
+        that an article's claims enter each shared index (all claims, the article's, a
+        status, a speaker, a word) in one ZADD rather than one per claim."""
         speaker = claim["speaker"]
         verdict = cluster["verdict"] or records.verification({})
         inherited = verdict["status"] != "unverified"
@@ -433,7 +440,7 @@ class Store:
         if self.options.search_index:
             indexes += [Keys.by_word(w) for w in words(claim["text"])]
         for index in indexes:
-            pipe.zadd(index, {cid: seq})
+            index_entries.setdefault(index, {})[cid] = seq
         create = cluster["create"]
         if create is not None:
             pipe.hset(Keys.cluster(cluster["id"]), mapping={
