@@ -11,10 +11,16 @@ organisations and unnamed sources), each a pipelined MULTI/EXEC as the worker do
 processes load in parallel. A share of the claims (--verified, 3%) then gets a verification
 status through `update_verification`, so status filters have something to find.
 
-Reads, each timed --samples times in random order on the store (one client, no HTTP: the
+Each size has its own redis-server, loaded from the same articles; both stay up, and the reads
+of both sizes are timed interleaved, in one random order, so that the 10k figure is the
+baseline measured at the same moments as the 1M one (this machine's speed drifts by tens of
+percent over minutes). Reads, each timed --samples times per size (one client, no HTTP: the
 API's own cost is bench/api.py's): `list_claims` newest first, by a rare and a common status,
 by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
 walking), `article_claims`, `get_claim`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+Each read asks for the same page size at every size: the number of items it returned at the
+first size (at most 50). A rare status or an occasional speaker fills only part of a page at
+10k and a whole one at 1M; the figure is about the cost of the data's size, not of a fuller page.
 
 Memory: Redis `used_memory` growth per claim, split with sampled `MEMORY USAGE` into the claim
 records, the article hashes and the rest (indexes, speakers, ...), against the bytes of the
@@ -23,7 +29,7 @@ the article text once, are reported apart). Also reported: the same figure witho
 feed (a stream kept for a number of days, however many claims there are) and without the
 word-search index (which CLAIMTRACK_SEARCH_INDEX=off leaves out).
 
-  bench/scale.py [--claims 100000] [--small 10000] [--loaders 2] [--samples 400] [--time-limit S]
+  bench/scale.py [--claims 100000] [--small 10000] [--loaders 2] [--samples 1000] [--time-limit S]
 
 --time-limit stops loading early (the reads are then timed at the size reached, and the JSON
 says so): the store's write path gets slower as it grows, see `load_curve`.
@@ -133,9 +139,10 @@ def choose_queries(raw) -> dict[str, str]:
     return {"prominent": ranked[0], "occasional": ranked[-1], "rare_status": min(counts, key=counts.get)}  # type: ignore[arg-type]
 
 
-def read_ops(store, raw, rng: random.Random, samples: int, queries: dict[str, str]) -> tuple[dict, dict]:
-    """Time each read `samples` times, the kinds interleaved at random; also the mean number
-    of items each returns (a page holds up to 50)."""
+def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str, int]) -> tuple[dict, dict]:
+    """The timed reads on one size's store, warmed up, and the mean number of items each
+    returns. A read's page size is `limits[name]` (50 when absent); on the first call,
+    `limits` is filled with the sizes the reads returned, for the next sizes."""
     from service.store import Keys
 
     claim_ids = raw.zrandmember(Keys.claims, samples)
@@ -153,16 +160,24 @@ def read_ops(store, raw, rng: random.Random, samples: int, queries: dict[str, st
             if hop % 8 == 7:
                 deep.append((kwargs, cursor))
     rare = queries["rare_status"]
+    def n(name: str) -> int:
+        return limits.get(name, 50)
+
     ops = {
-        "list_newest": lambda i: store.list_claims(limit=50),
-        "list_status_common": lambda i: store.list_claims(status="unverified", limit=50),
-        f"list_status_rare": lambda i: store.list_claims(status=rare, limit=50),
-        "list_type_and_status": lambda i: store.list_claims(claim_type="mixed", status="unverified", limit=50),
-        "list_speaker_prominent": lambda i: store.list_claims(speaker=prominent, limit=50),
-        "list_speaker_occasional": lambda i: store.list_claims(speaker=occasional, limit=50),
-        "list_by_article": lambda i: store.list_claims(article_id=article_ids[i % len(article_ids)], limit=50),
-        "list_deep_page": lambda i: store.list_claims(cursor=deep[i % len(deep)][1], limit=50, **deep[i % len(deep)][0]),
-        "article_claims": lambda i: store.article_claims(article_ids[i % len(article_ids)], limit=50),
+        "list_newest": lambda i: store.list_claims(limit=n("list_newest")),
+        "list_status_common": lambda i: store.list_claims(status="unverified", limit=n("list_status_common")),
+        "list_status_rare": lambda i: store.list_claims(status=rare, limit=n("list_status_rare")),
+        "list_type_and_status": lambda i: store.list_claims(claim_type="mixed", status="unverified",
+                                                            limit=n("list_type_and_status")),
+        "list_speaker_prominent": lambda i: store.list_claims(speaker=prominent, limit=n("list_speaker_prominent")),
+        "list_speaker_occasional": lambda i: store.list_claims(speaker=occasional,
+                                                               limit=n("list_speaker_occasional")),
+        "list_by_article": lambda i: store.list_claims(article_id=article_ids[i % len(article_ids)],
+                                                       limit=n("list_by_article")),
+        "list_deep_page": lambda i: store.list_claims(cursor=deep[i % len(deep)][1], limit=n("list_deep_page"),
+                                                      **deep[i % len(deep)][0]),
+        "article_claims": lambda i: store.article_claims(article_ids[i % len(article_ids)],
+                                                         limit=n("article_claims")),
         "get_claim": lambda i: store.get_claim(claim_ids[i % len(claim_ids)]),
     }
     items = {}
@@ -173,17 +188,22 @@ def read_ops(store, raw, rng: random.Random, samples: int, queries: dict[str, st
             sizes.append(len(result.items) if hasattr(result, "items") and not isinstance(result, dict)
                          else int(result is not None))
         items[name] = sum(sizes) / len(sizes)
-    plan = [name for name in ops for _ in range(samples)]
+        if name != "get_claim":
+            limits.setdefault(name, max(1, min(50, max(sizes))))
+    return ops, items
+
+
+def time_reads(ops_by_size: list[dict], rng: random.Random, samples: int) -> list[dict[str, list[float]]]:
+    """Each read of each size `samples` times, all interleaved in one random order."""
+    plan = [(k, name) for k, ops in enumerate(ops_by_size) for name in ops for _ in range(samples)]
     rng.shuffle(plan)
-    times: dict[str, list[float]] = {name: [] for name in ops}
-    index = {name: 0 for name in ops}
-    for name in plan:
-        i = index[name]
-        index[name] += 1
+    times: list[dict[str, list[float]]] = [{name: [] for name in ops} for ops in ops_by_size]
+    for k, name in plan:
+        i = len(times[k][name])
         t0 = time.perf_counter()
-        ops[name](i)
-        times[name].append(time.perf_counter() - t0)
-    return times, items
+        ops_by_size[k][name](i)
+        times[k][name].append(time.perf_counter() - t0)
+    return times
 
 
 def _category(key: str) -> str | None:
@@ -304,7 +324,7 @@ def main() -> None:
     ap.add_argument("--claims", type=int, default=100_000)
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--loaders", type=int, default=2)
-    ap.add_argument("--samples", type=int, default=400)
+    ap.add_argument("--samples", type=int, default=1000)
     ap.add_argument("--verified", type=float, default=0.03)
     ap.add_argument("--step", type=int, default=50_000, help="claims per loading step (rate is reported per step)")
     ap.add_argument("--time-limit", type=float, default=0, help="stop loading after this many seconds (0: never)")
@@ -315,18 +335,19 @@ def main() -> None:
     info = machine()
     rng = random.Random(4)
     phases = []
+    reads = []  # per size: (ops, items)
+    curve = []
+    queries: dict[str, str] = {}
+    limits: dict[str, int] = {}
+    started = time.perf_counter()
+    stopped_early = False
     with Processes() as procs:
-        redis = RedisServer(procs, notify=False)
-        raw = redis.client()
-        store = Store.from_url(redis.url, socket_timeout=None)
-        baseline = int(raw.info("memory")["used_memory"])
-        verified: set[str] = set()
-        loaded = {"articles": 0, "claims": 0, "claim_text_bytes": 0}
-        curve = []
-        queries: dict[str, str] = {}
-        started = time.perf_counter()
-        stopped_early = False
         for size in sorted({args.small, args.claims}):
+            redis = RedisServer(procs, notify=False, name=f"redis-{size}")
+            raw = redis.client()
+            store = Store.from_url(redis.url, socket_timeout=None)
+            baseline = int(raw.info("memory")["used_memory"])
+            loaded = {"articles": 0, "claims": 0, "claim_text_bytes": 0}
             phase_rate = {"claims": 0, "seconds": 0.0}
             while loaded["claims"] < size:
                 if args.time_limit and time.perf_counter() - started > args.time_limit:
@@ -339,27 +360,30 @@ def main() -> None:
                     loaded[key] += rate[key]
                 phase_rate["claims"] += rate["claims"]
                 phase_rate["seconds"] += rate["seconds"]
-                curve.append({"claims": loaded["claims"], "claims_per_s": rate["claims_per_s"]})
+                curve.append({"size": size, "claims": loaded["claims"], "claims_per_s": rate["claims_per_s"]})
                 log(f"  {loaded['claims']} claims loaded ({rate['claims_per_s']:.0f} claims/s for the last "
                     f"{rate['claims']}), {time.perf_counter() - started:.0f}s")
-            if phase_rate["claims"] == 0 and phases:
+            if loaded["claims"] == 0:
                 break
             log(f"at {loaded['claims']} claims: verifying {args.verified:.0%}")
             t0 = time.perf_counter()
-            count = verify_some(store, raw, args.verified, rng, verified)
+            count = verify_some(store, raw, args.verified, rng, set())
             verify_rate = count / max(1e-9, time.perf_counter() - t0)
             mem = memory(raw, loaded["claims"], loaded["articles"], loaded["claim_text_bytes"], baseline, walk=True)
-            log(f"  {mem['per_claim_bytes']:.0f} bytes per claim; timing reads")
+            log(f"  {mem['per_claim_bytes']:.0f} bytes per claim")
             queries = queries or choose_queries(raw)
-            times, items = read_ops(store, raw, rng, args.samples, queries)
+            reads.append(read_ops(store, raw, args.samples, queries, limits))
             profile = write_profile(redis.url, raw, 10_000_000 + loaded["articles"])
             phases.append({"claims": loaded["claims"], "articles": loaded["articles"], "write_profile": profile,
                            "load_claims_per_s": phase_rate["claims"] / max(1e-9, phase_rate["seconds"]),
-                           "verify_per_s": verify_rate, "memory": mem, "reads": summarize(times, items)})
-            log("  " + ", ".join(f"{k} p99 {v['p99_ms']:.1f}ms" for k, v in phases[-1]["reads"].items()))
+                           "verify_per_s": verify_rate, "memory": mem})
             if stopped_early:
                 break
-        raw.close()
+        log("timing reads at every size, interleaved")
+        for phase, (ops, items), times in zip(phases, reads, time_reads([ops for ops, _ in reads], rng, args.samples)):
+            phase["reads"] = summarize(times, items)
+            log(f"  {phase['claims']} claims: " + ", ".join(f"{k} p99 {v['p99_ms']:.1f}ms"
+                                                          for k, v in phase["reads"].items()))
 
     small, large = phases[0], phases[-1]
     growth = {name: large["reads"][name]["p99_ms"] / small["reads"][name]["p99_ms"]
@@ -370,6 +394,7 @@ def main() -> None:
         "claims_requested": args.claims, "stopped_early_by_time_limit": stopped_early,
         "load_curve": curve,
         "phases": phases,
+        "page_sizes": limits,
         "p99_growth": growth,
         "target": {
             "p99_growth_max": 1.5, "worst_op": worst, "worst_growth": growth[worst],
