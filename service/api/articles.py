@@ -95,8 +95,8 @@ class ArticleSchema(Schema):
 @blp.route("", methods=["POST"])
 @requires("ingest")
 @json_body
-@blp.arguments(IdempotencyHeaders, location="headers")
-@blp.arguments(ArticleInSchema)
+@blp.arguments(IdempotencyHeaders(), location="headers")
+@blp.arguments(ArticleInSchema())
 @blp.response(202, ArticleSchema, description="Queued for extraction.")
 @blp.alt_response(200, schema=ArticleSchema, description="Already posted: the existing article; nothing queued.")
 @blp.alt_response(400, response="BAD_REQUEST")
@@ -144,7 +144,7 @@ def get_article(article_id: str) -> Any:
 
 @blp.route("/<article_id>/claims", methods=["GET"])
 @requires("read")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")

@@ -149,7 +149,7 @@ def _expected_versions() -> list[int] | None:
 
 @blp.route("", methods=["GET"])
 @requires("read")
-@blp.arguments(ClaimListArgs, location="query")
+@blp.arguments(ClaimListArgs(), location="query")
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 def list_claims(args: dict[str, Any]) -> Any:
@@ -193,7 +193,7 @@ def get_claim(claim_id: str) -> Any:
 @blp.route("/<claim_id>/verification", methods=["PATCH"])
 @requires("verify")
 @json_body
-@blp.arguments(VerificationInSchema)
+@blp.arguments(VerificationInSchema())
 @blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's new version", "schema": {"type": "string"}}})
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")

@@ -37,7 +37,7 @@ class EventPageSchema(Schema):
 
 @blp.route("", methods=["GET"])
 @requires("read")
-@blp.arguments(EventArgs, location="query")
+@blp.arguments(EventArgs(), location="query")
 @blp.response(200, EventPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(410, response="GONE")

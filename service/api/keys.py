@@ -48,7 +48,7 @@ class KeyListSchema(Schema):
 @blp.route("", methods=["POST"])
 @requires("admin")
 @json_body
-@blp.arguments(KeyInSchema)
+@blp.arguments(KeyInSchema())
 @blp.response(201, NewKeySchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")

@@ -55,7 +55,7 @@ class SpeakerChangeSchema(Schema):
 
 @blp.route("", methods=["GET"])
 @requires("read")
-@blp.arguments(SpeakerSearchArgs, location="query")
+@blp.arguments(SpeakerSearchArgs(), location="query")
 @blp.response(200, SpeakerPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 def search_speakers(args: dict[str, Any]) -> Any:
@@ -78,7 +78,7 @@ def get_speaker(speaker_id: str) -> Any:
 
 @blp.route("/<speaker_id>/claims", methods=["GET"])
 @requires("read")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
@@ -93,7 +93,7 @@ def speaker_claims(args: dict[str, Any], speaker_id: str) -> Any:
 @blp.route("/<speaker_id>", methods=["PATCH"])
 @requires("admin")
 @json_body
-@blp.arguments(SpeakerChangeSchema)
+@blp.arguments(SpeakerChangeSchema())
 @blp.response(200, SpeakerRecordSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")

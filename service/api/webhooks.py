@@ -58,7 +58,7 @@ class DeliveryListSchema(Schema):
 @blp.route("", methods=["POST"])
 @requires("admin")
 @json_body
-@blp.arguments(WebhookInSchema)
+@blp.arguments(WebhookInSchema())
 @blp.response(201, WebhookSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
