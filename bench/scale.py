@@ -160,6 +160,7 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
             if hop % 8 == 7:
                 deep.append((kwargs, cursor))
     rare = queries["rare_status"]
+
     def n(name: str) -> int:
         return limits.get(name, 50)
 
