@@ -24,6 +24,7 @@ from flask_smorest import Blueprint
 from .config import ConfigError
 from .problems import abort
 from .runtime import runtime
+from .store import digest
 
 ROLES = ("ingest", "read", "verify", "admin")
 
@@ -95,7 +96,7 @@ class ApiKeys:
 
 
 def secret_digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+    return digest(secret)
 
 
 def authenticate(secret: str) -> Principal | None:

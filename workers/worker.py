@@ -32,10 +32,10 @@ from rq.worker import WorkerStatus
 from service import logs
 from service.config import Config
 from service.queue import extraction_queue
-from service.store import Options, Store
+from service.store import Store
 
 from . import model
-from .jobs import record_failure
+from .jobs import record_failure, store_for
 
 log = logging.getLogger("claimtrack.worker")
 
@@ -66,7 +66,9 @@ class ClaimtrackWorker(Worker):
     horse_max_jobs = 200
 
     _horse: "_Horse | None" = None
-    store_options: Options | None = None
+    #: The store `build_worker` made over the worker's connection (None for a worker made by
+    #: other means, which then uses the jobs' store for the same connection).
+    store: Store | None = None
 
     def execute_job(self, job: Any, queue: Any) -> None:
         """RQ's `Worker.execute_job`, with the job handed to a running horse instead of a
@@ -105,7 +107,7 @@ class ClaimtrackWorker(Worker):
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
         signum = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
         reason = f"the worker process died (signal {signum})" if signum else f"the worker process exited ({ret_val})"
-        record_failure(Store.for_connection(self.connection, self.store_options), job, reason)
+        record_failure(self.store or store_for(self.connection), job, reason)
 
 
 class _Horse:
@@ -242,7 +244,7 @@ def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
         # worker_ttl - 15 s; this makes that the maintenance interval.
         worker_ttl=config.maintenance_interval + 15,
     )
-    worker.store_options = config.store_options()
+    worker.store = store
     return worker
 
 

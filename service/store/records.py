@@ -124,5 +124,5 @@ def webhook(raw: Mapping[str, str]) -> dict[str, Any]:
     return {"id": raw["id"], "url": raw["url"], "events": json.loads(raw["events"]), "created_at": raw["created_at"]}
 
 
-def event(stream_id: str, fields: Mapping[str, str]) -> dict[str, Any]:
+def event(fields: Mapping[str, str]) -> dict[str, Any]:
     return {"id": fields["id"], "type": fields["type"], "at": fields["at"], "data": json.loads(fields["data"])}

@@ -346,15 +346,14 @@ class Store:
         and the speaker-table entries that change.
 
         A speaker's table files cluster ids under their content words (`content_key`), so a
-        claim reads one entry, and the text of a candidate cluster (its first claim's) only
-        when its content words are the same. A cluster's keys are created by the second claim
+        claim reads one entry, and the texts of the candidate clusters filed there (their first
+        claims', read in one batch) only when its content words are the same. A cluster's keys are created by the second claim
         to join it (its "create" plan, which records the first claim), whether the first came
         in an earlier article or in this one. Reads happen under WATCH; nothing is written.
         """
         tables: dict[tuple[str, str], list[str]] = {}
         changed: set[tuple[str, str]] = set()
         plans: dict[str, dict] = {}
-        seq_of = {cid: seq for cid, seq, _, _ in rows}
         texts = {cluster_of_claim(cid): claim["text"] for cid, _, claim, _ in rows}  # this article's
         promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
         norms = {cid: normalize_claim(claim["text"]) for cid, _, claim, _ in rows}
@@ -365,11 +364,15 @@ class Store:
                 for sid, signature in wanted:
                     reads.hget(Keys.speaker_clusters(sid), signature)
                 tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, reads.execute())}
+        # The first claims of the stored clusters that a new claim may join: their texts to
+        # compare, and their verdicts to inherit.
+        firsts = self._watch_claims(pipe, sorted({claim_of_cluster(c) for ids in tables.values() for c in ids}))
         for cid, _, claim, plan in rows:
             norm = norms[cid]
             entry = (plan.sid, content_key(norm))
             tables.setdefault(entry, [])
-            candidates = {c: texts[c] if c in texts else self._first_text(pipe, c) for c in tables[entry]}
+            candidates = {c: texts[c] if c in texts else firsts.get(claim_of_cluster(c), {}).get("text", "")
+                          for c in tables[entry]}
             match = best_match(norm, len(claim["text"]), candidates)
             if match is None:
                 own = cluster_of_claim(cid)
@@ -386,24 +389,12 @@ class Store:
                 verdict = promoted[match]["verdict"]
             else:
                 first = claim_of_cluster(match)
-                if first in seq_of:  # the first claim is in this very article
-                    verdict = records.verification({})
-                else:
-                    pipe.watch(Keys.claim(first))
-                    raw = pipe.get(Keys.claim(first))
-                    verdict = records.verification(records.unpack_claim(first, raw) if raw else {})
+                # {} when the first claim is in this very article: no verdict yet.
+                verdict = records.verification(firsts.get(first, {}))
                 create = promoted[match] = {"id": match, "first": first, "speaker_id": plan.sid,
                                             "verdict": verdict, "first_seq": seq_of_claim(first)}
             plans[cid] = {"id": match, "joined": True, "create": create, "verdict": verdict}
         return plans, {entry: tables[entry] for entry in changed}
-
-    @staticmethod
-    def _first_text(pipe: Pipeline, cluster_id: str) -> str:
-        """The text of a stored cluster's first claim (read under WATCH)."""
-        first = claim_of_cluster(cluster_id)
-        pipe.watch(Keys.claim(first))
-        raw = pipe.get(Keys.claim(first))
-        return records.unpack_claim(first, raw)["text"] if raw else ""
 
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                      claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
@@ -891,7 +882,7 @@ class Store:
     def events(self, after: str | None = None, limit: int = 100) -> Page:
         """Events oldest first, after the cursor's event; the cursor to continue from is
         returned even when nothing new has happened yet (keep polling with it)."""
-        start = "-"
+        start, position = "-", None
         if after is not None:
             position = decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}")
             info = self.redis.xinfo_stream(Keys.events) if self.redis.exists(Keys.events) else {}
@@ -901,8 +892,8 @@ class Store:
                 raise CursorExpired(position)
             start = "(" + position
         entries = self.redis.xrange(Keys.events, start, "+", count=limit)
-        items = [records.event(stream_id, fields) for stream_id, fields in entries]
-        last = entries[-1][0] if entries else (decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}") if after else None)
+        items = [records.event(fields) for _, fields in entries]
+        last = entries[-1][0] if entries else position
         return Page(items, encode_cursor(last) if last else None)
 
     # -- webhooks ---------------------------------------------------------------------------
