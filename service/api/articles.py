@@ -3,19 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from http import HTTPStatus
+from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
+from redis.client import Pipeline
 
 from ..auth import principal, requires
 from ..problems import abort
 from ..queue import enqueue_extraction
-from ..runtime import runtime
+from ..runtime import Runtime, runtime
 from ..store import ARTICLE_STATUSES, DedupKey, digest, format_time
 from .claims import ClaimPageSchema
-from .fields import Text, Timestamp
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
 from .pagination import PageArgs
 from .requests import json_body, send
 
@@ -56,11 +58,8 @@ class ArticleInSchema(Schema):
 
     @validates("published_at")
     def _published_at_in_utc_range(self, value: datetime | None, **_: Any) -> None:
-        if value is not None:
-            try:
-                value.astimezone(timezone.utc)
-            except OverflowError:
-                raise ValidationError("Date is out of range once converted to UTC.") from None
+        if value is not None and not in_utc_range(value):
+            raise ValidationError(OUT_OF_UTC_RANGE)
 
     @validates("text")
     def _text_fits(self, value: str, **_: Any) -> None:
@@ -92,6 +91,11 @@ class ArticleSchema(Schema):
     processed_at = Timestamp(allow_none=True)
 
 
+def _enqueue_on(rt: Runtime) -> Callable[[Pipeline, str], None]:
+    """How the store queues an article's extraction, inside its own transaction."""
+    return lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
+
+
 @blp.route("", methods=["POST"])
 @requires("ingest")
 @json_body
@@ -120,9 +124,7 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
         dedup.append(DedupKey("ext", digest(body["external_id"])))
     if body.get("url"):
         dedup.append(DedupKey("url", digest(body["url"], digest(body["text"]))))
-    article, created = rt.store.create_article(
-        body, dedup, lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
-    )
+    article, created = rt.store.create_article(body, dedup, _enqueue_on(rt))
     location = url_for("articles.get_article", article_id=article["id"])
     return send(article, 202 if created else 200, {"Location": location})
 
@@ -169,9 +171,7 @@ def retry_article(article_id: str) -> Any:
     answer is 409 and nothing is queued.
     """
     rt = runtime()
-    result = rt.store.requeue_article(
-        article_id, lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
-    )
+    result = rt.store.requeue_article(article_id, _enqueue_on(rt))
     if result is None:
         abort(404, f"No article {article_id!r}.")
     article, requeued = result

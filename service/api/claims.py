@@ -13,8 +13,9 @@ from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
-from ..store import CLAIM_TYPES, VERDICTS, VERIFICATION_STATUSES, NotFound, VersionMismatch, format_time, words
-from .fields import Text, Timestamp
+from ..store import (CLAIM_TYPES, SPEAKER_KINDS, VERDICTS, VERIFICATION_STATUSES, NotFound, VersionMismatch,
+                     format_time, words)
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
@@ -31,9 +32,7 @@ class SpeakerSchema(Schema):
     name = fields.String(required=True, metadata={"description": "Canonical name: the fullest the article gives."})
     mention = fields.String(required=True, metadata={"description": "The words the attribution used."})
     title = fields.String(allow_none=True, metadata={"description": "Role or title, kept out of the name."})
-    kind = fields.String(
-        required=True, validate=validate.OneOf(["person", "organization", "unnamed", "unknown"])
-    )
+    kind = fields.String(required=True, validate=validate.OneOf(SPEAKER_KINDS))
 
 
 class SpanSchema(Schema):
@@ -95,11 +94,8 @@ class ClaimListArgs(PageArgs):
         if "q" in data and not words(data["q"]):
             raise ValidationError("Give at least one word that is not a very common word.", "q")
         for name in ("since", "until"):
-            if name in data:
-                try:
-                    data[name].astimezone(timezone.utc)
-                except OverflowError:
-                    raise ValidationError("Date is out of range once converted to UTC.", name) from None
+            if name in data and not in_utc_range(data[name]):
+                raise ValidationError(OUT_OF_UTC_RANGE, name)
 
 
 class VerificationInSchema(Schema):

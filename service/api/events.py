@@ -10,6 +10,7 @@ from ..auth import requires
 from ..runtime import runtime
 from ..store import EVENT_TYPES
 from .fields import Timestamp
+from .pagination import page_schema
 
 blp = Blueprint("events", __name__, url_prefix="/v1/events",
                 description="Changes, oldest first; keep the cursor and poll with it.")
@@ -29,10 +30,7 @@ class EventSchema(Schema):
     data = fields.Dict(required=True, metadata={"description": "Ids of what changed (and the change)."})
 
 
-class EventPageSchema(Schema):
-    items = fields.List(fields.Nested(EventSchema), required=True)
-    next_cursor = fields.String(required=True, allow_none=True,
-                                metadata={"description": "Where to continue; null only while the feed is empty."})
+EventPageSchema = page_schema("EventPage", EventSchema, "Where to continue; null only while the feed is empty.")
 
 
 @blp.route("", methods=["GET"])

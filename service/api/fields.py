@@ -1,9 +1,22 @@
 """Field types shared by the API's schemas."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from marshmallow import ValidationError, fields
+
+OUT_OF_UTC_RANGE = "Date is out of range once converted to UTC."
+
+
+def in_utc_range(value: datetime) -> bool:
+    """Whether an aware date still exists in UTC: an offset can push a date near the end of
+    the calendar past datetime's range, and such a date can be neither stored nor compared."""
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        return False
+    return True
 
 
 class Text(fields.String):

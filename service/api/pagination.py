@@ -24,13 +24,12 @@ class PageArgs(Schema):
     )
 
 
-def page_schema(name: str, item: type[Schema]) -> type[Schema]:
+def page_schema(name: str, item: type[Schema], cursor: str = "Null on the last page.") -> type[Schema]:
+    """The page of `item`s a list endpoint answers; `cursor` describes its `next_cursor`."""
     return Schema.from_dict(
         {
             "items": fields.List(fields.Nested(item), required=True),
-            "next_cursor": fields.String(
-                required=True, allow_none=True, metadata={"description": "Null on the last page."}
-            ),
+            "next_cursor": fields.String(required=True, allow_none=True, metadata={"description": cursor}),
         },
         name=name,
     )

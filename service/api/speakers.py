@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..auth import requires
 from ..problems import abort
 from ..runtime import runtime
-from ..store import Conflict, NotFound
+from ..store import SPEAKER_KINDS, Conflict, NotFound
 from .claims import ClaimPageSchema
 from .fields import Text, Timestamp
 from .pagination import PageArgs, page_schema
@@ -22,7 +22,7 @@ blp = Blueprint("speakers", __name__, url_prefix="/v1/speakers",
 class SpeakerRecordSchema(Schema):
     id = fields.String(required=True)
     name = fields.String(required=True, metadata={"description": "The fullest name known for the speaker."})
-    kind = fields.String(required=True, validate=validate.OneOf(["person", "organization", "unnamed", "unknown"]))
+    kind = fields.String(required=True, validate=validate.OneOf(SPEAKER_KINDS))
     aliases = fields.List(fields.String(), required=True,
                           metadata={"description": "Other names articles used for the speaker."})
     titles = fields.List(fields.String(), required=True)

@@ -65,6 +65,8 @@ PREFIX = "ct"
 
 ARTICLE_STATUSES = ("queued", "processing", "done", "failed")
 CLAIM_TYPES = ("direct", "indirect", "mixed")
+#: Who a claim's speaker is; the first two are the kinds the registry links across articles.
+SPEAKER_KINDS = ("person", "organization", "unnamed", "unknown")
 VERIFICATION_STATUSES = (
     "unverified",
     "in_review",

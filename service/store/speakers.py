@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from redis import Redis
 from redis.client import Pipeline
 
-from .layout import Keys, new_id, normalize_name
+from .layout import SPEAKER_KINDS, Keys, new_id, normalize_name
 
-NAMED = ("person", "organization")
+NAMED = SPEAKER_KINDS[:2]
 
 
 @dataclass

@@ -22,9 +22,6 @@ from rq.serializers import JSONSerializer
 from . import records, speakers
 from .events import Emitter, Hook, read_hooks
 from .layout import (
-    VERDICTS,
-    VERIFICATION_STATUSES,
-    BadCursor,
     Keys,
     claim_id,
     claim_of_cluster,
