@@ -89,6 +89,8 @@ def test_rename_moves_the_claims_and_keeps_the_old_name_as_alias(client, store):
                                                      headers=headers("read")).json["items"]]
     assert by_name("jonathan%20smyth") == [claim["id"]]
     assert by_name("jon%20smyth") == [claim["id"]], "the old name is an alias of the same speaker"
+    found = client.get("/v1/speakers?q=jonathan", headers=headers("read")).json["items"]
+    assert [s["id"] for s in found] == [sid], "the new name is searchable"
 
 
 def test_merge_moves_claims_keeps_histories_and_is_announced(client, store):
@@ -102,6 +104,8 @@ def test_merge_moves_claims_keeps_histories_and_is_announced(client, store):
     assert merged["id"] == target and merged["claim_count"] == 2
     assert "Ana M. Silva-Costa" in merged["aliases"]
     assert speaker(client, source)["id"] == target
+    found = client.get("/v1/speakers?q=silva-costa", headers=headers("read")).json["items"]
+    assert [s["id"] for s in found] == [target], "the source's names now find the target, once"
     moved = client.get(f"/v1/claims/{b['id']}", headers=headers("read")).json
     assert moved["speaker"]["id"] == target and moved["speaker"]["name"] == "Ana Silva"
     assert moved["verification"]["status"] == "in_review"

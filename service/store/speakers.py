@@ -158,6 +158,13 @@ def _link(name: str, kind: str, planned: dict[str, SpeakerPlan], known: Known) -
     return SpeakerPlan(new_id("spk"), name, kind, new=True)
 
 
+def index_name(pipe: Pipeline, kind: str, sid: str, name: str) -> None:
+    """Queue what finds named speaker `sid` by `name`: the name's key (linking) and its
+    prefix-search entries."""
+    pipe.set(name_key(kind, name), sid)
+    pipe.zadd(Keys.speaker_search, {f"{term}\0{sid}": 0 for term in search_terms(name)})
+
+
 def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
     """Queue the registry writes of `plans` on a pipeline in MULTI mode."""
     for p in {id(p): p for p in plans}.values():
@@ -179,8 +186,7 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
         if aliases:
             pipe.sadd(Keys.speaker_aliases(p.sid), *aliases)
         for n in names:
-            pipe.set(name_key(p.kind, n), p.sid)
-            pipe.zadd(Keys.speaker_search, {f"{term}\0{p.sid}": 0 for term in search_terms(n)})
+            index_name(pipe, p.kind, p.sid, n)
         words = normalize_name(current).split()
         if p.kind == "person" and words:
             pipe.hset(Keys.surname(words[-1]), p.sid, current)

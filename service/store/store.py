@@ -716,6 +716,24 @@ class Store:
             raw, aliases, titles = pipe.execute()
         return records.speaker(raw, aliases, titles)
 
+    def _speakers(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Speakers by id, read in one round trip; unknown ids are left out, and a merged
+        speaker (rare here: a merge moves its search entries) is followed like `get_speaker`."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for sid in ids:
+                pipe.hgetall(Keys.speaker(sid))
+                pipe.smembers(Keys.speaker_aliases(sid))
+                pipe.smembers(Keys.speaker_titles(sid))
+            replies = pipe.execute()
+        found = []
+        for k, sid in enumerate(ids):
+            raw, aliases, titles = replies[3 * k:3 * k + 3]
+            speaker = self.get_speaker(sid) if raw.get("merged_into") else (
+                records.speaker(raw, aliases, titles) if raw.get("id") else None)
+            if speaker is not None:
+                found.append(speaker)
+        return found
+
     def search_speakers(self, prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
         """Named speakers whose name or alias (or a later word of one) starts with `prefix`,
         case- and accent-insensitively, in alphabetical order."""
@@ -738,8 +756,7 @@ class Store:
                 break
             start = "(" + entries[-1]
         more = last is not None and bool(self.redis.zrangebylex(Keys.speaker_search, "(" + last, end, start=0, num=1))
-        items = [s for s in (self.get_speaker(sid) for sid in found) if s is not None]
-        unique = list({s["id"]: s for s in items}.values())
+        unique = list({s["id"]: s for s in self._speakers(list(found))}.values())
         return Page(unique, encode_cursor(last) if more and last else None)
 
     def speaker_claims(self, sid: str, cursor: str | None = None, limit: int = 50) -> Page | None:
@@ -768,8 +785,7 @@ class Store:
             if old and normalize_name(old) != normalize_name(name):
                 pipe.sadd(Keys.speaker_aliases(current), old)
             if kind in speakers.NAMED:
-                pipe.set(speakers.name_key(kind, name), current)
-                pipe.zadd(Keys.speaker_search, {f"{t}\0{current}": 0 for t in speakers.search_terms(name)})
+                speakers.index_name(pipe, kind, current, name)
             if kind == "person":
                 old_words, new_words = normalize_name(old or "").split(), normalize_name(name).split()
                 if old_words and old_words[-1:] != new_words[-1:]:
@@ -828,10 +844,10 @@ class Store:
             pipe.hset(Keys.speaker(source), mapping={"merged_into": target, "claim_count": 0})
             if src.get("kind") in speakers.NAMED:
                 for alias in aliases:
-                    pipe.set(speakers.name_key(src["kind"], alias), target)
-                    for term in speakers.search_terms(alias):
-                        pipe.zrem(Keys.speaker_search, f"{term}\0{source}")
-                        pipe.zadd(Keys.speaker_search, {f"{term}\0{target}": 0})
+                    speakers.index_name(pipe, src["kind"], target, alias)
+                stale = [f"{term}\0{source}" for alias in aliases for term in speakers.search_terms(alias)]
+                if stale:
+                    pipe.zrem(Keys.speaker_search, *stale)
                 last_words = normalize_name(src["name"]).split()
                 if last_words:
                     pipe.hdel(Keys.surname(last_words[-1]), source)
