@@ -105,7 +105,7 @@ def _candidate(q: Quote, cue: Token | None, subject: Token | None, source: str, 
         weight = min(weight, 0.6)
     return Candidate(start=q.content_start, end=q.content_end, type="direct",
                      cue=cue_text or (cue.text if cue is not None else ""), source=source,
-                     paragraph=q.paragraph, subject=subject.i if subject is not None else None,
+                     subject=subject.i if subject is not None else None,
                      cue_token=cue.i if cue is not None else None, cue_lemma=lemma or source,
                      cue_weight=weight, quote_closed=q.closed)
 

@@ -34,7 +34,6 @@ class Candidate:
     type: Literal["direct", "indirect", "mixed"]
     cue: str
     source: Source
-    paragraph: int
     subject: int | None = None
     cue_token: int | None = None
     cue_lemma: str = ""

@@ -132,10 +132,8 @@ def cue_lemma(token: Token) -> str | None:
     lemma = FORMS.get(token.lower_)
     if lemma is None:
         return None
-    if lemma in PHRASAL:
-        if not any(c.dep_ == "prt" and c.lower_ in PHRASAL[lemma] for c in token.children):
-            return None
-        return lemma
+    if lemma in PHRASAL and not any(c.dep_ == "prt" and c.lower_ in PHRASAL[lemma] for c in token.children):
+        return None
     return lemma
 
 

@@ -8,7 +8,7 @@ unattributed quote paragraph or a pronoun depends on who spoke before it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy
 import spacy
@@ -218,19 +218,16 @@ def _turn_candidate(text: str, index: TokenIndex, turn: Turn) -> Candidate | Non
         return None
     label = text[turn.label_start:turn.label_end]
     return Candidate(start=turn.content_start, end=turn.content_end, type="direct", cue=label + ":", source="label",
-                     paragraph=turn.paragraph, subject=index.before(turn.label_end), cue_lemma="label")
+                     subject=index.before(turn.label_end), cue_lemma="label")
 
 
-def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote],
-               paras: list[tuple[int, int]], turns: Sequence[Turn] = ()) -> list[Candidate]:
-    """All attributed stretches of the article, before speaker resolution."""
-    para_starts = [s for s, _ in paras]
+def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote], paras: list[tuple[int, int]],
+               inside_quote: Callable[[int], bool], turns: Sequence[Turn] = ()) -> list[Candidate]:
+    """All attributed stretches of the article, before speaker resolution.
 
-    def paragraph_of(pos: int) -> int:
-        return max(bisect.bisect_right(para_starts, pos) - 1, 0)
-
-    inside_quote = _QuoteLookup(quotes)
-    clauses = _drop_nested(find_reported(doc, index, inside_quote, paragraph_of), doc)
+    `inside_quote` is the lookup over `quotes`, built once by the caller, which also needs it.
+    """
+    clauses = _drop_nested(find_reported(doc, index, inside_quote), doc)
     merged, used = merge_quotes(text, clauses, quotes)
     turn_at = {t.label_start: t for t in turns}
     for k, q in enumerate(quotes):
@@ -264,11 +261,11 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     text = doc.text
     paras = paragraphs(text)
     turns = find_turns(text, paras)
-    quotes = with_turns(find_quotes(text), turns)
+    quotes = with_turns(find_quotes(text, paras), turns)
     index = TokenIndex(doc)
-    cands = candidates(doc, text, index, quotes, paras, turns)
-    para_starts = [s for s, _ in paras]
     quotes_lookup = _QuoteLookup(quotes)
+    cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns)
+    para_starts = [s for s, _ in paras]
     registry = build_registry(doc, para_starts, quotes_lookup)
     learn_genders(doc, index, registry, quotes_lookup)
     resolver = Resolver(doc, registry, para_starts)

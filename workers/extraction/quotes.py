@@ -73,10 +73,14 @@ def _strip_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def find_quotes(text: str) -> list[Quote]:
-    """All top-level quotations in article order; nested quotes stay inside their parent."""
+def find_quotes(text: str, paras: list[tuple[int, int]] | None = None) -> list[Quote]:
+    """All top-level quotations in article order; nested quotes stay inside their parent.
+
+    `paras` is `paragraphs(text)` when the caller has already computed it.
+    """
     quotes: list[Quote] = []
-    paras = paragraphs(text)
+    if paras is None:
+        paras = paragraphs(text)
     carried = False
     for p_index, (p_start, p_end) in enumerate(paras):
         depth = 0
@@ -101,8 +105,8 @@ def find_quotes(text: str) -> list[Quote]:
                         quotes.append(Quote(open_at, m.end(), cs, ce, p_index, continued=first))
         if depth > 0:
             nxt = paras[p_index + 1][0] if p_index + 1 < len(paras) else None
-            continues = nxt is not None and _MARK.match(text, nxt) is not None and \
-                _direction(text, nxt, _MARK.match(text, nxt).end(), _MARK.match(text, nxt).group()) != "close"
+            reopen = _MARK.match(text, nxt) if nxt is not None else None
+            continues = reopen is not None and _direction(text, nxt, reopen.end(), reopen.group()) != "close"
             cs, ce = _strip_span(text, open_at + len(_MARK.match(text, open_at).group()), p_end)
             if ce > cs:
                 first = continued and not quotes_in_paragraph(quotes, p_index)

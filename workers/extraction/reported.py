@@ -506,13 +506,12 @@ def _has_comma_before(verb: Token) -> bool:
     return start > 0 and doc[start - 1].text in (",", "—", "–")
 
 
-def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], bool],
-                  paragraph_of: Callable[[int], int]) -> list[Candidate]:
+def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], bool]) -> list[Candidate]:
     """Every reported clause whose cue lies outside direct quotations."""
     found: list[Candidate] = []
     for tok in doc:
         if tok.lower_ == "according":
-            cand = _according(doc, tok, index, inside_quote, paragraph_of)
+            cand = _according(doc, tok, index, inside_quote)
             if cand:
                 found.append(cand)
             continue
@@ -543,8 +542,7 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
         cue = _cue_text(doc, tok, lemma, first)
         found.append(Candidate(
             start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect",
-            cue=cue, source="clause", paragraph=paragraph_of(doc[first].idx),
-            subject=subject.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,
+            cue=cue, source="clause", subject=subject.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,
             negated=_negated(tok)))
     return found
 
@@ -558,8 +556,7 @@ def _word_bounds(doc: Doc, first: int, last: int) -> tuple[int, int]:
     return first, last
 
 
-def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[int], bool],
-               paragraph_of: Callable[[int], int]) -> Candidate | None:
+def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[int], bool]) -> Candidate | None:
     to = next((c for c in tok.children if c.lower_ == "to"), None)
     if to is None and tok.i + 1 < len(doc) and doc[tok.i + 1].lower_ == "to":
         to = doc[tok.i + 1]
@@ -583,6 +580,5 @@ def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[
     first, last = span
     return Candidate(
         start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect",
-        cue=doc[tok.i:to.i + 1].text, source="according",
-        paragraph=paragraph_of(doc[first].idx), subject=source.i, cue_token=tok.i,
+        cue=doc[tok.i:to.i + 1].text, source="according", subject=source.i, cue_token=tok.i,
         cue_lemma="according to", cue_weight=0.9)

@@ -8,6 +8,7 @@ phrase onto an entry, pronouns by recency among gender-compatible, salient menti
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -142,6 +143,11 @@ class Resolution:
     ambiguous: bool = False
 
 
+def _is_title_word(low: str) -> bool:
+    """Whether a lower-cased word is an honorific or a title word, with or without its full stop."""
+    return low in HONORIFICS or low.rstrip(".") in TITLE_WORDS
+
+
 def _clean_name_tokens(span: Span, person: bool = True) -> tuple[list[Token], str | None]:
     """The name's own tokens (no article, honorific, title or possessive) and any gender cue."""
     toks = [t for t in span if not t.is_space]
@@ -153,8 +159,7 @@ def _clean_name_tokens(span: Span, person: bool = True) -> tuple[list[Token], st
     prev = span.doc[span.start - 1] if span.start > 0 else None
     if prev is not None and prev.lower_ in HONORIFICS:
         gender = HONORIFICS[prev.lower_]
-    while len(toks) > 1 and (toks[0].lower_ in HONORIFICS or toks[0].lower_.rstrip(".") in TITLE_WORDS
-                             or toks[0].lower_ in TITLE_WORDS
+    while len(toks) > 1 and (_is_title_word(toks[0].lower_)
                              or person and len(toks) > 2 and toks[0].whitespace_
                              and _ROLE_SUFFIX.search(toks[0].lower_) is not None):
         if toks[0].lower_ in HONORIFICS:
@@ -287,21 +292,15 @@ def mention_text(head: Token) -> str:
 
 
 def _paragraph_index(starts: list[int], pos: int) -> int:
-    lo, hi = 0, len(starts)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if starts[mid] <= pos:
-            lo = mid + 1
-        else:
-            hi = mid
-    return max(lo - 1, 0)
+    return max(bisect.bisect_right(starts, pos) - 1, 0)
 
 
 def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda pos: False) -> Registry:
     """Entities of the article from NER, surnames merged into the fullest name.
 
     Names inside quotations can refer to an entity but never lengthen its canonical name:
-    speakers use nicknames and epithets that the reporter's own text does not.
+    speakers use nicknames and epithets that the reporter's own text does not. Genders are
+    only voted on here; `learn_genders` adds the pronoun votes and settles them.
     """
     entities: list[Entity] = []
     mentions: list[Mention] = []
@@ -310,8 +309,8 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
     orgs: dict[str, int] = {}
     spans = _with_titled_names(doc)
     persons_surnames = {
-        _name_key(_name_words(_clean_name_tokens(e)[0]))
-        for e in spans if e.label_ == "PERSON" and _clean_name_tokens(e)[0]}
+        _name_key(_name_words(toks))
+        for toks in (_clean_name_tokens(e)[0] for e in spans if e.label_ == "PERSON") if toks}
     org_words = {e.text.lower() for e in spans if e.label_ == "ORG" and len(e) == 1}
     for ent in spans:
         label = _corrected_label(ent, persons_surnames, org_words)
@@ -355,8 +354,6 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
         root = ent.root
         mentions.append(Mention(pos=ent.start_char, entity=idx, salient=root.dep_ in ("nsubj", "nsubjpass"),
                                 paragraph=_paragraph_index(paragraph_starts, ent.start_char)))
-    for e in entities:
-        e.gender = _majority(e.gender_votes)
     return Registry(entities=entities, mentions=mentions, ent_of_token=ent_of_token)
 
 
@@ -393,7 +390,7 @@ def _with_titled_names(doc: Doc) -> list[Span]:
 
 def _is_name_title(tok: Token) -> bool:
     low = tok.lower_
-    return low in HONORIFICS or low in _NAME_TITLES or low.rstrip(".") in _NAME_TITLES
+    return low in HONORIFICS or low.rstrip(".") in _NAME_TITLES
 
 
 def _corrected_label(ent: Span, person_surnames: set[str], org_words: set[str]) -> str | None:
@@ -571,11 +568,12 @@ class Resolver:
         return _paragraph_index(self.paragraph_starts, pos)
 
     def remember(self, pos: int, res: Resolution) -> None:
-        self.history.append((pos, self.paragraph(pos), res))
+        para = self.paragraph(pos)
+        self.history.append((pos, para, res))
         if res.entity is not None:
-            self.registry.mentions.append(Mention(pos=pos, entity=res.entity, salient=True,
-                                                  paragraph=self.paragraph(pos)))
-            self.registry.mentions.sort(key=lambda m: m.pos)
+            # After any mention at the same position, where a stable sort would put it.
+            bisect.insort(self.registry.mentions, Mention(pos=pos, entity=res.entity, salient=True, paragraph=para),
+                          key=lambda m: m.pos)
 
     def last_speaker(self, before: int, max_back: int = 1) -> Resolution | None:
         para = self.paragraph(before)
@@ -639,14 +637,12 @@ class Resolver:
         The label is a surname or a titled name: it is the person of that surname the
         article names, else a person known only by the label (capitalised as a name).
         """
-        words = [w for w in label.split() if w.lower() not in HONORIFICS and w.lower().rstrip(".") not in TITLE_WORDS]
+        words = [w for w in label.split() if not _is_title_word(w.lower())]
         words = words or label.split()
-        key = _name_key(words)
+        known = self._by_key(_name_key(words), label)
+        if known is not None:
+            return known
         reg = self.registry
-        for idx in range(len(reg.entities) - 1, -1, -1):
-            e = reg.entities[idx]
-            if e.kind == "person" and _name_key(e.name.split()) == key:
-                return Resolution(_speaker_for(e, label, e.titles[0] if e.titles else None), idx, "named")
         reg.entities.append(Entity(name=_person_name(words), kind="person"))
         return Resolution(_speaker_for(reg.entities[-1], label, None), len(reg.entities) - 1, "named")
 
@@ -699,32 +695,34 @@ class Resolver:
                 return Resolution(_speaker_for(self.registry.entities[found[0]], mention, None), found[0], "named")
         return None
 
+    def _by_key(self, key: str, mention: str, person_only: bool = True) -> Resolution | None:
+        """The newest entity whose name's key (its folded surname) is `key`; a person only,
+        unless `person_only` is False."""
+        reg = self.registry
+        for idx in range(len(reg.entities) - 1, -1, -1):
+            e = reg.entities[idx]
+            if (not person_only or e.kind == "person") and _name_key(e.name.split()) == key:
+                return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
+        return None
+
     def _known_surname(self, head: Token, mention: str) -> Resolution | None:
         """A capitalised word the tagger took for a common noun ("Anders said" as a plural)
         that is the surname of someone the article names."""
         if not head.text[:1].isupper() or head.tag_ not in ("NN", "NNS") or any(c.dep_ == "det" for c in head.children):
             return None
-        key = _fold(head.text)
-        reg = self.registry
-        for idx in range(len(reg.entities) - 1, -1, -1):
-            e = reg.entities[idx]
-            if e.kind == "person" and _name_key(e.name.split()) == key:
-                return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
-        return None
+        return self._by_key(_fold(head.text), mention)
 
     def _unlisted_name(self, head: Token, mention: str) -> Resolution:
         toks = [c for c in head.lefts if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [head]
-        titles = [k for k, t in enumerate(toks) if t.lower_ in HONORIFICS or t.lower_.rstrip(".") in TITLE_WORDS]
+        titles = [k for k, t in enumerate(toks) if _is_title_word(t.lower_)]
         # "Fire Chief Ana Lind": what precedes the last title word belongs to the title.
         toks = toks[titles[-1] + 1:] if titles else toks
         toks = toks or [head]
         words = _name_words(toks)
-        key = _name_key(words)
+        known = self._by_key(_name_key(words), mention, person_only=False)
+        if known is not None:
+            return known
         reg = self.registry
-        for idx in range(len(reg.entities) - 1, -1, -1):
-            e = reg.entities[idx]
-            if _name_key(e.name.split()) == key:
-                return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
         kind = "organization" if head.lower_ in ORG_NOUNS else "person"
         reg.entities.append(Entity(name=" ".join(words), kind=kind))
         idx = len(reg.entities) - 1
@@ -829,7 +827,6 @@ def _name_start(tok: Token, registry: Registry) -> int:
     while i - 1 >= 0 and registry.ent_of_token.get(i - 1) == idx and idx is not None:
         i -= 1
     doc = tok.doc
-    while i < tok.i and (doc[i].lower_ in _DETERMINERS or doc[i].lower_ in HONORIFICS
-                         or doc[i].lower_.rstrip(".") in TITLE_WORDS):
+    while i < tok.i and (doc[i].lower_ in _DETERMINERS or _is_title_word(doc[i].lower_)):
         i += 1
     return i
