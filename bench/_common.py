@@ -7,6 +7,7 @@ SIGTERM first, SIGKILL after a grace period. Nothing here touches the Redis on 6
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import os
@@ -348,6 +349,31 @@ def post_json(base: str, path: str, body: dict[str, Any], timeout: float = 30.0)
                                      headers={"Content-Type": "application/json", "X-API-Key": API_KEY})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, json.loads(response.read())
+
+
+def store_synthetic_article(store: Any, seed: int, claims: int, **fields: str) -> tuple[str, list[dict]]:
+    """One synthetic article (`_fixtures.synthetic_claims`) stored with its claims through
+    the store's real write path, as a worker would, without a job; returns its id and claims."""
+    from _fixtures import synthetic_claims
+
+    text, records = synthetic_claims(seed, claims)
+    article, _ = store.create_article({"text": text, **fields}, [], lambda pipe, aid: None)
+    store.start_processing(article["id"])
+    store.save_claims(article["id"], records)
+    return article["id"], records
+
+
+@functools.cache
+def extractor_model() -> Any:
+    """The extraction pipeline (`load_model(None)`, as the workers load it), once per process,
+    warmed on a few articles so that first-call allocations stay out of what is timed."""
+    from _fixtures import articles
+    from workers.extraction import extract_claims, load_model
+
+    nlp = load_model(None)
+    for text in articles(3, seed=99):
+        extract_claims(text, nlp)
+    return nlp
 
 
 def model_name() -> str:

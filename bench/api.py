@@ -47,8 +47,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import (API_KEY, BENCH, Processes, RedisServer, emit, log, machine, rounded,  # noqa: E402
-                     start_gunicorn)
-from _fixtures import articles, synthetic_claims  # noqa: E402
+                     start_gunicorn, store_synthetic_article)
+from _fixtures import articles  # noqa: E402
 
 def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str], list[str]]:
     """Load claims through the store; returns claim ids and GET paths of list pages."""
@@ -58,11 +58,7 @@ def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str],
     rng = random.Random(3)
     aids = []
     for i in range(max(1, claims // per_article)):
-        text, records = synthetic_claims(10_000 + i, per_article)
-        article, _ = store.create_article({"text": text, "title": f"Seed {i}"}, [], lambda pipe, aid: None)
-        store.start_processing(article["id"])
-        store.save_claims(article["id"], records)
-        aids.append(article["id"])
+        aids.append(store_synthetic_article(store, 10_000 + i, per_article, title=f"Seed {i}")[0])
     claim_ids = []
     for aid in aids:
         page = store.article_claims(aid, limit=200)
@@ -195,6 +191,8 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: bash scripts/ensure-command.sh wrk wrk")
 
+    from service import gunicorn_conf
+
     info = machine()
     with Processes() as procs:
         redis = RedisServer(procs, notify=False)
@@ -210,10 +208,10 @@ def main() -> None:
                   for i, t in enumerate(articles(100, seed=7))]
         (files / "post.txt").write_text("".join(b + "\n" for b in bodies))
 
-        service = start_gunicorn(procs, redis.url, workers=args.workers, name="service")
-        bare = start_gunicorn(procs, redis.url, app="bench._bare_app:app", workers=args.workers, name="bare")
-        # service_env leaves WEB_CONCURRENCY out unless --workers: the config's default then.
-        workers = args.workers or (os.cpu_count() or 1) * 2 + 1
+        # Both servers get the same, explicit worker count, which the pacing below relies on.
+        workers = args.workers or gunicorn_conf.workers
+        service = start_gunicorn(procs, redis.url, workers=workers, name="service")
+        bare = start_gunicorn(procs, redis.url, app="bench._bare_app:app", workers=workers, name="bare")
 
         results = {"bare_first": measure("bare", bare, "paths", files / "bare.txt", args, workers)}
         results["get_claim"] = measure("get_claim", service, "paths", files / "get.txt", args, workers)

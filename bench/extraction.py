@@ -36,8 +36,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (PY, REPO, DoneWatcher, Processes, RedisServer, emit, log, machine, model_name,  # noqa: E402
-                     post_json, rounded, session_cpu_seconds, start_gunicorn, start_workers, summary_ms)
+from _common import (PY, REPO, DoneWatcher, Processes, RedisServer, emit, extractor_model, log, machine,  # noqa: E402
+                     model_name, post_json, rounded, session_cpu_seconds, start_gunicorn, start_workers,
+                     summary_ms)
 from _fixtures import articles  # noqa: E402
 
 
@@ -63,13 +64,9 @@ def baseline(texts: list[str], name: str) -> dict:
 def extractor_timed(texts: list[str]) -> dict:
     """The extractor alone in this process: `extract_claims` per article (as the job calls
     it) and `extract_many` (batched, as quality.py runs it)."""
-    from workers.extraction import extract_claims, extract_many, load_model
+    from workers.extraction import extract_claims, extract_many
 
-    if not _EXTRACTOR:
-        _EXTRACTOR.append(load_model(None))
-        for text in texts[:3]:
-            extract_claims(text, _EXTRACTOR[0])
-    nlp = _EXTRACTOR[0]
+    nlp = extractor_model()
     per_article = []
     claims = 0
     start = time.perf_counter()
@@ -86,18 +83,13 @@ def extractor_timed(texts: list[str]) -> dict:
             "extract_many": {"articles_per_s": len(texts) / batched}}
 
 
-_EXTRACTOR: list = []
-
-
 def in_process(texts: list[str], stage_sample: int, long_max: int) -> dict:
     """Where the extractor's time goes: per stage, the costliest rule functions, and time per
     1,000 characters as articles get longer."""
-    from workers.extraction import extract_claims, load_model
+    from workers.extraction import extract_claims
     from workers.extraction import pipeline as pl
 
-    nlp = load_model(None)
-    for text in texts[:3]:
-        extract_claims(text, nlp)
+    nlp = extractor_model()
 
     # Per stage, on a sample: tokenizer + sentence marks, each enabled component, the rules.
     sample = texts[:stage_sample]
@@ -280,14 +272,19 @@ def main() -> None:
     log("final baseline")
     base_runs.append(baseline(texts, name))
     tokens = base_runs[0]["tokens"]
+
+    def baseline_around(round_no: int, key: str) -> float:
+        """The mean of the baselines measured just before and just after round `round_no`."""
+        around = base_runs[round_no - 1:round_no + 1]
+        return sum(b[key] for b in around) / len(around)
+
     for count, runs_of in service_runs.items():
         for run in runs_of:
-            around = base_runs[run["round"] - 1:run["round"] + 1]
-            ref = sum(b["articles_per_s"] for b in around) / len(around)
+            ref = baseline_around(run["round"], "articles_per_s")
             run["baseline_articles_per_s"] = ref
             run["ratio_to_baseline"] = run["articles_per_s"] / ref
-            ref_cpu = sum(b["cpu_ms_per_article"] for b in around) / len(around)
-            run["cpu_ratio_to_baseline"] = ref_cpu / run["service_cpu_ms_per_article"]
+            run["cpu_ratio_to_baseline"] = (baseline_around(run["round"], "cpu_ms_per_article")
+                                            / run["service_cpu_ms_per_article"])
     base_aps = statistics.median(b["articles_per_s"] for b in base_runs)
     base_tps = statistics.median(b["tokens_per_s"] for b in base_runs)
     runs = {}
@@ -304,10 +301,8 @@ def main() -> None:
         }
     extractor = {"claims": extractor_runs[0]["claims"], "claims_batched": extractor_runs[0]["claims_batched"]}
     for key in ("extract_claims", "extract_many"):
-        ratios = []
-        for run in extractor_runs:
-            around = base_runs[run["round"] - 1:run["round"] + 1]
-            ratios.append(run[key]["articles_per_s"] / (sum(b["articles_per_s"] for b in around) / len(around)))
+        ratios = [run[key]["articles_per_s"] / baseline_around(run["round"], "articles_per_s")
+                  for run in extractor_runs]
         extractor[key] = {"articles_per_s": statistics.median(r[key]["articles_per_s"] for r in extractor_runs),
                           "ratio_to_baseline": statistics.median(ratios)}
     extractor["extract_claims"]["per_article_ms"] = extractor_runs[-1]["extract_claims"]["per_article_ms"]

@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (DoneWatcher, Processes, RedisServer, emit, log, machine, post_json, rounded,  # noqa: E402
-                     start_gunicorn, start_workers, summary_ms)
+from _common import (DoneWatcher, Processes, RedisServer, emit, extractor_model, log, machine, post_json,  # noqa: E402
+                     rounded, start_gunicorn, start_workers, summary_ms)
 from _fixtures import articles  # noqa: E402
 
 
@@ -61,13 +61,11 @@ def main() -> None:
     ap.add_argument("--cold", type=int, default=3, help="first articles reported apart")
     args = ap.parse_args()
 
-    from workers.extraction import extract_claims, load_model
+    from workers.extraction import extract_claims
 
     info = machine()
     texts = articles(args.cold + args.articles, seed=5)
-    nlp = load_model(None)
-    for text in articles(3, seed=98):
-        extract_claims(text, nlp)
+    nlp = extractor_model()
 
     rows = []
     with Processes() as procs:

@@ -36,8 +36,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (PY, BENCH, DoneWatcher, Processes, RedisServer, emit, log, machine, rounded,  # noqa: E402
-                     session_cpu_seconds, start_workers, summary_ms)
+from _common import (PY, BENCH, DoneWatcher, Processes, RedisServer, emit, extractor_model, log, machine,  # noqa: E402
+                     rounded, session_cpu_seconds, start_workers, summary_ms)
 from _fixtures import articles  # noqa: E402
 
 TINY = "The council met on Tuesday."
@@ -123,14 +123,10 @@ def main() -> None:
     ap.add_argument("--chunk", type=int, default=10, help="articles per paired worker/in-process chunk")
     args = ap.parse_args()
 
-    from workers.extraction import extract_claims, load_model
-
     info = machine()
     full = articles(args.articles, seed=2)
     tiny = [TINY] * args.tiny
-    nlp = load_model(None)
-    for text in articles(3, seed=99):
-        extract_claims(text, nlp)
+    nlp = extractor_model()
     gc.collect()
     gc.freeze()  # as the worker does after loading the model
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]

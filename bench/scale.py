@@ -47,8 +47,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import Processes, RedisServer, emit, log, machine, percentile, rounded  # noqa: E402
-from _fixtures import synthetic_claims  # noqa: E402
+from _common import (Processes, RedisServer, emit, log, machine, percentile, rounded,  # noqa: E402
+                     store_synthetic_article)
 
 PER_ARTICLE = 20
 
@@ -62,11 +62,8 @@ def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
     start = time.perf_counter()
     claims = text_bytes = 0
     for i in range(first, last):
-        text, records = synthetic_claims(i, PER_ARTICLE)
-        article, _ = store.create_article({"text": text, "title": f"Scale article {i}",
-                                           "url": f"https://news.example.org/scale/{i}"}, [], lambda pipe, aid: None)
-        store.start_processing(article["id"])
-        store.save_claims(article["id"], records)
+        _, records = store_synthetic_article(store, i, PER_ARTICLE, title=f"Scale article {i}",
+                                             url=f"https://news.example.org/scale/{i}")
         claims += len(records)
         text_bytes += sum(len(r["text"].encode()) for r in records)
     return last - first, claims, text_bytes, time.perf_counter() - start
