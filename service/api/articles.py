@@ -153,7 +153,7 @@ def get_article(article_id: str) -> Any:
 def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
     """List an article's claims in the order they appear in its text"""
     store = runtime().store
-    if store.get_article(article_id) is None:
+    if not store.has_article(article_id):
         abort(404, f"No article {article_id!r}.")
     page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"])
     return send({"items": page.items, "next_cursor": page.next_cursor})

@@ -210,6 +210,10 @@ class Store:
         raw = self.redis.hgetall(Keys.article(aid))
         return records.article(raw) if raw else None
 
+    def has_article(self, aid: str) -> bool:
+        """Whether the article exists, without reading its text (up to 200,000 characters)."""
+        return is_id("art", aid) and bool(self.redis.exists(Keys.article(aid)))
+
     def requeue_article(
         self, aid: str, enqueue: Callable[[Pipeline, str], None]
     ) -> tuple[dict[str, Any], bool] | None:
