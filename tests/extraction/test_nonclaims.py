@@ -5,8 +5,10 @@ def test_reporters_question_alone_is_not_a_claim(extract):
     assert extract("Asked whether the festival would be cancelled, the organizer walked away.\n") == []
 
 
-def test_reported_question_is_not_a_claim(extract):
-    assert extract("Reporters asked whether the senator would resign.\n") == []
+def test_a_question_someone_else_put_is_not_the_answerers_claim(extract):
+    claims = extract("Councillor Ines Vidal, asked whether the depot would close, said the board had not decided.\n")
+    assert [(c.text, c.stance) for c in claims] == [("the board had not decided", "asserts")]
+    assert extract("Councillor Ines Vidal was asked whether the depot would close.\n") == []
 
 
 def test_scare_quote_is_not_a_claim(extract):

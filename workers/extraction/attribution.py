@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Token
 
+from . import stance
 from .candidates import Candidate
 from .cues import COGNITION, cue_lemma, cue_weight
 from .quotes import Quote, is_title_like, word_count
@@ -107,7 +108,8 @@ def _candidate(q: Quote, cue: Token | None, subject: Token | None, source: str, 
                      cue=cue_text or (cue.text if cue is not None else ""), source=source,
                      subject=subject.i if subject is not None else None,
                      cue_token=cue.i if cue is not None else None, cue_lemma=lemma or source,
-                     cue_weight=weight, quote_closed=q.closed)
+                     cue_weight=weight, quote_closed=q.closed,
+                     stance=stance.of_cue(lemma, cue is not None and stance.negated(cue)))
 
 
 def _aside(content: str) -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Literal
 
+from .stance import Stance
+
 # How the attribution was found, strongest first. "clause": a cue verb governs the content;
 # "according": "according to X"; "quote-cue": a cue verb beside a quotation in its
 # sentence; "colon": a cue ending the previous sentence with a colon; "dash": "— Name"
@@ -26,7 +28,8 @@ class Candidate:
 
     `subject` is the token index of the speaker phrase's head when the sentence names
     one; `cue_token` the index of the cue's head word (None for quotes attributed by
-    position). `cue_weight` says how strongly the cue signals an assertion.
+    position). `cue_weight` says how strongly the cue signals an assertion; `stance` whether
+    the speaker asserts, denies or questions the content (see `stance.py`).
     """
 
     start: int
@@ -40,6 +43,7 @@ class Candidate:
     cue_weight: float = 1.0
     negated: bool = False
     quote_closed: bool = True
+    stance: Stance = "asserts"
 
 
 def with_span(c: Candidate, start: int, end: int, type_: str | None = None) -> Candidate:

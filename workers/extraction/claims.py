@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from .stance import Stance
+
 ClaimType = Literal["direct", "indirect", "mixed"]
 SpeakerKind = Literal["person", "organization", "unnamed", "unknown"]
 
@@ -34,6 +36,7 @@ class Claim:
 
     `start`/`end` are character offsets into the article text, so `text == article[start:end]`.
     `confidence` is in [0, 1]; higher means more likely right, claim and speaker together.
+    `stance` says whether the speaker asserted, denied or questioned the text.
     """
 
     text: str
@@ -43,3 +46,4 @@ class Claim:
     cue: str
     speaker: Speaker
     confidence: float
+    stance: Stance = "asserts"

@@ -34,6 +34,11 @@ _SPEECH = {
     "mutter": 0.85, "concur": 0.8, "object": 0.6, "dispute": 0.6, "show": 0.6,
 }
 
+# Verbs of rejection that report a claim only through "that": "rejected claims that ...",
+# "dismissed suggestions that ...". Without one ("dismissed the coach") they are no cue.
+_REJECTION = {"reject": 0.8, "dismiss": 0.75, "refute": 0.8, "rebut": 0.8}
+THAT_ONLY = frozenset(_REJECTION)
+
 # Verbs of belief and expectation: their complement is the subject's position, reported
 # by the writer, so it is weaker evidence of a public statement.
 _COGNITION = {
@@ -74,7 +79,7 @@ QUESTION_VERBS = frozenset({"ask", "wonder", "question", "inquire", "query"})
 # Verbs that only attribute a direct quotation, never a reported clause.
 QUOTE_ONLY = frozenset({"continue", "ask", "wonder", "query", "inquire", "shout", "yell", "cry"})
 
-CUE_WEIGHT = MappingProxyType({**_SPEECH, **_COGNITION})
+CUE_WEIGHT = MappingProxyType({**_SPEECH, **_REJECTION, **_COGNITION})
 COGNITION = frozenset(_COGNITION)
 
 # Particles that turn an otherwise neutral verb into a speech verb ("pointed out that").

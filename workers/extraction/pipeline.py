@@ -282,5 +282,5 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
         if c.subject is None and speaker.mention != speaker.name:
             speaker = Speaker(name=speaker.name, mention=speaker.name, title=speaker.title, kind=speaker.kind)
         claims.append(Claim(text=content, type=c.type, start=c.start, end=c.end, cue=c.cue,
-                            speaker=speaker, confidence=conf))
+                            speaker=speaker, confidence=conf, stance=c.stance))
     return claims

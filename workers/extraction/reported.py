@@ -10,8 +10,10 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Token
 
+from . import stance
 from .candidates import Candidate
-from .cues import AS_CUES, COGNITION, CUE_WEIGHT, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, cue_lemma, cue_weight
+from .cues import (AS_CUES, COGNITION, CUE_WEIGHT, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, THAT_ONLY, cue_lemma,
+                   cue_weight)
 from .tokens import TokenIndex
 
 _DATIVE_CUES = frozenset({"tell", "inform", "assure", "reassure", "remind", "warn", "notify", "advise"})
@@ -29,6 +31,8 @@ _OCCASIONS = frozenset({
 # Entities a "who" clause does not describe.
 _NOT_WHO = frozenset({"GPE", "LOC", "FAC", "ORG"})
 _CONCESSIVE = frozenset({"although", "though", "whereas"})
+# How strongly "asked whether X" reports a question put in public.
+_QUESTION_WEIGHT = 0.7
 # A colon continuation longer than this is more likely a run-on paragraph than a list.
 _MAX_CONTINUATION = 60
 
@@ -516,21 +520,28 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
                 found.append(cand)
             continue
         lemma = cue_lemma(tok) or _as_put_it(tok)
-        if lemma is None or lemma in QUOTE_ONLY or lemma in QUESTION_VERBS or inside_quote(tok.idx):
+        if lemma is None or inside_quote(tok.idx):
+            continue
+        asked = _asked_clause(tok, lemma)
+        if asked is None and (lemma in QUOTE_ONLY or lemma in QUESTION_VERBS):
             continue
         subject = subject_of(tok)
         if subject is None or subject.lower_ in _NON_SPEAKERS or inside_quote(subject.idx) \
                 or subject.ent_type_ in ("DATE", "TIME"):
             continue
-        comp = complement(tok)
+        comp = asked or complement(tok)
         span = None
+        if lemma in THAT_ONLY and comp is not None and comp is not _that_clause(tok) and not _has_that(comp):
+            continue
         if comp is not None:
-            if _is_question(comp):
+            if asked is None and _is_question(comp):
                 continue
             span = clause_tokens(tok, comp)
-        elif lemma not in COGNITION:
+        elif lemma not in COGNITION and lemma not in THAT_ONLY:
             span = _parenthetical(tok) or (_as_parenthetical(tok) if lemma in CUE_WEIGHT or lemma in AS_CUES else None)
         weight = AS_CUES.get(lemma) or cue_weight(lemma)
+        if asked is not None:
+            weight = _QUESTION_WEIGHT
         if span is None and lemma in OBJECT_CUES and _finite(tok) and tok.dep_ != "relcl":
             span = object_content(tok, lemma)
             weight = OBJECT_CUES[lemma][1]
@@ -539,12 +550,55 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
         first, last = span
         if first <= subject.i <= last and not first <= tok.i <= last:
             continue
+        if asked is not None:
+            first = _after_question_word(doc, first, last)
+        said = stance.of_cue(lemma, _negated(tok))
+        denied = stance.denial_frame(doc, first, last) if said == "asserts" and not _negated(tok) else None
+        if denied is not None:
+            first, said = denied, "denies"
         cue = _cue_text(doc, tok, lemma, first)
         found.append(Candidate(
             start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect",
             cue=cue, source="clause", subject=subject.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,
-            negated=_negated(tok)))
+            negated=_negated(tok), stance=said))
     return found
+
+
+def _asked_clause(verb: Token, lemma: str) -> Token | None:
+    """The yes/no question a speaker put ("asked whether ...", "wondered if ...", "doubted
+    whether ..."): reported with the stance `questions`, never as an assertion.
+
+    Only an active, finite asking counts: in "Asked whether he would run, Smith said ..." or
+    "was asked if ..." someone else asked, and the subject is the one who answered.
+    """
+    if lemma not in QUESTION_VERBS and lemma != "doubt":
+        return None
+    if not _finite(verb) or not any(c.dep_ == "nsubj" for c in verb.children):
+        return None
+    asked = next((c for c in verb.rights if c.dep_ in ("ccomp", "advcl")
+                  and any(m.dep_ == "mark" and m.lower_ in ("whether", "if") for m in c.children)), None)
+    if asked is None:
+        return None
+    # "Vasquez, asked whether ..., said ...": a reduced passive the parser took for a verb
+    # with a subject; the cue that follows the question is what Vasquez did.
+    after = asked.right_edge.i + 1
+    doc = verb.doc
+    if after + 1 < len(doc) and doc[after].text == "," and cue_lemma(doc[after + 1]) is not None:
+        return None
+    return asked
+
+
+def _after_question_word(doc: Doc, first: int, last: int) -> int:
+    """The asked clause without its "whether"/"if" (what a verdict would be about)."""
+    if first < last and doc[first].lower_ in ("whether", "if"):
+        first += 1
+        if first < last and doc[first].lower_ == "or" and doc[first + 1].lower_ == "not":
+            first += 2
+    return first
+
+
+def _has_that(clause: Token) -> bool:
+    return any(c.dep_ == "mark" and c.lower_ == "that" for c in clause.children)
 
 
 def _word_bounds(doc: Doc, first: int, last: int) -> tuple[int, int]:
