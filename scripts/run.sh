@@ -60,6 +60,9 @@ if [ -z "${CLAIMTRACK_API_KEYS:-}" ]; then
   export CLAIMTRACK_API_KEYS="local-admin:$(cat "$keyfile"):admin"
 fi
 
+# Bring stored data to the current layout before any worker writes (a no-op when current).
+"$VENV/bin/flask" --app service.app migrate >/dev/null
+
 "$VENV/bin/gunicorn" -c python:service.gunicorn_conf 'service.app:create_app()' &
 pids+=($!)
 for i in $(seq "$WORKERS"); do

@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect
 from flask_smorest import Api
 
 from . import api as api_package
-from . import limits, logs, problems
+from . import cli, limits, logs, problems
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -86,6 +86,7 @@ def create_app(config: Config | None = None) -> Flask:
              "start again without a cursor.", type=problems.TYPES["cursor_expired"]))
     logs.install(app)
     limits.install(app, config)
+    cli.install(app)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

@@ -29,6 +29,8 @@ TYPES = {
     "rate_limited": "/problems/rate-limited",
     "cursor_expired": "/problems/cursor-expired",
     "no_verdict": "/problems/no-verdict",
+    "no_review_url": "/problems/no-review-url",
+    "not_linkable": "/problems/not-linkable",
 }
 
 

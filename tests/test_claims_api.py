@@ -51,9 +51,13 @@ def test_article_claims_in_text_order_with_spans(client, article_id):
     for claim in items:
         assert TEXT[claim["span"]["start"]:claim["span"]["end"]] == claim["text"]
         assert claim["article_id"] == article_id
-        assert claim["verification"] == {"status": "unverified", "note": None, "evidence": [],
+        assert claim["verification"] == {"status": "unverified", "note": None, "evidence": [], "review_url": None,
                                          "updated_by": None, "updated_at": None}
         assert claim["version"] == 1
+        assert claim["stance"] == "asserts"
+        assert claim["article"] == {"id": article_id, "title": None, "url": None, "source": None,
+                                    "published_at": None}
+        assert "context" not in claim
 
 
 def test_article_is_done_with_its_claim_count(client, article_id):
@@ -68,9 +72,9 @@ def test_get_claim_with_etag(client, article_id):
     response = client.get(f"/v1/claims/{first['id']}", headers=headers("read"))
     assert response.status_code == 200
     assert response.headers["ETag"] == '"1"'
-    assert response.json == first
-    assert set(response.json) >= {"id", "article_id", "text", "type", "speaker", "cue", "span",
-                                  "verification", "created_at", "version"}
+    assert response.json == {**first, "context": "Governor Maria Okafor said the dam was safe."}
+    assert set(response.json) >= {"id", "article_id", "text", "type", "speaker", "cue", "span", "stance",
+                                  "verification", "created_at", "version", "article", "context"}
     assert set(response.json["speaker"]) >= {"id", "name", "mention"}
 
 
@@ -142,7 +146,8 @@ def test_verification_update_is_recorded_with_history(client, article_id):
     assert [(h["from"], h["to"], h["by"]) for h in history] == [
         ("unverified", "in_review", "alice"), ("in_review", "false", "bob")]
     assert history[1]["evidence"] == ["https://data.example.org/dam"]
-    assert history[0]["note"] == "checking" and history[1]["note"] is None
+    # A PATCH is a merge: the note set first is kept by the second update.
+    assert history[0]["note"] == "checking" and history[1]["note"] == "checking"
     assert all(h["at"].endswith("Z") for h in history)
 
 
@@ -164,7 +169,7 @@ def test_stale_if_match_is_412_and_changes_nothing(client, article_id):
     assert stale.json["type"] == "/problems/stale-version"
     assert stale.headers["ETag"] == '"2"'
     garbage = patch(client, claim["id"], {"status": "false"}, **{"If-Match": '"abc"'})
-    assert garbage.status_code == 412
+    assert garbage.status_code == 400
     current = client.get(f"/v1/claims/{claim['id']}", headers=headers("read")).json
     assert current["verification"]["status"] == "true"
     assert len(client.get(f"/v1/claims/{claim['id']}/history", headers=headers("read")).json["items"]) == 1
@@ -193,7 +198,7 @@ def test_concurrent_patches_with_one_etag_let_exactly_one_win(app, client, artic
 
 def test_invalid_verification_bodies(client, article_id):
     claim = first_claim(client, article_id)
-    for body, field in (({}, "status"), ({"status": "fake"}, "status"), ({"status": "true", "evidence": "x"}, "evidence"),
+    for body, field in (({"status": "fake"}, "status"), ({"review_url": "ftp://x.example/a"}, "review_url"), ({"status": "true", "evidence": "x"}, "evidence"),
                         ({"status": "true", "evidence": ["not a url"]}, "evidence"),
                         ({"status": "true", "verdict": "x"}, "verdict"), ({"status": None}, "status")):
         response = patch(client, claim["id"], body)

@@ -15,7 +15,7 @@ def get(client, path: str) -> dict:
 def test_the_same_quote_in_two_articles_forms_one_cluster(client, store):
     later_published, a = quote_article(client, store, QUOTE, "Maria Okafor", url="https://a.example/1",
                                        published_at="2026-03-02T10:00:00Z")
-    earlier_published, b = quote_article(client, store, "we will cut the fuel tax by ten percent, before winter",
+    earlier_published, b = quote_article(client, store, "we will cut the fuel tax by ten percent, before the WINTER",
                                          "Okafor", url="https://b.example/2", published_at="2026-03-01T08:00:00Z")
     assert a["cluster_id"] == b["cluster_id"]
     cluster = get(client, f"/v1/clusters/{a['cluster_id']}")

@@ -16,9 +16,8 @@ from ..problems import abort
 from ..queue import enqueue_extraction
 from ..runtime import Runtime, runtime
 from ..store import ARTICLE_STATUSES, DedupKey, digest, format_time
-from .claims import ClaimPageSchema
+from .claims import ClaimPageSchema, IncludeArgs
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
-from .pagination import PageArgs
 from .requests import json_body, send
 
 blp = Blueprint(
@@ -146,16 +145,21 @@ def get_article(article_id: str) -> Any:
 
 @blp.route("/<article_id>/claims", methods=["GET"])
 @requires("read")
-@blp.arguments(PageArgs(), location="query")
+@blp.arguments(IncludeArgs(), location="query")
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
-    """List an article's claims in the order they appear in its text"""
+    """List an article's claims in the order they appear in its text
+
+    Claims marked `not_a_claim` are left out unless `include=not_a_claim`; each claim's
+    `context` comes with `include=context`.
+    """
     store = runtime().store
     if not store.has_article(article_id):
         abort(404, f"No article {article_id!r}.")
-    page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"])
+    page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"],
+                                include=frozenset(args.get("include") or ()))
     return send({"items": page.items, "next_cursor": page.next_cursor})
 
 

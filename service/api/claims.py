@@ -4,17 +4,20 @@ from __future__ import annotations
 from datetime import timezone
 from typing import Any
 
+import re
+
 from flask import current_app, json, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from webargs.fields import DelimitedList
 
 from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
-from ..store import (CLAIM_TYPES, SPEAKER_KINDS, VERDICTS, VERIFICATION_STATUSES, NotFound, VersionMismatch,
-                     format_time, words)
+from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, NotFound,
+                     VersionMismatch, format_time, words)
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
@@ -40,12 +43,31 @@ class SpanSchema(Schema):
     end = fields.Integer(required=True, metadata={"description": "Exclusive: the claim is text[start:end]."})
 
 
+STATUS_DESCRIPTION = ("A verdict (true .. unverifiable), `unverified`, `in_review`, or `not_a_claim` for an "
+                      "extraction mistake: the text is not a claim, or not this speaker's. A `not_a_claim` claim "
+                      "leaves the default lists, never gives or takes a cluster's verdict and has no ClaimReview.")
+STANCE_DESCRIPTION = ("What the speaker did with the words: `asserts` them (the default), `denies` them (\"denied "
+                      "that ...\", \"rejected claims that ...\", \"said it was not true that ...\") or `questions` "
+                      "them (\"asked whether ...\", \"doubted that ...\"). A verdict is on the claim as made: a "
+                      "denial's verdict says whether the denial holds.")
+
+
 class VerificationSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES),
+                           metadata={"description": STATUS_DESCRIPTION})
     note = fields.String(allow_none=True)
     evidence = fields.List(fields.String(), required=True)
+    review_url = fields.String(allow_none=True, metadata={"description": "The published fact-check article."})
     updated_by = fields.String(allow_none=True)
     updated_at = Timestamp(allow_none=True)
+
+
+class ArticleRefSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    published_at = Timestamp(allow_none=True)
 
 
 class ClaimSchema(Schema):
@@ -57,22 +79,41 @@ class ClaimSchema(Schema):
     cue = fields.String(required=True)
     span = fields.Nested(SpanSchema, required=True)
     confidence = fields.Float(required=True, metadata={"description": "In [0, 1]; higher is more often right."})
+    stance = fields.String(required=True, validate=validate.OneOf(STANCES), metadata={"description": STANCE_DESCRIPTION})
     cluster_id = fields.String(
         required=True,
-        metadata={"description": "The claims that say the same thing (same speaker, near-identical text) "
-                                 "share a cluster; a verdict applies to the whole cluster."},
+        metadata={"description": "Claims that are the same claim (same registry speaker, same stance, the same "
+                                 "words up to case, accents, whitespace, punctuation and quotation marks) share a "
+                                 "cluster, as do claims a verifier linked; a verdict applies to the whole cluster."},
     )
     verification = fields.Nested(VerificationSchema, required=True)
     created_at = Timestamp(required=True)
     version = fields.Integer(required=True, metadata={"description": "Also sent as the ETag."})
+    article = fields.Nested(ArticleRefSchema, required=True, metadata={"description": "Where the claim appeared."})
+    context = fields.String(metadata={
+        "description": "The sentence or sentences of the article that hold the claim. Always on a single claim; "
+                       "on list pages only with `include=context` (it reads each article's text)."})
 
 
 ClaimPageSchema = page_schema("ClaimPage", ClaimSchema)
 
 
-class ClaimListArgs(PageArgs):
-    status = fields.String(validate=validate.OneOf(VERIFICATION_STATUSES))
+INCLUDES = ("context", "not_a_claim")
+
+
+class IncludeArgs(PageArgs):
+    include = DelimitedList(
+        fields.String(validate=validate.OneOf(INCLUDES)),
+        metadata={"description": "Comma-separated: `context` adds each claim's context; `not_a_claim` lists "
+                                 "claims marked as extraction mistakes too (left out by default)."},
+    )
+
+
+class ClaimListArgs(IncludeArgs):
+    status = fields.String(validate=validate.OneOf(VERIFICATION_STATUSES),
+                           metadata={"description": "Only claims with this status (`not_a_claim` included)."})
     type = fields.String(validate=validate.OneOf(CLAIM_TYPES))
+    stance = fields.String(validate=validate.OneOf(STANCES))
     speaker = fields.String(
         validate=validate.Length(min=1, max=300),
         metadata={"description": "Speaker name as on the claim, case- and accent-insensitive."},
@@ -99,13 +140,16 @@ class ClaimListArgs(PageArgs):
 
 
 class VerificationInSchema(Schema):
-    status = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
+    """A merge: fields left out keep their values; `null` (or `[]` for evidence) clears one."""
+
+    status = fields.String(validate=validate.OneOf(VERIFICATION_STATUSES), metadata={"description": STATUS_DESCRIPTION})
     note = Text(allow_none=True, validate=validate.Length(max=10_000))
     evidence = fields.List(
         fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048)),
-        load_default=list,
         validate=validate.Length(max=50),
     )
+    review_url = fields.Url(schemes={"http", "https"}, allow_none=True, validate=validate.Length(max=2048),
+                            metadata={"description": "The published fact-check article (ClaimReview `url`)."})
 
 
 class HistoryEntrySchema(Schema):
@@ -116,10 +160,15 @@ class HistoryEntrySchema(Schema):
     to = fields.String(required=True, validate=validate.OneOf(VERIFICATION_STATUSES))
     note = fields.String(allow_none=True)
     evidence = fields.List(fields.String(), required=True)
+    review_url = fields.String(allow_none=True)
     propagated_from = fields.String(
         metadata={"description": "Set on the other claims of a cluster: the claim whose update this was."})
     inherited_from = fields.String(
         metadata={"description": "Set when the claim joined a cluster that already had this verdict."})
+    linked_to = fields.String(metadata={"description": "Set when a verifier linked the claim into this cluster "
+                                                       "(`by` is who); the claim took the cluster's verification."})
+    split_from = fields.String(metadata={"description": "Set when the claim was split out of this cluster into one "
+                                                        "of its own, keeping its verification."})
 
 
 class HistorySchema(Schema):
@@ -130,16 +179,28 @@ def _etag(claim: dict[str, Any]) -> dict[str, str]:
     return {"ETag": f'"{claim["version"]}"'}
 
 
-def _expected_versions() -> list[int] | None:
-    """Versions an If-Match header accepts; None when any version will do."""
-    if "If-Match" not in request.headers:
+_ENTITY_TAG = re.compile(r'\s*(?:W/)?"(\d{1,18})"\s*')
+
+
+def expected_versions() -> list[int] | None:
+    """Versions an If-Match header accepts; None when any version will do (no header, `*`).
+
+    Anything but `*` or a comma-separated list of entity tags of the form "3" (weak or not)
+    is refused with 400 rather than guessed at: a verifier who sent a broken header must not
+    overwrite a verdict by accident.
+    """
+    header = request.headers.get("If-Match")
+    if header is None:
         return None
-    tags = request.if_match
-    if tags.star_tag:
+    if header.strip() == "*":
         return None
-    versions = [int(t) for t in tags.as_set(include_weak=True) if t.isdigit() and len(t) < 19]
-    if not versions:
-        abort(412, "If-Match must carry the claim's ETag, e.g. \"3\".", type=TYPES["stale"])
+    versions = []
+    for part in header.split(","):
+        match = _ENTITY_TAG.fullmatch(part)
+        if match is None:
+            abort(400, 'If-Match must be "*" or the claim\'s ETag, e.g. "3" (a comma-separated list is accepted).',
+                  title="Malformed If-Match")
+        versions.append(int(match.group(1)))
     return versions
 
 
@@ -152,7 +213,9 @@ def list_claims(args: dict[str, Any]) -> Any:
     """List claims, newest first
 
     Filters combine (AND). A page can hold fewer than `limit` items while `next_cursor`
-    is set; follow `next_cursor` until it is null.
+    is set; follow `next_cursor` until it is null. Claims marked `not_a_claim` are left out
+    unless asked for (`status=not_a_claim` or `include=not_a_claim`); each claim's `context`
+    comes with `include=context`.
     """
     rt = runtime()
     if "q" in args and not rt.config.search_index:
@@ -161,6 +224,7 @@ def list_claims(args: dict[str, Any]) -> Any:
     page = rt.store.list_claims(
         status=args.get("status"),
         claim_type=args.get("type"),
+        stance=args.get("stance"),
         speaker=args.get("speaker"),
         speaker_id=args.get("speaker_id"),
         article_id=args.get("article_id"),
@@ -168,6 +232,7 @@ def list_claims(args: dict[str, Any]) -> Any:
         query=words(args["q"]) if "q" in args else (),
         since=format_time(args["since"]) if "since" in args else None,
         until=format_time(args["until"]) if "until" in args else None,
+        include=frozenset(args.get("include") or ()),
         cursor=args.get("cursor"),
         limit=args["limit"],
     )
@@ -186,32 +251,42 @@ def get_claim(claim_id: str) -> Any:
     return send(claim, 200, _etag(claim))
 
 
+class IfMatchArgs(Schema):
+    class Meta:
+        unknown = "exclude"
+
+    if_match = fields.String(data_key="If-Match", metadata={
+        "description": "The claim's ETag (e.g. `\"3\"`, weak or not, or several separated by commas), or `*`. "
+                       "A stale one gets 412, a malformed one 400."})
+
+
 @blp.route("/<claim_id>/verification", methods=["PATCH"])
 @requires("verify")
 @json_body
+@blp.arguments(IfMatchArgs(), location="headers")
 @blp.arguments(VerificationInSchema())
-@blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's new version", "schema": {"type": "string"}}})
+@blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(412, response="PRECONDITION_FAILED")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
-def update_verification(body: dict[str, Any], claim_id: str) -> Any:
-    """Set a claim's verification status
+def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) -> Any:
+    """Update a claim's verification
+
+    A merge: fields you leave out keep their values; `"note": null`, `"evidence": []` and
+    `"review_url": null` clear them. The new verification is copied to every claim of the
+    claim's cluster (except to claims marked `not_a_claim`; that status itself is never
+    copied). A change is recorded in each claim's history with the API key's name and the
+    time; an update that changes nothing answers 200 with the claim as it is, and writes no
+    version, history entry or event.
 
     Send the claim's ETag in `If-Match` to make sure nobody changed it since you read it:
-    a stale ETag gets 412 and changes nothing. The change is recorded in the claim's
-    history with the API key's name and the time.
+    a stale ETag gets 412 and changes nothing; a malformed one gets 400.
     """
-    expected = _expected_versions()
+    expected = expected_versions()
+    rt = runtime()
     try:
-        claim = runtime().store.update_verification(
-            claim_id,
-            status=body["status"],
-            note=body.get("note"),
-            evidence=body["evidence"],
-            by=principal().name,
-            expected_versions=expected,
-        )
+        rt.store.update_verification(claim_id, body, by=principal().name, expected_versions=expected)
     except NotFound:
         abort(404, f"No claim {claim_id!r}.")
     except VersionMismatch as stale:
@@ -222,7 +297,42 @@ def update_verification(body: dict[str, Any], claim_id: str) -> Any:
             title="Stale version",
             headers={"ETag": f'"{stale.current}"'},
         )
-    return claim, 200, _etag(claim)
+    claim = rt.store.get_claim(claim_id)
+    if claim is None:
+        abort(404, f"No claim {claim_id!r}.")
+    return send(claim, 200, _etag(claim))
+
+
+class SimilarClaimSchema(Schema):
+    cluster_id = fields.String(required=True, metadata={"description": "The cluster the claim would join."})
+    score = fields.Float(required=True, metadata={"description": "Word-level similarity in [0, 1]."})
+    reasons = fields.List(fields.String(), required=True, metadata={"description": "Why it is suggested."})
+    differences = fields.List(fields.Dict(keys=fields.String(), values=fields.String()), required=True,
+                              metadata={"description": "Where the words differ: `this` claim's words and the "
+                                                       "`other`'s (either may be empty)."})
+    claim = fields.Nested(ClaimSchema, required=True)
+
+
+class SimilarPageSchema(Schema):
+    items = fields.List(fields.Nested(SimilarClaimSchema), required=True)
+
+
+@blp.route("/<claim_id>/similar", methods=["GET"])
+@requires("read")
+@blp.response(200, SimilarPageSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+def similar_claims(claim_id: str) -> Any:
+    """Suggest claims of other clusters that may be the same claim
+
+    Near matches are never joined automatically, because a changed word can change the
+    meaning; a verifier confirms one with `POST /v1/clusters/{cluster_id}/claims`. Candidates
+    are the same speaker's claims with the same stance (the speaker's 1,000 newest), at
+    least 80% alike word for word, best first, one per cluster.
+    """
+    found = runtime().store.similar_claims(claim_id)
+    if found is None:
+        abort(404, f"No claim {claim_id!r}.")
+    return send({"items": found})
 
 
 @blp.route("/<claim_id>/history", methods=["GET"])
@@ -243,8 +353,14 @@ class ClaimReviewSchema(Schema):
 
     context = fields.String(data_key="@context", required=True)
     type_ = fields.String(data_key="@type", required=True)
-    claimReviewed = fields.String(required=True)
+    url = fields.String(metadata={"description": "The verdict's `review_url`: the published fact-check. Absent "
+                                                 "only in a draft (`?draft=true`)."})
+    claimReviewed = fields.String(required=True, metadata={
+        "description": "The claim as the speaker made it: a denial reads \"X denied that ...\", a question "
+                       "\"X questioned whether ...\"."})
     datePublished = fields.String(allow_none=True)
+    inLanguage = fields.String(required=True)
+    reviewBody = fields.String(metadata={"description": "The verdict's note, when there is one."})
     author = fields.Dict(required=True, metadata={"description": "The reviewing organisation (configuration)."})
     itemReviewed = fields.Dict(required=True, metadata={"description": "A schema.org Claim; its author is the "
                                                                        "speaker, with the appearances."})
@@ -253,20 +369,38 @@ class ClaimReviewSchema(Schema):
                                                                        "alternateName."})
 
 
+class ClaimReviewArgs(Schema):
+    draft = fields.Boolean(load_default=False, metadata={
+        "description": "Answer even without a `review_url`: the document then has no `url` and must not be "
+                       "published as it is."})
+
+
 @blp.route("/<claim_id>/claimreview", methods=["GET"])
 @requires("read")
+@blp.arguments(ClaimReviewArgs(), location="query")
 @blp.response(200, ClaimReviewSchema, content_type=CLAIMREVIEW_MEDIA_TYPE)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
-def claim_review_of(claim_id: str) -> Any:
-    """schema.org ClaimReview (JSON-LD) of a claim with a verdict"""
+def claim_review_of(args: dict[str, Any], claim_id: str) -> Any:
+    """schema.org ClaimReview (JSON-LD) of a claim with a verdict
+
+    Publishable only once the verification has a `review_url` (the fact-check article, which
+    becomes the document's `url`): before that the answer is 409 `/problems/no-review-url`,
+    unless `?draft=true` asks for the document without it. A claim without a verdict, or
+    marked `not_a_claim`, gets 409 `/problems/no-verdict`.
+    """
     rt = runtime()
     claim = rt.store.get_claim(claim_id)
     if claim is None:
         abort(404, f"No claim {claim_id!r}.")
-    if claim["verification"]["status"] not in VERDICTS:
-        abort(409, f"The claim has no verdict yet (status {claim['verification']['status']!r}); set one with "
-                   "PATCH /v1/claims/{id}/verification first.", type=TYPES["no_verdict"], title="No verdict yet")
+    verification = claim["verification"]
+    if verification["status"] not in VERDICTS:
+        abort(409, f"The claim has no verdict (status {verification['status']!r}); set one with "
+                   "PATCH /v1/claims/{id}/verification first.", type=TYPES["no_verdict"], title="No verdict")
+    if not verification["review_url"] and not args["draft"]:
+        abort(409, "The verdict has no review_url (the published fact-check article), which a ClaimReview needs as "
+                   "its url; set it with PATCH /v1/claims/{id}/verification, or ask for ?draft=true.",
+              type=TYPES["no_review_url"], title="Not publishable yet")
     cluster = rt.store.get_cluster(claim["cluster_id"])
     document = claim_review(claim, cluster, rt.config.reviewer_name, rt.config.reviewer_url or None)
     response = current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)

@@ -4,6 +4,7 @@ from .layout import (
     CLAIM_TYPES,
     EVENT_TYPES,
     SPEAKER_KINDS,
+    STANCES,
     VERDICTS,
     VERIFICATION_STATUSES,
     BadCursor,
@@ -30,7 +31,7 @@ from .store import (
 from .text import words
 
 __all__ = [
-    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "VERDICTS", "VERIFICATION_STATUSES", "DELIVERY_QUEUE",
+    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES", "DELIVERY_QUEUE",
     "BadCursor", "Conflict", "CursorExpired", "DedupKey", "Keys", "NotFound", "Options", "Page", "Store",
     "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time", "is_id", "normalize_name",
     "utcnow", "words",

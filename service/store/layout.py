@@ -18,6 +18,7 @@ ct:claim:{cid}:history                      list    verification changes, oldest
 ct:claims                                   zset    every claim id, score = seq
 ct:claims:status:{status}                   zset    claim ids by verification status
 ct:claims:type:{type}                       zset    claim ids by type
+ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
 ct:claims:word:{word}                       zset    claim ids whose text has the word (search;
@@ -27,13 +28,15 @@ ct:seq:times                                zset    "first:last" seq of each sav
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
 ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
 ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
-ct:speaker:{sid}:clusters                   hash    content-word signature -> ids of the
-                                                    speaker's clusters with it
+ct:speaker:{sid}:clusters                   hash    signature (stance + normalised text) ->
+                                                    ids of the speaker's clusters with it
 ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
 ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
 ct:cluster:{clsid}                          hash    a cluster of 2+ claims and its verdict
 ct:cluster:{clsid}:claims                   zset    its claim ids, score = seq
+ct:cluster:{clsid}:log                      list    who linked or split which claim, and when
+ct:schema                                   string  version of this layout the data is in
 ct:events                                   stream  the change feed (time-limited retention)
 ct:webhook:{wid}                            hash    webhook: url, event types, secret
 ct:webhooks                                 set     webhook ids
@@ -49,7 +52,9 @@ matters because every index holds it once per claim. A claim and every index ent
 to it are written in one MULTI/EXEC, so a reader never sees one without the other.
 
 A cluster of one claim has no keys of its own: its id is the claim's id with ``cls_`` in place
-of ``clm_``, and its keys are written when a second claim joins it.
+of ``clm_``, and its keys are written when a second claim joins it. A claim a verifier splits
+out of a cluster whose id is already its own gets a new id from the claim counter (so it is
+never another claim's id) and keys of its own at once.
 """
 from __future__ import annotations
 
@@ -77,15 +82,21 @@ VERIFICATION_STATUSES = (
     "false",
     "misleading",
     "unverifiable",
+    "not_a_claim",
 )
-#: Statuses that are a verdict (ClaimReview can be produced, clusters pass it on).
-VERDICTS = VERIFICATION_STATUSES[2:]
+#: Statuses that are a verdict on what was said (ClaimReview can be produced). `not_a_claim`
+#: is a verdict on the extraction instead: the text is not a claim, or not this speaker's.
+VERDICTS = VERIFICATION_STATUSES[2:-1]
+#: What a speaker did with a claim's words (see workers/extraction/stance.py).
+STANCES = ("asserts", "denies", "questions")
 EVENT_TYPES = (
     "article.queued",
     "article.done",
     "article.failed",
     "claim.created",
     "claim.verification_changed",
+    "claim.linked",
+    "claim.split",
     "speaker.merged",
 )
 
@@ -198,6 +209,7 @@ class Keys:
     claim_seq = f"{PREFIX}:seq:claims"
     seq_times = f"{PREFIX}:seq:times"
     speaker_search = f"{PREFIX}:speakers:search"
+    schema = f"{PREFIX}:schema"
     events = f"{PREFIX}:events"
     webhooks = f"{PREFIX}:webhooks"
     api_keys = f"{PREFIX}:apikeys"
@@ -229,6 +241,10 @@ class Keys:
     @staticmethod
     def by_type(claim_type: str) -> str:
         return f"{PREFIX}:claims:type:{claim_type}"
+
+    @staticmethod
+    def by_stance(stance: str) -> str:
+        return f"{PREFIX}:claims:stance:{stance}"
 
     @staticmethod
     def by_name(name: str) -> str:
@@ -273,6 +289,10 @@ class Keys:
     @staticmethod
     def cluster_claims(clsid: str) -> str:
         return f"{PREFIX}:cluster:{clsid}:claims"
+
+    @staticmethod
+    def cluster_log(clsid: str) -> str:
+        return f"{PREFIX}:cluster:{clsid}:log"
 
     @staticmethod
     def webhook(wid: str) -> str:

@@ -3,7 +3,7 @@ calls here)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -20,9 +20,15 @@ CLAIM_FIELDS = (
     "article_id", "text", "type", "cue", "start", "end", "confidence",
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
     "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
+    "stance", "review_url",
 )
 _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidence": [], "updated_by": None,
-                                   "updated_at": None, "status": "unverified"}
+                                   "updated_at": None, "status": "unverified", "stance": "asserts",
+                                   "review_url": None}
+#: The verification fields a verdict consists of: what a cluster passes on to its claims.
+VERDICT_FIELDS = ("status", "note", "evidence", "review_url", "updated_by", "updated_at")
+#: The article fields a claim record shows beside the claim.
+ARTICLE_REF_FIELDS = ("title", "url", "source", "published_at")
 
 
 def pack_claim(cid: str, fields: Mapping[str, Any]) -> bytes:
@@ -69,19 +75,35 @@ def article(raw: Mapping[str, str]) -> dict[str, Any]:
 
 
 def verification(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A verdict from a claim's fields or a cluster hash (where evidence is a JSON string)."""
     evidence = fields.get("evidence") or []
     return {
         "status": fields.get("status") or "unverified",
         "note": fields.get("note") or None,
         "evidence": json.loads(evidence) if isinstance(evidence, str) else list(evidence),
+        "review_url": fields.get("review_url") or None,
         "updated_by": fields.get("updated_by") or None,
         "updated_at": fields.get("updated_at") or None,
     }
 
 
-def claim(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """The API's Claim from a claim's stored fields (see `unpack_claim`)."""
-    return {
+def verdict_hash(verdict: Mapping[str, Any]) -> dict[str, str]:
+    """A verdict as the fields of a cluster hash (`verification` reads it back)."""
+    return {"status": verdict["status"], "note": verdict.get("note") or "",
+            "evidence": json.dumps(list(verdict.get("evidence") or [])), "review_url": verdict.get("review_url") or "",
+            "updated_by": verdict.get("updated_by") or "", "updated_at": verdict.get("updated_at") or ""}
+
+
+def article_ref(aid: str, values: Sequence[str | None]) -> dict[str, Any]:
+    """The article a claim came from, from its `ARTICLE_REF_FIELDS` in that order."""
+    return {"id": aid, **{name: value or None for name, value in zip(ARTICLE_REF_FIELDS, values)}}
+
+
+def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
+          context: str | None = None) -> dict[str, Any]:
+    """The API's Claim from a claim's stored fields (see `unpack_claim`), with its article
+    (`article_ref`) and its context when the caller read them."""
+    record = {
         "id": fields["id"],
         "article_id": fields["article_id"],
         "text": fields["text"],
@@ -100,7 +122,13 @@ def claim(fields: Mapping[str, Any]) -> dict[str, Any]:
         "verification": verification(fields),
         "created_at": fields["created_at"],
         "version": fields["version"],
+        "stance": fields.get("stance") or "asserts",
     }
+    if article is not None:
+        record["article"] = article
+    if context is not None:
+        record["context"] = context
+    return record
 
 
 def speaker(raw: Mapping[str, str], aliases: set[str], titles: set[str]) -> dict[str, Any]:

@@ -1,12 +1,15 @@
 """Lua run inside Redis where one round trip must see a consistent index."""
 
 #: Walks one index (KEYS[1]) in score order from an exclusive bound to an inclusive stop,
-#: keeping members present in every other index given (KEYS[2..]); stops at `limit` matches
-#: or after examining `budget` members, so one request's work is bounded however selective
-#: the filters are. Returns the matches, the last score examined, and 1 when nothing can
-#: follow. ARGV: direction ('asc'/'desc'), bound ('' = none), limit, budget, stop ('' = none).
+#: keeping members present in every other index given (KEYS[2..]) except the last `excluded`
+#: ones, in which they must be absent; stops at `limit` matches or after examining `budget`
+#: members, so one request's work is bounded however selective the filters are. Returns the
+#: matches, the last score examined, and 1 when nothing can follow. ARGV: direction
+#: ('asc'/'desc'), bound ('' = none), limit, budget, stop ('' = none), excluded (count).
 PAGE = """
 local dir, bound, limit, budget, stop = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local excluded = tonumber(ARGV[6] or '0')
+local required = #KEYS - excluded
 local chunk = math.min(math.max(limit, 64), budget)
 local out, scanned, exhausted = {}, 0, 0
 local function after(from, count)
@@ -30,14 +33,19 @@ while #out < limit and scanned < budget do
     scanned = scanned + 1
     consumed = consumed + 1
     local keep = true
-    for k = 2, #KEYS do
+    for k = 2, required do
       if not redis.call('ZSCORE', KEYS[k], member) then keep = false break end
+    end
+    if keep then
+      for k = required + 1, #KEYS do
+        if redis.call('ZSCORE', KEYS[k], member) then keep = false break end
+      end
     end
     if keep then out[#out + 1] = member end
     if #out >= limit or scanned >= budget then break end
   end
   if consumed == n and n < chunk then exhausted = 1 break end
 end
-if exhausted == 0 and #KEYS == 1 and #after(bound, 1) == 0 then exhausted = 1 end
+if exhausted == 0 and required == 1 and #after(bound, 1) == 0 then exhausted = 1 end
 return {out, bound, exhausted}
 """

@@ -15,11 +15,12 @@ from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
-from redis.exceptions import WatchError
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from . import records, speakers
+from . import records, rules, speakers
+from .base import Conflict, CursorExpired, NotFound, Page, VersionMismatch
+from .base import transaction as _transaction
 from .events import Emitter, Hook, read_hooks
 from .layout import (
     Keys,
@@ -36,7 +37,8 @@ from .layout import (
     utcnow,
 )
 from .scripts import PAGE
-from .text import best_match, content_key, normalize_claim, words
+from .text import context_span, words
+from .verdicts import VerdictStore
 
 #: How many index entries one list request may examine when filters are combined; a page
 #: can come back short (with a cursor) rather than let one request walk a huge index.
@@ -44,32 +46,6 @@ SCAN_BUDGET = 2000
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
 MAX_DELIVERY_LOG = 200
-
-
-class NotFound(LookupError):
-    """The record asked for does not exist."""
-
-
-class VersionMismatch(Exception):
-    """An ``If-Match`` version no longer matches the stored one."""
-
-    def __init__(self, current: int) -> None:
-        super().__init__(f"current version is {current}")
-        self.current = current
-
-
-class Conflict(Exception):
-    """The change contradicts the current state (merging a speaker into itself, ...)."""
-
-
-class CursorExpired(Exception):
-    """The event feed no longer holds the events after this cursor."""
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True)
@@ -94,17 +70,7 @@ def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _transaction(redis: Redis, body: Callable[[Pipeline], Any]) -> Any:
-    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it."""
-    with redis.pipeline() as pipe:
-        while True:
-            try:
-                return body(pipe)
-            except WatchError:
-                pipe.reset()
-
-
-class Store:
+class Store(VerdictStore):
     """Claimtrack's records in Redis. One instance per pair of connection pools."""
 
     def __init__(self, redis: Redis, raw: Redis, options: Options | None = None) -> None:
@@ -340,63 +306,6 @@ class Store:
 
         return _transaction(self.redis, body)
 
-    def _plan_clusters(
-        self, pipe: Pipeline, rows: list[tuple[str, int, Mapping[str, Any], Any]]
-    ) -> tuple[dict[str, dict], dict[tuple[str, str], list[str]]]:
-        """For each new claim: the cluster it joins (and the verdict it inherits), or its own;
-        and the speaker-table entries that change.
-
-        A speaker's table files cluster ids under their content words (`content_key`), so a
-        claim reads one entry, and the texts of the candidate clusters filed there (their first
-        claims', read in one batch) only when its content words are the same. A cluster's keys are created by the second claim
-        to join it (its "create" plan, which records the first claim), whether the first came
-        in an earlier article or in this one. Reads happen under WATCH; nothing is written.
-        """
-        tables: dict[tuple[str, str], list[str]] = {}
-        changed: set[tuple[str, str]] = set()
-        plans: dict[str, dict] = {}
-        texts = {cluster_of_claim(cid): claim["text"] for cid, _, claim, _ in rows}  # this article's
-        promoted: dict[str, dict] = {}  # cluster id -> its create plan, once a second claim joined
-        norms = {cid: normalize_claim(claim["text"]) for cid, _, claim, _ in rows}
-        wanted = sorted({(plan.sid, content_key(norms[cid])) for cid, _, _, plan in rows if not plan.new})
-        if wanted:
-            pipe.watch(*{Keys.speaker_clusters(sid) for sid, _ in wanted})
-            with self.redis.pipeline(transaction=False) as reads:
-                for sid, signature in wanted:
-                    reads.hget(Keys.speaker_clusters(sid), signature)
-                tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, reads.execute())}
-        # The first claims of the stored clusters that a new claim may join: their texts to
-        # compare, and their verdicts to inherit.
-        firsts = self._watch_claims(pipe, sorted({claim_of_cluster(c) for ids in tables.values() for c in ids}))
-        for cid, _, claim, plan in rows:
-            norm = norms[cid]
-            entry = (plan.sid, content_key(norm))
-            tables.setdefault(entry, [])
-            candidates = {c: texts[c] if c in texts else firsts.get(claim_of_cluster(c), {}).get("text", "")
-                          for c in tables[entry]}
-            match = best_match(norm, len(claim["text"]), candidates)
-            if match is None:
-                own = cluster_of_claim(cid)
-                tables[entry].append(own)
-                changed.add(entry)
-                plans[cid] = {"id": own, "joined": False, "create": None, "verdict": None}
-                continue
-            create = None
-            pipe.watch(Keys.cluster(match))
-            stored = pipe.hgetall(Keys.cluster(match))
-            if stored:
-                verdict = records.verification(stored)
-            elif match in promoted:
-                verdict = promoted[match]["verdict"]
-            else:
-                first = claim_of_cluster(match)
-                # {} when the first claim is in this very article: no verdict yet.
-                verdict = records.verification(firsts.get(first, {}))
-                create = promoted[match] = {"id": match, "first": first, "speaker_id": plan.sid,
-                                            "verdict": verdict, "first_seq": seq_of_claim(first)}
-            plans[cid] = {"id": match, "joined": True, "create": create, "verdict": verdict}
-        return plans, {entry: tables[entry] for entry in changed}
-
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                      claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
                      index_entries: dict[str, dict[str, int]]) -> None:
@@ -405,7 +314,8 @@ class Store:
         status, a speaker, a word) in one ZADD rather than one per claim."""
         speaker = claim["speaker"]
         verdict = cluster["verdict"] or records.verification({})
-        inherited = verdict["status"] != "unverified"
+        inherited = rules.inherits(verdict["status"])
+        stance = claim.get("stance") or "asserts"
         fields = {
             "article_id": aid,
             "text": claim["text"],
@@ -422,33 +332,27 @@ class Store:
             "cluster_id": cluster["id"],
             "created_at": now,
             "version": 1,
+            "stance": stance,
             **(verdict if inherited else {}),
         }
         pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
         indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(fields.get("status", "unverified")),
                    Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
+        if stance != "asserts":
+            indexes.append(Keys.by_stance(stance))
         if plan.kind not in speakers.NAMED:
             indexes.append(Keys.by_name(speaker["name"]))
         if self.options.search_index:
             indexes += [Keys.by_word(w) for w in words(claim["text"])]
         for index in indexes:
             index_entries.setdefault(index, {})[cid] = seq
-        create = cluster["create"]
-        if create is not None:
-            pipe.hset(Keys.cluster(cluster["id"]), mapping={
-                "id": cluster["id"], "speaker_id": create["speaker_id"], "first_claim": create["first"],
-                "status": create["verdict"]["status"], "note": create["verdict"]["note"] or "",
-                "evidence": json.dumps(create["verdict"]["evidence"]),
-                "updated_by": create["verdict"]["updated_by"] or "", "updated_at": create["verdict"]["updated_at"] or "",
-            })
-            pipe.zadd(Keys.cluster_claims(cluster["id"]), {create["first"]: create["first_seq"]})
-        if cluster["joined"]:
-            pipe.zadd(Keys.cluster_claims(cluster["id"]), {cid: seq})
+        self._write_cluster(pipe, cid, seq, cluster)
         emitter.emit(pipe, "claim.created", {"claim_id": cid, "article_id": aid, "speaker_id": plan.sid,
-                                             "cluster_id": cluster["id"]})
+                                             "cluster_id": cluster["id"], "stance": stance})
         if inherited:
             entry = {"from": "unverified", "to": verdict["status"], "at": now, "by": verdict["updated_by"],
-                     "note": verdict["note"], "evidence": verdict["evidence"], "inherited_from": cluster["id"]}
+                     "note": verdict["note"], "evidence": verdict["evidence"], "review_url": verdict.get("review_url"),
+                     "inherited_from": cluster["id"]}
             pipe.rpush(Keys.history(cid), json.dumps(entry))
             emitter.emit(pipe, "claim.verification_changed",
                          {"claim_id": cid, "from": "unverified", "to": verdict["status"], "by": entry["by"],
@@ -457,16 +361,18 @@ class Store:
     # -- reading claims ---------------------------------------------------------------------
 
     def get_claim(self, cid: str) -> dict[str, Any] | None:
+        """A claim with its article and its context (the sentences that hold it)."""
         if not is_id("clm", cid):
             return None
-        raw = self.redis.get(Keys.claim(cid))
-        return records.claim(records.unpack_claim(cid, raw)) if raw else None
+        found = self._claims([cid], context=True)
+        return found[0] if found else None
 
     def list_claims(
         self,
         *,
         status: str | None = None,
         claim_type: str | None = None,
+        stance: str | None = None,
         speaker: str | None = None,
         speaker_id: str | None = None,
         article_id: str | None = None,
@@ -474,10 +380,15 @@ class Store:
         query: Sequence[str] = (),
         since: str | None = None,
         until: str | None = None,
+        include: frozenset[str] = frozenset(),
         cursor: str | None = None,
         limit: int = 50,
     ) -> Page:
-        """Claims newest first, filtered by every criterion given (AND)."""
+        """Claims newest first, filtered by every criterion given (AND).
+
+        Claims marked `not_a_claim` are left out unless that status is asked for or
+        `include` holds "not_a_claim"; `include` holding "context" adds each claim's context.
+        """
         indexes: list[str] = []
         if article_id is not None:
             if not is_id("art", article_id):
@@ -492,18 +403,22 @@ class Store:
             indexes.append(Keys.by_status(status))
         if claim_type is not None:
             indexes.append(Keys.by_type(claim_type))
+        if stance is not None and stance != "asserts":
+            indexes.append(Keys.by_stance(stance))
         if speaker is not None:
             named = self._speaker_named(speaker)
             indexes.append(Keys.by_speaker(named) if named else Keys.by_name(speaker))
         indexes += [Keys.by_word(w) for w in query]
+        excluded = self._excluded(status, include, stance)
         low, high = self._seq_range(since, until)
         if low is not None and high is not None and low > high:
             return Page([], None)
+        context = "context" in include
         if cluster_id is not None:
             if not is_id("cls", cluster_id):
                 return Page([], None)
             if not self.redis.exists(Keys.cluster(cluster_id)):
-                return self._singleton_page(cluster_id, indexes, low, high, cursor)
+                return self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
             indexes.append(Keys.cluster_claims(cluster_id))
         if not indexes:
             indexes.append(Keys.claims)
@@ -514,7 +429,18 @@ class Store:
                     pipe.zcard(key)
                 sizes = pipe.execute()
             indexes = [k for _, k in sorted(zip(sizes, indexes))]
-        return self._walk(indexes, "desc", cursor, limit, low=low, high=high)
+        return self._walk(indexes, "desc", cursor, limit, low=low, high=high, excluded=excluded, context=context)
+
+    @staticmethod
+    def _excluded(status: str | None, include: frozenset[str], stance: str | None = None) -> list[str]:
+        """Indexes whose claims a list leaves out: `not_a_claim` ones by default, and the
+        denials and questions when only assertions are asked for."""
+        excluded = []
+        if status is None and rules.NOT_A_CLAIM not in include:
+            excluded.append(Keys.by_status(rules.NOT_A_CLAIM))
+        if stance == "asserts":
+            excluded += [Keys.by_stance("denies"), Keys.by_stance("questions")]
+        return excluded
 
     def _speaker_named(self, name: str) -> str | None:
         """The registry speaker (a person, else an organisation) with this name or alias."""
@@ -524,8 +450,8 @@ class Store:
                 return self._current_speaker(sid)
         return None
 
-    def _singleton_page(self, cluster_id: str, indexes: list[str], low: int | None, high: int | None,
-                        cursor: str | None) -> Page:
+    def _singleton_page(self, cluster_id: str, indexes: list[str], excluded: list[str], low: int | None,
+                        high: int | None, cursor: str | None, context: bool) -> Page:
         """The one page of a one-claim cluster: its claim, if it passes the other filters."""
         if cursor is not None:
             decode_cursor(cursor)
@@ -534,15 +460,17 @@ class Store:
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(Keys.claim(cid))
             pipe.zscore(Keys.claims, cid)
-            for key in indexes:
+            for key in indexes + excluded:
                 pipe.zscore(key, cid)
             raw, seq, *scores = pipe.execute()
         own_cluster = records.unpack_claim(cid, raw)["cluster_id"] if raw else None
-        if own_cluster != cluster_id or seq is None or any(score is None for score in scores):
+        required, absent = scores[:len(indexes)], scores[len(indexes):]
+        if own_cluster != cluster_id or seq is None or any(score is None for score in required) \
+                or any(score is not None for score in absent):
             return Page([], None)
         if (low is not None and seq < low) or (high is not None and seq > high):
             return Page([], None)
-        return Page(self._claims([cid]), None)
+        return Page(self._claims([cid], context=context), None)
 
     def _seq_range(self, since: str | None, until: str | None) -> tuple[int | None, int | None]:
         """Claim seqs created in [since, until], from the per-save seq ranges."""
@@ -555,12 +483,16 @@ class Store:
             high = int(last[0].split(":")[1]) if last else 0
         return low, high
 
-    def article_claims(self, aid: str, cursor: str | None = None, limit: int = 50) -> Page:
-        """An article's claims in the order they appear in its text."""
-        return self._walk([Keys.article_claims(aid)], "asc", cursor, limit)
+    def article_claims(self, aid: str, cursor: str | None = None, limit: int = 50,
+                       include: frozenset[str] = frozenset()) -> Page:
+        """An article's claims in the order they appear in its text (see `list_claims` for
+        what `include` adds)."""
+        return self._walk([Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
+                          context="context" in include)
 
     def _walk(self, indexes: list[str], direction: str, cursor: str | None, limit: int,
-              low: int | None = None, high: int | None = None) -> Page:
+              low: int | None = None, high: int | None = None, excluded: Sequence[str] = (),
+              context: bool = False) -> Page:
         bound = "" if cursor is None else decode_cursor(cursor)
         if direction == "desc":
             if high is not None and (bound == "" or int(bound) > high):
@@ -568,15 +500,39 @@ class Store:
             stop = "" if low is None else str(low)
         else:
             stop = ""
-        ids, last, exhausted = self._page(keys=indexes, args=[direction, bound, limit, SCAN_BUDGET, stop])
-        items = self._claims(ids)
+        ids, last, exhausted = self._page(keys=[*indexes, *excluded],
+                                          args=[direction, bound, limit, SCAN_BUDGET, stop, len(excluded)])
+        items = self._claims(ids, context=context)
         next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
         return Page(items=items, next_cursor=next_cursor)
 
-    def _claims(self, ids: Iterable[str]) -> list[dict[str, Any]]:
+    def _claims(self, ids: Iterable[str], context: bool = False) -> list[dict[str, Any]]:
+        """Claims by id, each with its article (read once per article), and with its context
+        when asked: that reads the article's text, so list pages only do it on request."""
         ids = list(ids)
         found = self.redis.mget([Keys.claim(cid) for cid in ids]) if ids else []
-        return [records.claim(records.unpack_claim(cid, raw)) for cid, raw in zip(ids, found) if raw]
+        claims = [records.unpack_claim(cid, raw) for cid, raw in zip(ids, found) if raw]
+        if not claims:
+            return []
+        aids = list(dict.fromkeys(c["article_id"] for c in claims))
+        wanted = records.ARTICLE_REF_FIELDS + (("text",) if context else ())
+        with self.redis.pipeline(transaction=False) as pipe:
+            for aid in aids:
+                pipe.hmget(Keys.article(aid), wanted)
+            articles = dict(zip(aids, pipe.execute()))
+        out = []
+        for fields in claims:
+            values = articles[fields["article_id"]]
+            text = None
+            if context:
+                article_text = values[-1] or ""
+                if article_text[fields["start"]:fields["end"]] == fields["text"]:
+                    first, last = context_span(article_text, fields["start"], fields["end"])
+                    text = article_text[first:last]
+                else:
+                    text = fields["text"]
+            out.append(records.claim(fields, records.article_ref(fields["article_id"], values), text))
+        return out
 
     def history(self, cid: str) -> list[dict[str, Any]] | None:
         """Verification changes, oldest first; None for an unknown claim."""
@@ -589,109 +545,6 @@ class Store:
         if not exists:
             return None
         return [json.loads(e) for e in entries]
-
-    # -- verification -----------------------------------------------------------------------
-
-    def update_verification(
-        self,
-        cid: str,
-        *,
-        status: str,
-        note: str | None,
-        evidence: Sequence[str],
-        by: str,
-        expected_versions: Sequence[int] | None = None,
-    ) -> dict[str, Any]:
-        """Set a claim's verification, and its cluster's: every claim of the cluster takes
-        the verdict, each with its own history entry (naming the claim it came from).
-
-        Raises NotFound for an unknown claim and VersionMismatch when ``expected_versions``
-        is given and the claim's current version is not among them; then nothing is written.
-        """
-        if not is_id("clm", cid):
-            raise NotFound(cid)
-        key = Keys.claim(cid)
-        emitter = self._emitter()
-        evidence_json = json.dumps(list(evidence))
-
-        def body(pipe: Pipeline) -> dict[str, Any]:
-            pipe.watch(key)
-            raw = pipe.get(key)
-            if raw is None:
-                pipe.unwatch()
-                raise NotFound(cid)
-            target = records.unpack_claim(cid, raw)
-            if expected_versions is not None and target["version"] not in expected_versions:
-                pipe.unwatch()
-                raise VersionMismatch(target["version"])
-            members = {cid: target}
-            cluster_key = Keys.cluster(target["cluster_id"])
-            pipe.watch(cluster_key, Keys.cluster_claims(target["cluster_id"]))
-            if pipe.exists(cluster_key):
-                others = [m for m in pipe.zrange(Keys.cluster_claims(target["cluster_id"]), 0, -1) if m != cid]
-                if others:
-                    pipe.watch(*(Keys.claim(m) for m in others))
-                    for m, other in zip(others, pipe.mget([Keys.claim(m) for m in others])):
-                        if other is not None:
-                            members[m] = records.unpack_claim(m, other)
-            at = utcnow()
-            verdict = {"status": status, "note": note or None, "evidence": list(evidence), "updated_by": by,
-                       "updated_at": at}
-            pipe.multi()
-            for member, fields in members.items():
-                previous = fields["status"]
-                entry: dict[str, Any] = {"from": previous, "to": status, "at": at, "by": by, "note": note,
-                                         "evidence": list(evidence)}
-                if member != cid:
-                    entry["propagated_from"] = cid
-                fields.update(verdict, version=fields["version"] + 1)
-                pipe.set(Keys.claim(member), records.pack_claim(member, fields))
-                if previous != status:
-                    pipe.zrem(Keys.by_status(previous), member)
-                    pipe.zadd(Keys.by_status(status), {member: fields["seq"]})
-                pipe.rpush(Keys.history(member), json.dumps(entry))
-                emitter.emit(pipe, "claim.verification_changed", {
-                    "claim_id": member, "from": previous, "to": status, "by": by,
-                    **({"propagated_from": cid} if member != cid else {})})
-            if len(members) > 1:
-                pipe.hset(cluster_key, mapping={"status": status, "note": note or "", "evidence": evidence_json,
-                                                "updated_by": by, "updated_at": at})
-            pipe.execute()
-            return records.claim(target)
-
-        return _transaction(self.redis, body)
-
-    # -- clusters ---------------------------------------------------------------------------
-
-    def get_cluster(self, clsid: str) -> dict[str, Any] | None:
-        """A cluster with its appearances, earliest publication first (marked `first`)."""
-        if not is_id("cls", clsid):
-            return None
-        stored = self.redis.hgetall(Keys.cluster(clsid))
-        member_ids = self.redis.zrange(Keys.cluster_claims(clsid), 0, -1) if stored else [claim_of_cluster(clsid)]
-        claims = [c for c in self._claims(member_ids) if c["cluster_id"] == clsid]
-        if not claims:
-            return None
-        with self.redis.pipeline(transaction=False) as pipe:
-            for c in claims:
-                pipe.hmget(Keys.article(c["article_id"]), "url", "published_at", "title")
-            articles = pipe.execute()
-        appearances = [
-            {"claim_id": c["id"], "article_id": c["article_id"], "url": url or None, "published_at": published or None,
-             "title": title or None, "created_at": c["created_at"], "first": False}
-            for c, (url, published, title) in zip(claims, articles)
-        ]
-        appearances.sort(key=lambda a: (a["published_at"] or a["created_at"], a["created_at"]))
-        appearances[0]["first"] = True
-        first_claim = next(c for c in claims if c["id"] == appearances[0]["claim_id"])
-        return {
-            "id": clsid,
-            "text": first_claim["text"],
-            "speaker": first_claim["speaker"],
-            "verification": records.verification(stored) if stored else first_claim["verification"],
-            "size": len(claims),
-            "appearances": appearances,
-        }
 
     # -- speakers ---------------------------------------------------------------------------
 

@@ -1,12 +1,9 @@
 """Claim text as the store compares and searches it.
 
-Two claims "say the same thing" when, after normalisation (lower case, no accents, no
-punctuation, single spaces), they have the same content words in the same order, and their
-whole word sequences are at least `SIMILARITY` similar (rapidfuzz's normalised Indel
-similarity over words). Only a few words that carry no claim of their own (articles,
-prepositions, "and", "very") may come and go; a changed verb, subject, number or negation
-("cut" / "raise", "we" / "they", "ten" / "twenty", "will" / "will not") keeps two claims apart,
-because a verdict must never travel to a claim that says something else.
+`normalize_claim` is the form in which two claims must be *identical* for a verdict to travel
+between them automatically (see `rules.py`): case, accents, whitespace, punctuation and the
+style of quotation marks and apostrophes are forgotten; every word is kept, prepositions,
+numbers, negations and modal verbs included.
 
 Search words are the text's folded (case- and accent-free) word tokens, without a short list
 of English function words that would match nearly every claim.
@@ -17,15 +14,8 @@ import hashlib
 import re
 import unicodedata
 
-from rapidfuzz import process
-from rapidfuzz.distance import Indel
-
 from .layout import fold
 
-#: Word-level similarity two claims with the same content words need (0-1).
-SIMILARITY = 0.9
-#: Words whose presence or absence does not change what a quote asserts.
-IGNORABLE = frozenset("a an the and of to in on at for by with from as that this so very just really also".split())
 #: At most this many distinct words of one claim are indexed for search.
 MAX_WORDS = 40
 
@@ -38,9 +28,12 @@ STOPWORDS = frozenset(
 
 
 def normalize_claim(text: str) -> str:
-    """Lower case, no accents, no punctuation, single spaces ("won't" keeps its "not")."""
-    text = text.replace("n\u2019t", " nt").replace("n't", " nt")
-    return " ".join(_NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).split())
+    """Lower case, no accents, no punctuation, single spaces; every word kept.
+
+    Punctuation becomes a space rather than nothing, so "1.5" and "15" stay apart, and
+    "won't" (any apostrophe) becomes "won t", which is not "will not" but is not "will" either.
+    """
+    return " ".join(_NON_WORD.sub(" ", fold(unicodedata.normalize("NFKC", text))).replace("_", " ").split())
 
 
 def words(text: str) -> list[str]:
@@ -52,30 +45,60 @@ def words(text: str) -> list[str]:
     return list(seen)[:MAX_WORDS]
 
 
-def content_key(normalized: str) -> str:
-    """What two claims must share to say the same thing: their content words, in order. A
-    speaker's clusters are filed under it, so that matching a new claim reads one entry of
-    the speaker's table, however many claims the speaker has."""
-    content = " ".join(t for t in normalized.split() if t not in IGNORABLE)
-    return hashlib.blake2b(content.encode("utf-8"), digest_size=8).hexdigest()
+def claim_signature(stance: str, normalized: str) -> str:
+    """The key under which a speaker's clusters are filed: claims with the same signature are
+    candidates to be the same claim (a digest, so a 2,000-character claim costs a short field)."""
+    return hashlib.blake2b(f"{stance}\0{normalized}".encode("utf-8"), digest_size=12).hexdigest()
 
 
-def best_match(normalized: str, length: int, candidates: dict[str, str]) -> str | None:
-    """The key of the candidate (a cluster, with its first claim's text) that says the same
-    thing as the claim whose normalised text and length are given, if any.
+#: Words after which a full stop does not end a sentence ("Gov. Marsh said").
+_ABBREVIATIONS = frozenset("""mr mrs ms dr st sen rep gov gen lt col capt sgt maj adm cmdr jr sr prof rev hon
+    pres supt det insp inc co corp ltd bros no vs etc approx dept univ ave jan feb mar apr jun jul aug sep sept
+    oct nov dec u.s u.k e.g i.e""".split())
+#: A sentence may end after . ! ? (or an ellipsis), with closing quotes or brackets after it.
+_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+#: The context shown around a claim stops this far from it, even inside one long sentence.
+CONTEXT_MARGIN = 400
 
-    Candidates are the speaker's clusters filed under the claim's `content_key`, so they have
-    the same content words; texts whose lengths differ by more than 10% are still apart.
+
+def _ends_sentence(text: str, match: re.Match[str]) -> bool:
+    stop = match.start()
+    if text[stop] != ".":
+        return True
+    word = re.search(r"([\w.]+)$", text[max(0, stop - 12):stop])
+    if word is None:
+        return True
+    token = word.group(1).lower()
+    return token not in _ABBREVIATIONS and not (len(token) == 1 and token.isalpha())
+
+
+def context_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence or sentences of `text` that hold `text[start:end]`, as offsets.
+
+    Plain text rules, not a parser, so that any stored claim gets its context from what is
+    stored: a sentence ends at . ! ? before a capital, a digit or an opening quote (not after
+    "Mr." or an initial), and always at a line break; at most `CONTEXT_MARGIN` characters
+    are shown on each side of the claim.
     """
-    tokens = normalized.split()
-    if not tokens:
-        return None
-    content = [t for t in tokens if t not in IGNORABLE]
-    comparable = {}
-    for key, text in candidates.items():
-        other = normalize_claim(text).split()
-        if abs(len(text) - length) <= 0.1 * max(length, len(text)) \
-                and [t for t in other if t not in IGNORABLE] == content:
-            comparable[key] = other
-    found = process.extractOne(tokens, comparable, scorer=Indel.normalized_similarity, score_cutoff=SIMILARITY)
-    return found[2] if found else None
+    lo = max(0, start - CONTEXT_MARGIN)
+    hi = min(len(text), end + CONTEXT_MARGIN)
+    first = lo
+    line = text.rfind("\n", lo, start)
+    if line >= 0:
+        first = line + 1
+    for m in _SENTENCE_END.finditer(text, first, start):
+        if _ends_sentence(text, m):
+            first = m.end()
+    last = hi
+    line = text.find("\n", end, hi)
+    if line >= 0:
+        last = line
+    for m in _SENTENCE_END.finditer(text, max(end - 1, 0), last):
+        if m.start() >= end - 1 and _ends_sentence(text, m):
+            last = m.end()
+            break
+    while first < start and text[first].isspace():
+        first += 1
+    while last > end and text[last - 1].isspace():
+        last -= 1
+    return first, last

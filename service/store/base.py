@@ -1,0 +1,46 @@
+"""What every part of the store shares: its errors, its page, and its transaction loop."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import WatchError
+
+
+class NotFound(LookupError):
+    """The record asked for does not exist."""
+
+
+class VersionMismatch(Exception):
+    """An ``If-Match`` version no longer matches the stored one."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(f"current version is {current}")
+        self.current = current
+
+
+class Conflict(Exception):
+    """The change contradicts the current state (merging a speaker into itself, ...)."""
+
+
+class CursorExpired(Exception):
+    """The event feed no longer holds the events after this cursor."""
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+
+
+def transaction(redis: Redis, body: Callable[[Pipeline], Any]) -> Any:
+    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it."""
+    with redis.pipeline() as pipe:
+        while True:
+            try:
+                return body(pipe)
+            except WatchError:
+                pipe.reset()

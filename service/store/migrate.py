@@ -1,0 +1,153 @@
+"""Upgrading stored data to the current layout (`SCHEMA`), once, idempotently.
+
+Version 2 (verdict safety): clusters formed under the old, fuzzy rule (same content words, 90%
+similar) are split wherever their claims are not the same claim under `rules.same_claim`;
+every claim keeps its verdict, and the split is written into its history and the cluster's
+log. The speakers' cluster tables are rebuilt under the new signature (stance + normalised
+text). Claims stored before stance existed assert (the records' default), which is what the
+old extractor meant by them.
+
+Run it before starting workers after an upgrade: `flask --app service.app migrate`
+(`make run` does it at every start; on current data it only reads one key).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from redis.client import Pipeline
+
+from . import records
+from .base import transaction
+from .layout import PREFIX, Keys, claim_id, cluster_of_claim, utcnow
+from .store import Store
+from .text import claim_signature, normalize_claim
+
+SCHEMA = 2
+MIGRATION_PRINCIPAL = "migration"
+
+
+def schema_version(store: Store) -> int:
+    """The layout version of the data; an empty database is current."""
+    stored = store.redis.get(Keys.schema)
+    if stored is not None:
+        return int(stored)
+    return 1 if store.redis.exists(Keys.claims) else SCHEMA
+
+
+def migrate(store: Store) -> dict[str, Any]:
+    """Bring the data to `SCHEMA`; returns what was done (nothing when already current)."""
+    version = schema_version(store)
+    report: dict[str, Any] = {"from": version, "to": SCHEMA, "clusters_split": 0, "claims_moved": 0,
+                              "speaker_tables": 0}
+    if version < 2:
+        for clsid in _cluster_ids(store):
+            moved = _split_cluster(store, clsid)
+            if moved:
+                report["clusters_split"] += 1
+                report["claims_moved"] += moved
+        for sid in _speakers_with_claims(store):
+            _rebuild_table(store, sid)
+            report["speaker_tables"] += 1
+    store.redis.set(Keys.schema, SCHEMA)
+    return report
+
+
+def _cluster_ids(store: Store) -> Iterator[str]:
+    for key in store.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
+        if key.count(":") == 2:
+            yield key.rsplit(":", 1)[1]
+
+
+def _speakers_with_claims(store: Store) -> Iterator[str]:
+    for key in store.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
+        yield key.rsplit(":", 1)[1]
+
+
+def _key(fields: dict[str, Any]) -> tuple[str, str]:
+    return fields.get("stance") or "asserts", normalize_claim(fields["text"])
+
+
+def _split_cluster(store: Store, clsid: str) -> int:
+    """Split the claims of one cluster that are not the same claim as its first; returns how
+    many claims moved. Claims that moved out together and are the same claim stay together."""
+    spare: list[str] = []
+
+    def fresh_id() -> str:
+        # A seq from the claim counter is never another claim's (or cluster's) id.
+        return "cls_" + claim_id(store.redis.incr(Keys.claim_seq)).partition("_")[2]
+
+    def body(pipe: Pipeline) -> int:
+        pipe.watch(Keys.cluster(clsid), Keys.cluster_claims(clsid))
+        stored = pipe.hgetall(Keys.cluster(clsid))
+        member_ids = pipe.zrange(Keys.cluster_claims(clsid), 0, -1)
+        members = store._watch_claims(pipe, member_ids)
+        first = members.get(stored.get("first_claim", "")) or next(iter(members.values()), None)
+        if not stored or first is None:
+            pipe.unwatch()
+            return 0
+        groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for fields in members.values():
+            if fields["cluster_id"] == clsid and _key(fields) != _key(first):
+                groups.setdefault(_key(fields), []).append(fields)
+        if not groups:
+            pipe.unwatch()
+            return 0
+        targets = []
+        for group in groups.values():
+            own = cluster_of_claim(group[0]["id"])
+            keyed = len(group) > 1 or own == clsid or pipe.exists(Keys.cluster(own))
+            if keyed:
+                while len(spare) < len(targets) + 1:
+                    spare.append(fresh_id())
+                own = spare[len(targets)]
+            targets.append((own, keyed, group))
+        at = utcnow()
+        pipe.multi()
+        for own, keyed, group in targets:
+            if keyed:
+                pipe.hset(Keys.cluster(own), mapping={"id": own, "speaker_id": group[0]["speaker_id"],
+                                                      "first_claim": group[0]["id"],
+                                                      **records.verdict_hash(records.verification(group[0]))})
+                pipe.zadd(Keys.cluster_claims(own), {f["id"]: f["seq"] for f in group})
+            for fields in group:
+                pipe.zrem(Keys.cluster_claims(clsid), fields["id"])
+                fields.update(cluster_id=own, version=fields["version"] + 1)
+                pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
+                verdict = records.verification(fields)
+                pipe.rpush(Keys.history(fields["id"]), json.dumps({
+                    "from": verdict["status"], "to": verdict["status"], "at": at, "by": MIGRATION_PRINCIPAL,
+                    "note": verdict["note"], "evidence": verdict["evidence"], "review_url": verdict["review_url"],
+                    "split_from": clsid}))
+                pipe.rpush(Keys.cluster_log(clsid), json.dumps({
+                    "action": "split", "claim_id": fields["id"], "to_cluster": own, "by": MIGRATION_PRINCIPAL,
+                    "at": at, "reason": "not the same words under the verdict-safety rule"}))
+        pipe.execute()
+        return sum(len(group) for _, _, group in targets)
+
+    return transaction(store.redis, body)
+
+
+def _rebuild_table(store: Store, sid: str) -> None:
+    """A speaker's cluster table under the current signature, oldest cluster first."""
+    def body(pipe: Pipeline) -> None:
+        pipe.watch(Keys.by_speaker(sid), Keys.speaker_clusters(sid))
+        ids = pipe.zrange(Keys.by_speaker(sid), 0, -1)
+        claims = store._watch_claims(pipe, ids)
+        table: dict[str, list[str]] = {}
+        for cid in ids:
+            fields = claims.get(cid)
+            if fields is None:
+                continue
+            signature = claim_signature(*_key(fields))
+            clusters = table.setdefault(signature, [])
+            if fields["cluster_id"] not in clusters:
+                clusters.append(fields["cluster_id"])
+        pipe.multi()
+        pipe.delete(Keys.speaker_clusters(sid))
+        if table:
+            pipe.hset(Keys.speaker_clusters(sid), mapping={s: " ".join(c) for s, c in table.items()})
+        pipe.execute()
+
+    transaction(store.redis, body)
