@@ -110,7 +110,7 @@ def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str])
         for cid in raw.zrandmember(Keys.claims, min(1000, wanted - done)):
             if cid in exclude:
                 continue
-            store.update_verification(cid, status=rng.choice(statuses), note="scale", evidence=[], by="bench")
+            store.update_verification(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
             exclude.add(cid)
             done += 1
             if done >= wanted:
