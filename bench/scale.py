@@ -18,6 +18,8 @@ percent over minutes). Reads, each timed --samples times per size (one client, n
 API's own cost is bench/api.py's): `list_claims` newest first, by a rare and a common status,
 by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
 walking), `article_claims`, `get_claim`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+At each size it also reports what correcting and taking down a 20-claim article costs
+(`lifecycle_20_claims`: median ms and Redis commands; issue 12).
 Each read asks for the same page size at every size: the number of items it returned at the
 first size (at most 50). A rare status or an occasional speaker fills only part of a page at
 10k and a whole one at 1M; the figure is about the cost of the data's size, not of a fuller page.
@@ -312,6 +314,37 @@ def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict
                 for cum, f, c in sorted(rows, reverse=True)[:10]]}
 
 
+def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
+    """Issue 12: what a correction and a takedown of a 20-claim article cost at this size (ms and
+    Redis commands, median over `repeats` articles). A correction is `revise_article` with a
+    changed text plus the re-extracted claims' `save_claims` (half kept, half new, the other
+    half superseded); a takedown is `delete_article`."""
+    from _fixtures import synthetic_claims
+
+    def commands() -> int:
+        return sum(stat["calls"] for stat in raw.info("commandstats").values())
+
+    results: dict[str, list[tuple[float, int]]] = {"correction": [], "takedown": []}
+    for k in range(repeats):
+        aid, records = store_synthetic_article(store, first_seed + k, PER_ARTICLE)
+        text, fresh = synthetic_claims(first_seed + 10_000 + k, PER_ARTICLE)
+        half = PER_ARTICLE // 2
+        old_text = store.redis.hget(f"ct:article:{aid}", "text")
+        shift = len(old_text) + 1
+        corrected = records[:half] + [dict(c, start=c["start"] + shift, end=c["end"] + shift) for c in fresh[:half]]
+        before, start = commands(), time.perf_counter()
+        store.revise_article(aid, {"text": old_text + "\n" + text}, "bench", lambda pipe, a: None)
+        store.start_processing(aid)
+        store.save_claims(aid, corrected)
+        results["correction"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
+        before, start = commands(), time.perf_counter()
+        store.delete_article(aid, "bench")
+        results["takedown"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
+    return {name: {"ms_median": statistics.median(ms for ms, _ in rows),
+                   "redis_commands_median": statistics.median(n for _, n in rows)}
+            for name, rows in results.items()}
+
+
 def summarize(times: dict[str, list[float]], items: dict[str, float]) -> dict:
     return {name: {"p50_ms": percentile(v, 50) * 1000, "p99_ms": percentile(v, 99) * 1000,
                    "max_ms": max(v) * 1000, "items": items[name]} for name, v in times.items()}
@@ -372,7 +405,11 @@ def main() -> None:
             queries = queries or choose_queries(raw)
             reads.append(read_ops(store, raw, args.samples, queries, limits))
             profile = write_profile(redis.url, raw, 10_000_000 + loaded["articles"])
+            lifecycle = lifecycle_costs(store, raw, 20_000_000 + loaded["articles"])
+            log(f"  correction {lifecycle['correction']['ms_median']:.1f} ms, "
+                f"takedown {lifecycle['takedown']['ms_median']:.1f} ms")
             phases.append({"claims": loaded["claims"], "articles": loaded["articles"], "write_profile": profile,
+                           "lifecycle_20_claims": lifecycle,
                            "load_claims_per_s": phase_rate["claims"] / max(1e-9, phase_rate["seconds"]),
                            "verify_per_s": verify_rate, "memory": mem})
             if stopped_early:

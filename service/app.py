@@ -18,7 +18,7 @@ from .config import Config
 from .problems import ProblemSchema
 from .queue import extraction_queue
 from .runtime import EXTENSION, Runtime
-from .store import BadCursor, CursorExpired, Store
+from .store import BadCursor, CursorExpired, Gone, Store
 
 API_DESCRIPTION = (
     "Claimtrack finds the claims in English-language news articles (direct quotes, reported "
@@ -81,6 +81,10 @@ def create_app(config: Config | None = None) -> Flask:
     api_package.register(api)
     problems.install(app)
     app.register_error_handler(BadCursor, lambda error: problems.problem(400, str(error)))
+    app.register_error_handler(Gone, lambda error: problems.problem(
+        410, "The article was taken down; nothing of it is kept but this record.", type=problems.TYPES["deleted"],
+        title="Taken down", extra={"deleted_at": error.tombstone["deleted_at"],
+                                   "deleted_by": error.tombstone.get("deleted_by")}))
     app.register_error_handler(CursorExpired, lambda error: problems.problem(
         410, "The events after this cursor are older than the feed's retention and were dropped; "
              "start again without a cursor.", type=problems.TYPES["cursor_expired"]))

@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import click
 from flask import Flask
 
+from .queue import enqueue_extraction
 from .runtime import runtime
+from .store import Gone
 from .store.migrate import SCHEMA, migrate
 
 
@@ -17,3 +20,47 @@ def install(app: Flask) -> None:
         report = migrate(runtime().store)
         click.echo(json.dumps(report))
         click.echo(f"data is at schema version {SCHEMA}", err=True)
+
+    @app.cli.command("reextract")
+    @click.option("--older-than", type=int, required=True,
+                  help="Queue articles whose claims came from rules older than this version "
+                       "(workers.extraction.RULES_VERSION; articles without a version count as 0).")
+    @click.option("--limit", type=int, default=None, help="Queue at most this many articles in this run.")
+    @click.option("--rate", type=float, default=5.0, show_default=True, help="Articles queued per second, at most.")
+    @click.option("--restart", is_flag=True, help="Start from the oldest article instead of where the last run "
+                                                  "with the same --older-than stopped.")
+    def reextract_command(older_than: int, limit: int | None, rate: float, restart: bool) -> None:
+        """Queue re-extraction of every article extracted by older rules, oldest first.
+
+        Resumable: progress is kept in Redis after every article, so an interrupted run goes on
+        from where it stopped. Verdicts are never lost (see POST /v1/articles/{id}/reextract).
+        """
+        from workers.extraction.version import rules_version
+
+        rt = runtime()
+        name = f"older-than-{older_than}"
+        after = None if restart else rt.store.reextraction_cursor(name)
+        queued = seen = 0
+        pause = 1.0 / rate if rate > 0 else 0.0
+        while limit is None or queued < limit:
+            batch = rt.store.articles_from(after, 200)
+            if not batch:
+                rt.store.save_reextraction_cursor(name, None)
+                break
+            for aid, score, version in batch:
+                seen += 1
+                if rules_version(version) < older_than:
+                    try:
+                        result = rt.store.request_reextraction(
+                            aid, lambda pipe, a: enqueue_extraction(rt.queue, rt.config, a, pipeline=pipe), by="cli")
+                    except Gone:
+                        result = None
+                    if result is not None and result[1]:
+                        queued += 1
+                        time.sleep(pause)
+                after = score
+                rt.store.save_reextraction_cursor(name, after)
+                if limit is not None and queued >= limit:
+                    break
+            click.echo(f"examined {seen}, queued {queued}", err=True)
+        click.echo(json.dumps({"examined": seen, "queued": queued}))

@@ -96,6 +96,7 @@ class Config:
     redis_socket_timeout: float = 5.0
     rate_limit: str = "1200 per minute"
     event_retention_days: int = 7
+    revision_retention_days: int = 365
     webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
     webhook_timeout: int = 10
     reviewer_name: str = "Claimtrack"
@@ -120,6 +121,7 @@ class Config:
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
             event_retention_days=_int(env, "CLAIMTRACK_EVENT_RETENTION_DAYS", 7, minimum=1),
+            revision_retention_days=_int(env, "CLAIMTRACK_REVISION_RETENTION_DAYS", 365, minimum=1),
             webhook_retry_intervals=_intervals(
                 env, "CLAIMTRACK_WEBHOOK_RETRY_INTERVALS", (10, 60, 300, 1800, 7200)),
             webhook_timeout=_int(env, "CLAIMTRACK_WEBHOOK_TIMEOUT", 10, minimum=1),
@@ -133,6 +135,7 @@ class Config:
 
         return Options(
             event_retention=self.event_retention_days * 24 * 3600,
+            revision_retention=self.revision_retention_days * 24 * 3600,
             webhook_retry_intervals=self.webhook_retry_intervals,
             search_index=self.search_index,
         )

@@ -31,6 +31,7 @@ TYPES = {
     "no_verdict": "/problems/no-verdict",
     "no_review_url": "/problems/no-review-url",
     "not_linkable": "/problems/not-linkable",
+    "deleted": "/problems/deleted",
 }
 
 
@@ -47,6 +48,8 @@ class ProblemSchema(Schema):
         metadata={"description": "Field name to its messages (validation errors only)."},
     )
     request_id = fields.String()
+    deleted_at = fields.String(metadata={"description": "410 for a taken-down article or its claims: when."})
+    deleted_by = fields.String(metadata={"description": "410 for a taken-down article or its claims: who."})
 
 
 class Problem(HTTPException):
@@ -61,8 +64,10 @@ class Problem(HTTPException):
         title: str | None = None,
         errors: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(description=detail)
+        self.extra = dict(extra or {})
         self.code = status
         self.problem_type = type
         self.title = title or HTTPStatus(status).phrase
@@ -82,12 +87,14 @@ def problem(
     title: str | None = None,
     errors: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Response:
     body: dict[str, Any] = {"type": type, "title": title or HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     request_id = g.get("request_id")
     if request_id:
         body["request_id"] = request_id
@@ -118,6 +125,7 @@ def handle_http_exception(error: HTTPException) -> Response:
             title=error.title,
             errors=error.errors,
             headers=error.extra_headers,
+            extra=error.extra,
         )
     status = error.code or 500
     data = getattr(error, "data", None) or {}

@@ -114,7 +114,7 @@ def seed_article(client: FlaskClient, store: Store, text: str, claims: list[dict
     response = client.post("/v1/articles", json={"text": text, **fields}, headers=headers("ingest"))
     assert response.status_code == 202, response.json
     article_id = response.json["id"]
-    assert store.start_processing(article_id) == text
+    assert store.start_processing(article_id) == (text, 1)
     assert store.save_claims(article_id, claims)
     return article_id
 

@@ -58,7 +58,7 @@ def test_get_returns_every_documented_field(client):
     assert response.status_code == 200
     assert set(response.json) == {
         "id", "title", "url", "source", "published_at", "external_id", "text", "status", "error",
-        "claim_count", "created_at", "processed_at",
+        "claim_count", "created_at", "processed_at", "revision", "updated_at", "extractor_version",
     }
     assert response.json["text"] == ARTICLE["text"]
     assert response.json["processed_at"] is None

@@ -13,7 +13,7 @@ from service.config import Config
 from service.store import Store
 
 from . import model
-from .extraction import extract_claims
+from .extraction import extract_claims, extractor_version
 
 _stores: list[tuple[Redis, Store]] = []
 
@@ -36,12 +36,15 @@ def extract_article(article_id: str) -> dict[str, Any]:
     job = get_current_job()
     assert job is not None, "extract_article runs inside an RQ job"
     store = store_for(job.connection)
-    text = store.start_processing(article_id)
-    if text is None:
+    started = store.start_processing(article_id)
+    if started is None:
         return {"article_id": article_id, "skipped": True}
-    claims = extract_claims(text, model.nlp())
-    stored = store.save_claims(article_id, [asdict(claim) for claim in claims])
-    return {"article_id": article_id, "claims": len(claims), "stored": stored}
+    text, revision = started
+    nlp = model.nlp()
+    claims = extract_claims(text, nlp)
+    stored = store.save_claims(article_id, [asdict(claim) for claim in claims], revision=revision,
+                               extractor_version=extractor_version(nlp))
+    return {"article_id": article_id, "revision": revision, "claims": len(claims), "stored": stored}
 
 
 def describe_failure(exc_type: type[BaseException] | None, exc_value: BaseException | None) -> str:

@@ -15,9 +15,10 @@ from ..auth import principal, requires
 from ..problems import abort
 from ..queue import enqueue_extraction
 from ..runtime import Runtime, runtime
-from ..store import ARTICLE_STATUSES, DedupKey, digest, format_time
+from ..store import ARTICLE_STATUSES, DedupKey, Gone, NotFound, digest, format_time
 from .claims import ClaimPageSchema, IncludeArgs
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
+from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
 blp = Blueprint(
@@ -75,19 +76,75 @@ class IdempotencyHeaders(Schema):
     )
 
 
-class ArticleSchema(Schema):
+class ArticleSummarySchema(Schema):
     id = fields.String(required=True)
     title = fields.String(allow_none=True)
     url = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
     published_at = Timestamp(allow_none=True)
     external_id = fields.String(allow_none=True)
-    text = fields.String(required=True)
     status = fields.String(required=True, validate=validate.OneOf(ARTICLE_STATUSES))
     error = fields.String(allow_none=True, metadata={"description": "Why processing failed or is being retried."})
-    claim_count = fields.Integer(required=True)
+    claim_count = fields.Integer(required=True, metadata={"description": "Claims in the current text."})
     created_at = Timestamp(required=True)
     processed_at = Timestamp(allow_none=True)
+    revision = fields.Integer(required=True, metadata={"description": "1, then one more per correction of the text."})
+    updated_at = Timestamp(required=True, metadata={"description": "Last change of text or metadata."})
+    extractor_version = fields.String(allow_none=True, metadata={
+        "description": "The extractor (package, model, rules version) that found the current claims."})
+
+
+class ArticleSchema(ArticleSummarySchema):
+    text = fields.String(required=True)
+
+
+ArticlePageSchema = page_schema("ArticlePage", ArticleSummarySchema)
+
+
+class ArticleListArgs(PageArgs):
+    status = fields.String(validate=validate.OneOf(ARTICLE_STATUSES))
+    source = fields.String(validate=validate.Length(min=1, max=200))
+    external_id = fields.String(validate=validate.Length(min=1, max=512))
+    url = fields.String(validate=validate.Length(min=1, max=2048))
+    since = fields.AwareDateTime(default_timezone=timezone.utc,
+                                 metadata={"description": "Created at or after (ISO-8601)."})
+    until = fields.AwareDateTime(default_timezone=timezone.utc,
+                                 metadata={"description": "Created at or before (ISO-8601)."})
+
+    @validates("since")
+    def _since_in_range(self, value: datetime, **_: Any) -> None:
+        if not in_utc_range(value):
+            raise ValidationError(OUT_OF_UTC_RANGE)
+
+    @validates("until")
+    def _until_in_range(self, value: datetime, **_: Any) -> None:
+        if not in_utc_range(value):
+            raise ValidationError(OUT_OF_UTC_RANGE)
+
+
+class RevisionSchema(Schema):
+    revision = fields.Integer(required=True)
+    at = Timestamp(required=True)
+    by = fields.String(allow_none=True, metadata={"description": "Name of the API key that posted this text."})
+    text_sha256 = fields.String(required=True, metadata={"description": "First 16 hex digits of the text's SHA-256."})
+    chars = fields.Integer(required=True)
+    claims = fields.Dict(allow_none=True, metadata={
+        "description": "Once extracted: claims `kept` from the previous text (same id, verdict, history), "
+                       "`revived` (superseded earlier, found again), `new`, and `superseded`."})
+    text_kept = fields.Boolean(required=True, metadata={
+        "description": "Whether this revision's text is still kept (earlier texts are kept for "
+                       "CLAIMTRACK_REVISION_RETENTION_DAYS)."})
+
+
+class RevisionListSchema(Schema):
+    items = fields.List(fields.Nested(RevisionSchema), required=True)
+
+
+class TombstoneSchema(Schema):
+    id = fields.String(required=True)
+    deleted_at = Timestamp(required=True)
+    deleted_by = fields.String(allow_none=True)
+    claim_count = fields.Integer(required=True, metadata={"description": "Claims removed with it."})
 
 
 def _enqueue_on(rt: Runtime) -> Callable[[Pipeline, str], None]:
@@ -111,7 +168,9 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
     The article is stored and one extraction job is queued in the same transaction, so an
     acknowledged article is never lost and never left without a job. Re-posting the same
     article (same `external_id`, same `url` with identical text, or the same
-    `Idempotency-Key`) returns 200 with the article already stored.
+    `Idempotency-Key`) returns 200 with the article already stored. The same `external_id`
+    with a different text is a correction of that article (as `PUT /v1/articles/{id}`):
+    202 with `revision` incremented.
     """
     rt = runtime()
     if body.get("published_at") is not None:
@@ -123,24 +182,146 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
         dedup.append(DedupKey("ext", digest(body["external_id"])))
     if body.get("url"):
         dedup.append(DedupKey("url", digest(body["url"], digest(body["text"]))))
-    article, created = rt.store.create_article(body, dedup, _enqueue_on(rt))
+    article, queued = rt.store.create_article(body, dedup, _enqueue_on(rt), by=principal().name)
     location = url_for("articles.get_article", article_id=article["id"])
-    return send(article, 202 if created else 200, {"Location": location})
+    return send(article, 202 if queued else 200, {"Location": location})
+
+
+def _dedup_of(body: dict[str, Any]) -> list[DedupKey]:
+    dedup = []
+    if body.get("external_id"):
+        dedup.append(DedupKey("ext", digest(body["external_id"])))
+    if body.get("url"):
+        dedup.append(DedupKey("url", digest(body["url"], digest(body["text"]))))
+    return dedup
+
+
+@blp.route("", methods=["GET"])
+@requires("read")
+@blp.arguments(ArticleListArgs(), location="query")
+@blp.response(200, ArticlePageSchema)
+@blp.alt_response(400, response="BAD_REQUEST")
+def list_articles(args: dict[str, Any]) -> Any:
+    """List articles, newest first (without their text)
+
+    Filters combine (AND); `since`/`until` bound the creation time. Follow `next_cursor`
+    until it is null.
+    """
+    page = runtime().store.list_articles(
+        status=args.get("status"), source=args.get("source"), external_id=args.get("external_id"),
+        url=args.get("url"), since=format_time(args["since"]) if "since" in args else None,
+        until=format_time(args["until"]) if "until" in args else None, cursor=args.get("cursor"),
+        limit=args["limit"])
+    return send({"items": page.items, "next_cursor": page.next_cursor})
+
+
+@blp.route("/<article_id>", methods=["PUT"])
+@requires("ingest")
+@json_body
+@blp.arguments(ArticleInSchema())
+@blp.response(202, ArticleSchema, description="The text changed: a new revision, queued for extraction.")
+@blp.alt_response(200, schema=ArticleSchema, description="Same text: metadata updated (or nothing changed).")
+@blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
+@blp.alt_response(413, response=HTTPStatus(413).name)
+@blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+def correct_article(body: dict[str, Any], article_id: str) -> Any:
+    """Correct an article: replace its text and metadata
+
+    A changed text is a new revision (`revision` + 1, `status: queued`, 202): the earlier text
+    is kept (see `/revisions`) and extraction runs again. Claims found again keep their id,
+    verdict, history and cluster; claims no longer in the text are superseded (kept, out of the
+    default lists); the rest are new. Fields left out are cleared, as in a POST. The same text
+    with new metadata is updated in place (200); the same article changes nothing (200).
+    """
+    rt = runtime()
+    if body.get("published_at") is not None:
+        body["published_at"] = format_time(body["published_at"])
+    try:
+        article, queued = rt.store.revise_article(article_id, body, principal().name, _enqueue_on(rt),
+                                                  _dedup_of(body))
+    except NotFound:
+        abort(404, f"No article {article_id!r}.")
+    return send(article, 202 if queued else 200, {"Location": url_for("articles.get_article", article_id=article_id)})
+
+
+@blp.route("/<article_id>", methods=["DELETE"])
+@requires("admin")
+@blp.response(200, TombstoneSchema, description="Taken down; this is all that is kept.")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
+def delete_article(article_id: str) -> Any:
+    """Take an article down (legal removal)
+
+    Removes its text, every revision, its claims and their histories from every index,
+    cluster and speaker count in one step, and leaves a tombstone: the article and its claims
+    then answer 410 with `deleted_at` and `deleted_by`. An `article.deleted` event says who,
+    when and how many claims. Posting the same `external_id` again creates a new article.
+    """
+    try:
+        return send(runtime().store.delete_article(article_id, principal().name))
+    except NotFound:
+        abort(404, f"No article {article_id!r}.")
+
+
+@blp.route("/<article_id>/revisions", methods=["GET"])
+@requires("read")
+@blp.response(200, RevisionListSchema)
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
+def list_revisions(article_id: str) -> Any:
+    """List an article's revisions, oldest first"""
+    found = runtime().store.revisions(article_id)
+    if found is None:
+        abort(404, f"No article {article_id!r}.")
+    return send({"items": found})
+
+
+@blp.route("/<article_id>/reextract", methods=["POST"])
+@requires("admin")
+@blp.response(202, ArticleSchema, description="Queued for extraction again.")
+@blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(410, response="GONE")
+def reextract_article(article_id: str) -> Any:
+    """Run extraction again on the current text (after an extractor upgrade)
+
+    Claims found again keep their id, verdict, history and cluster; a claim no longer found is
+    superseded, never deleted. Only a `done` or `failed` article (409 otherwise).
+    """
+    rt = runtime()
+    result = rt.store.request_reextraction(article_id, _enqueue_on(rt), by=principal().name)
+    if result is None:
+        abort(404, f"No article {article_id!r}.")
+    article, queued = result
+    if not queued:
+        abort(409, f"The article is {article['status']}; it is extracted again once it is done.")
+    return article, 202, {"Location": url_for("articles.get_article", article_id=article_id)}
 
 
 @blp.route("/<article_id>", methods=["GET"])
 @requires("read")
 @blp.response(200, ArticleSchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 def get_article(article_id: str) -> Any:
     """Read an article and its processing status
 
     `status` moves from `queued` to `processing` to `done` (or `failed`, with `error`).
     """
-    article = runtime().store.get_article(article_id)
+    store = runtime().store
+    article = store.get_article(article_id)
     if article is None:
-        abort(404, f"No article {article_id!r}.")
+        _gone_or_404(store, article_id)
     return send(article)
+
+
+def _gone_or_404(store: Any, article_id: str) -> None:
+    tombstone = store.article_tombstone(article_id)
+    if tombstone is not None:
+        raise Gone(tombstone)
+    abort(404, f"No article {article_id!r}.")
 
 
 @blp.route("/<article_id>/claims", methods=["GET"])
@@ -149,15 +330,17 @@ def get_article(article_id: str) -> Any:
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
     """List an article's claims in the order they appear in its text
 
-    Claims marked `not_a_claim` are left out unless `include=not_a_claim`; each claim's
-    `context` comes with `include=context`.
+    Claims marked `not_a_claim`, and claims superseded by a correction, are left out unless
+    `include=not_a_claim` / `include=superseded`; each claim's `context` comes with
+    `include=context`.
     """
     store = runtime().store
     if not store.has_article(article_id):
-        abort(404, f"No article {article_id!r}.")
+        _gone_or_404(store, article_id)
     page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"],
                                 include=frozenset(args.get("include") or ()))
     return send({"items": page.items, "next_cursor": page.next_cursor})

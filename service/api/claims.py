@@ -16,7 +16,7 @@ from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
-from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, NotFound,
+from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, Gone, NotFound,
                      VersionMismatch, format_time, words)
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
 from .pagination import PageArgs, page_schema
@@ -90,6 +90,13 @@ class ClaimSchema(Schema):
     created_at = Timestamp(required=True)
     version = fields.Integer(required=True, metadata={"description": "Also sent as the ETag."})
     article = fields.Nested(ArticleRefSchema, required=True, metadata={"description": "Where the claim appeared."})
+    revision = fields.Integer(required=True, metadata={
+        "description": "The article revision whose text holds the claim at `span` (its latest)."})
+    superseded_in_revision = fields.Integer(allow_none=True, required=True, metadata={
+        "description": "Set when a correction of the article no longer contains the claim: the claim is kept "
+                       "with its verdict and history, out of the default lists and of its cluster's verdicts."})
+    extractor_version = fields.String(allow_none=True, required=True, metadata={
+        "description": "The extractor that found the claim last (null for claims stored before versions)."})
     context = fields.String(metadata={
         "description": "The sentence or sentences of the article that hold the claim. Always on a single claim; "
                        "on list pages only with `include=context` (it reads each article's text)."})
@@ -98,14 +105,15 @@ class ClaimSchema(Schema):
 ClaimPageSchema = page_schema("ClaimPage", ClaimSchema)
 
 
-INCLUDES = ("context", "not_a_claim")
+INCLUDES = ("context", "not_a_claim", "superseded")
 
 
 class IncludeArgs(PageArgs):
     include = DelimitedList(
         fields.String(validate=validate.OneOf(INCLUDES)),
-        metadata={"description": "Comma-separated: `context` adds each claim's context; `not_a_claim` lists "
-                                 "claims marked as extraction mistakes too (left out by default)."},
+        metadata={"description": "Comma-separated: `context` adds each claim's context; `not_a_claim` and "
+                                 "`superseded` list claims marked as extraction mistakes, and claims a "
+                                 "correction of their article no longer contains (left out by default)."},
     )
 
 
@@ -204,6 +212,18 @@ def expected_versions() -> list[int] | None:
     return versions
 
 
+def _claim_or_abort(claim_id: str) -> dict[str, Any]:
+    """The claim; 410 when its article was taken down, 404 when there is no such claim."""
+    store = runtime().store
+    claim = store.get_claim(claim_id)
+    if claim is None:
+        tombstone = store.claim_tombstone(claim_id)
+        if tombstone is not None:
+            raise Gone(tombstone)
+        abort(404, f"No claim {claim_id!r}.")
+    return claim
+
+
 @blp.route("", methods=["GET"])
 @requires("read")
 @blp.arguments(ClaimListArgs(), location="query")
@@ -243,11 +263,10 @@ def list_claims(args: dict[str, Any]) -> Any:
 @requires("read")
 @blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 def get_claim(claim_id: str) -> Any:
     """Read one claim"""
-    claim = runtime().store.get_claim(claim_id)
-    if claim is None:
-        abort(404, f"No claim {claim_id!r}.")
+    claim = _claim_or_abort(claim_id)
     return send(claim, 200, _etag(claim))
 
 
@@ -375,6 +394,9 @@ class ClaimReviewArgs(Schema):
                        "published as it is."})
 
 
+SUPERSEDED_HEADER = "Claimtrack-Superseded-In-Revision"
+
+
 @blp.route("/<claim_id>/claimreview", methods=["GET"])
 @requires("read")
 @blp.arguments(ClaimReviewArgs(), location="query")
@@ -387,12 +409,11 @@ def claim_review_of(args: dict[str, Any], claim_id: str) -> Any:
     Publishable only once the verification has a `review_url` (the fact-check article, which
     becomes the document's `url`): before that the answer is 409 `/problems/no-review-url`,
     unless `?draft=true` asks for the document without it. A claim without a verdict, or
-    marked `not_a_claim`, gets 409 `/problems/no-verdict`.
+    marked `not_a_claim`, gets 409 `/problems/no-verdict`. The review of a claim a correction
+    superseded still answers, with the header `Claimtrack-Superseded-In-Revision: N`.
     """
     rt = runtime()
-    claim = rt.store.get_claim(claim_id)
-    if claim is None:
-        abort(404, f"No claim {claim_id!r}.")
+    claim = _claim_or_abort(claim_id)
     verification = claim["verification"]
     if verification["status"] not in VERDICTS:
         abort(409, f"The claim has no verdict (status {verification['status']!r}); set one with "
@@ -401,7 +422,12 @@ def claim_review_of(args: dict[str, Any], claim_id: str) -> Any:
         abort(409, "The verdict has no review_url (the published fact-check article), which a ClaimReview needs as "
                    "its url; set it with PATCH /v1/claims/{id}/verification, or ask for ?draft=true.",
               type=TYPES["no_review_url"], title="Not publishable yet")
-    cluster = rt.store.get_cluster(claim["cluster_id"])
+    cluster = rt.store.get_cluster(claim["cluster_id"]) or {"appearances": [{
+        "url": claim["article"]["url"], "published_at": claim["article"]["published_at"],
+        "created_at": claim["created_at"], "first": True}]}
     document = claim_review(claim, cluster, rt.config.reviewer_name, rt.config.reviewer_url or None)
     response = current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
+    if claim["superseded_in_revision"] is not None:
+        # The review stays published; its reader learns the article no longer says this.
+        response.headers[SUPERSEDED_HEADER] = str(claim["superseded_in_revision"])
     return response

@@ -28,11 +28,12 @@ from .store import (
     Store,
     VersionMismatch,
 )
+from .articles import Gone
 from .text import words
 
 __all__ = [
     "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES", "DELIVERY_QUEUE",
-    "BadCursor", "Conflict", "CursorExpired", "DedupKey", "Keys", "NotFound", "Options", "Page", "Store",
+    "BadCursor", "Conflict", "Gone", "CursorExpired", "DedupKey", "Keys", "NotFound", "Options", "Page", "Store",
     "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time", "is_id", "normalize_name",
     "utcnow", "words",
 ]

@@ -9,6 +9,10 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+#: How many index entries one list request may examine when filters are combined; a page
+#: can come back short (with a cursor) rather than let one request walk a huge index.
+SCAN_BUDGET = 2000
+
 
 class NotFound(LookupError):
     """The record asked for does not exist."""

@@ -7,9 +7,22 @@ hash digest. So nothing in an article or a request can shape, collide with or in
 ==========================================  ======  ============================================
 key                                         type    holds
 ==========================================  ======  ============================================
-ct:article:{aid}                            hash    article record: text, status, error, counts
-ct:article:{aid}:claims                     zset    its claim ids, score = claim seq
-ct:articles                                 zset    article ids, score = creation time (ms)
+ct:article:{aid}                            hash    article record: text, status, error, counts,
+                                                    revision, extractor version; once taken
+                                                    down only a tombstone (deleted_at, _by)
+ct:article:{aid}:claims                     zset    its claim ids (superseded ones too), score =
+                                                    claim seq
+ct:article:{aid}:revisions                  list    one JSON entry per revision (no text)
+ct:article:{aid}:text:{revision}            string  an earlier revision's text (expires)
+ct:articles                                 zset    article ids, score = listing score (creation
+                                                    ms x 1000 + a per-ms counter: unique)
+ct:articles:status:{status}                 zset    article ids by status, same score
+ct:articles:source:{sha256}                 zset    article ids by source, same score
+ct:articles:url:{sha256}                    zset    article ids by url, same score
+ct:seq:articles                             string  counter for the listing score's tie-breaker
+ct:claims:superseded                        zset    claim ids no longer in their article's text
+ct:claims:deleted                           hash    claim id -> its taken-down article's id
+ct:reextract:{name}                         string  listing score a bulk re-extraction reached
 ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id, a (url, text)
                                                     pair, or an Idempotency-Key (with TTL)
 ct:claim:{cid}                              string  claim record, verification included, as one
@@ -69,6 +82,8 @@ from datetime import datetime, timezone
 PREFIX = "ct"
 
 ARTICLE_STATUSES = ("queued", "processing", "done", "failed")
+#: A revision's text is kept this long after it was replaced (`CLAIMTRACK_REVISION_RETENTION_DAYS`).
+REVISION_RETENTION = 365 * 24 * 3600
 CLAIM_TYPES = ("direct", "indirect", "mixed")
 #: Who a claim's speaker is; the first two are the kinds the registry links across articles.
 SPEAKER_KINDS = ("person", "organization", "unnamed", "unknown")
@@ -97,6 +112,9 @@ EVENT_TYPES = (
     "claim.verification_changed",
     "claim.linked",
     "claim.split",
+    "claim.superseded",
+    "article.revised",
+    "article.deleted",
     "speaker.merged",
 )
 
@@ -210,6 +228,9 @@ class Keys:
     seq_times = f"{PREFIX}:seq:times"
     speaker_search = f"{PREFIX}:speakers:search"
     schema = f"{PREFIX}:schema"
+    article_seq = f"{PREFIX}:seq:articles"
+    superseded = f"{PREFIX}:claims:superseded"
+    deleted_claims = f"{PREFIX}:claims:deleted"
     events = f"{PREFIX}:events"
     webhooks = f"{PREFIX}:webhooks"
     api_keys = f"{PREFIX}:apikeys"
@@ -221,6 +242,30 @@ class Keys:
     @staticmethod
     def article_claims(aid: str) -> str:
         return f"{PREFIX}:article:{aid}:claims"
+
+    @staticmethod
+    def revisions(aid: str) -> str:
+        return f"{PREFIX}:article:{aid}:revisions"
+
+    @staticmethod
+    def revision_text(aid: str, revision: int) -> str:
+        return f"{PREFIX}:article:{aid}:text:{int(revision)}"
+
+    @staticmethod
+    def reextract_cursor(name: str) -> str:
+        return f"{PREFIX}:reextract:{digest(name)[:32]}"
+
+    @staticmethod
+    def articles_by_status(status: str) -> str:
+        return f"{PREFIX}:articles:status:{status}"
+
+    @staticmethod
+    def articles_by_source(source: str) -> str:
+        return f"{PREFIX}:articles:source:{digest(source)[:32]}"
+
+    @staticmethod
+    def articles_by_url(url: str) -> str:
+        return f"{PREFIX}:articles:url:{digest(url)[:32]}"
 
     @staticmethod
     def dedup(kind: str, fingerprint: str) -> str:

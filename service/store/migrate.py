@@ -7,6 +7,10 @@ log. The speakers' cluster tables are rebuilt under the new signature (stance + 
 text). Claims stored before stance existed assert (the records' default), which is what the
 old extractor meant by them.
 
+Version 3 (article lifecycle): every article gets its listing score (creation ms x 1000 plus
+a tie-breaker), its place in the status, source and url listing indexes, revision 1 with its
+revision entry, and the list of its dedup keys (so that a takedown can remove them).
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -20,11 +24,12 @@ from redis.client import Pipeline
 
 from . import records
 from .base import transaction
-from .layout import PREFIX, Keys, claim_id, cluster_of_claim, utcnow
+from .articles import revision_entry
+from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, utcnow
 from .store import Store
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 2
+SCHEMA = 3
 MIGRATION_PRINCIPAL = "migration"
 
 
@@ -50,6 +55,8 @@ def migrate(store: Store) -> dict[str, Any]:
         for sid in _speakers_with_claims(store):
             _rebuild_table(store, sid)
             report["speaker_tables"] += 1
+    if version < 3:
+        report["articles_indexed"] = sum(_index_article(store, aid) for aid in _article_ids(store))
     store.redis.set(Keys.schema, SCHEMA)
     return report
 
@@ -58,6 +65,41 @@ def _cluster_ids(store: Store) -> Iterator[str]:
     for key in store.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
         if key.count(":") == 2:
             yield key.rsplit(":", 1)[1]
+
+
+def _article_ids(store: Store) -> Iterator[str]:
+    for key in store.redis.scan_iter(match=f"{PREFIX}:article:art_*", count=500):
+        if key.count(":") == 2:
+            yield key.rsplit(":", 1)[1]
+
+
+def _index_article(store: Store, aid: str) -> int:
+    """Give a v2 article what v3 reads: score, listing indexes, revision, dedup key list."""
+    key = Keys.article(aid)
+
+    def body(pipe: Pipeline) -> int:
+        pipe.watch(key)
+        raw = pipe.hgetall(key)
+        if not raw or raw.get("score") or raw.get("deleted_at"):
+            pipe.unwatch()
+            return 0
+        score = store._listing_score(raw.get("created_at") or utcnow())
+        dedup = []
+        if raw.get("external_id"):
+            dedup.append(Keys.dedup("ext", digest(raw["external_id"])))
+        if raw.get("url"):
+            dedup.append(Keys.dedup("url", digest(raw["url"], digest(raw.get("text", "")))))
+        pipe.multi()
+        pipe.zrem(Keys.articles, aid)
+        store._index_article(pipe, aid, score, {}, raw)
+        pipe.hset(key, mapping={"score": score, "revision": raw.get("revision") or 1, "dedup": " ".join(dedup),
+                                "updated_at": raw.get("created_at") or utcnow()})
+        pipe.delete(Keys.revisions(aid))
+        pipe.rpush(Keys.revisions(aid), revision_entry(1, raw.get("created_at") or utcnow(), None, raw.get("text", "")))
+        pipe.execute()
+        return 1
+
+    return transaction(store.redis, body)
 
 
 def _speakers_with_claims(store: Store) -> Iterator[str]:

@@ -20,11 +20,12 @@ CLAIM_FIELDS = (
     "article_id", "text", "type", "cue", "start", "end", "confidence",
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
     "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
-    "stance", "review_url",
+    "stance", "review_url", "revision", "superseded_in_revision", "extractor_version",
 )
 _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidence": [], "updated_by": None,
                                    "updated_at": None, "status": "unverified", "stance": "asserts",
-                                   "review_url": None}
+                                   "review_url": None, "revision": 1, "superseded_in_revision": None,
+                                   "extractor_version": None}
 #: The verification fields a verdict consists of: what a cluster passes on to its claims.
 VERDICT_FIELDS = ("status", "note", "evidence", "review_url", "updated_by", "updated_at")
 #: The article fields a claim record shows beside the claim.
@@ -71,7 +72,16 @@ def article(raw: Mapping[str, str]) -> dict[str, Any]:
         "claim_count": int(raw.get("claim_count") or 0),
         "created_at": raw.get("created_at"),
         "processed_at": none_if_empty(raw.get("processed_at")),
+        "revision": int(raw.get("revision") or 1),
+        "updated_at": none_if_empty(raw.get("updated_at")) or raw.get("created_at"),
+        "extractor_version": none_if_empty(raw.get("extractor_version")),
     }
+
+
+def tombstone(raw: Mapping[str, str]) -> dict[str, Any]:
+    """What is left of a taken-down article: who took it down, when, and nothing of it."""
+    return {"id": raw["id"], "deleted_at": raw["deleted_at"], "deleted_by": raw.get("deleted_by") or None,
+            "claim_count": int(raw.get("claim_count") or 0)}
 
 
 def verification(fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,6 +133,9 @@ def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
         "created_at": fields["created_at"],
         "version": fields["version"],
         "stance": fields.get("stance") or "asserts",
+        "revision": fields.get("revision") or 1,
+        "superseded_in_revision": fields.get("superseded_in_revision"),
+        "extractor_version": fields.get("extractor_version"),
     }
     if article is not None:
         record["article"] = article

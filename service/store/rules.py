@@ -106,3 +106,25 @@ def propagates(new_status: str, member_status: str) -> bool:
 def inherits(cluster_status: str) -> bool:
     """Whether a claim joining a cluster automatically takes the cluster's verification."""
     return cluster_status not in ("unverified", NOT_A_CLAIM)
+
+
+def same_in_article(new: Mapping[str, Any], old: Mapping[str, Any]) -> bool:
+    """Whether a claim found in a new revision of an article is an old claim of that article
+    found again (it then keeps the old claim's id, verdict, history and cluster).
+
+    Named speakers must be the same registry speaker; unnamed sources get a new registry
+    entry at every extraction, so within one article they are compared by their description.
+    """
+    if stance_of(new) != stance_of(old) or normalize_claim(new["text"]) != normalize_claim(old["text"]):
+        return False
+    if new["speaker_id"] == old["speaker_id"]:
+        return True
+    named = ("person", "organization")
+    return new.get("speaker_kind") not in named and new.get("speaker_kind") == old.get("speaker_kind") \
+        and normalize_claim(new.get("speaker_name") or "") == normalize_claim(old.get("speaker_name") or "")
+
+
+def propagates_to(member: Mapping[str, Any], new_status: str) -> bool:
+    """Whether a cluster verdict reaches this member: not one marked `not_a_claim` (see
+    `propagates`), and not one its article no longer contains (superseded)."""
+    return propagates(new_status, member.get("status") or "unverified") and member.get("superseded_in_revision") is None

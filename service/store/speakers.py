@@ -190,3 +190,23 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
         words = normalize_name(current).split()
         if p.kind == "person" and words:
             pipe.hset(Keys.surname(words[-1]), p.sid, current)
+
+
+def forget(pipe: Pipeline, sid: str, kind: str, names: Iterable[str], owned_name_keys: Iterable[str]) -> None:
+    """Queue the removal of every trace of speaker `sid` (whose claims are all gone): its
+    record, names, titles, search entries, surname entry and cluster table. `owned_name_keys`
+    are the name keys that still point to it (read under WATCH by the caller)."""
+    names = list(names)
+    pipe.delete(Keys.speaker(sid), Keys.speaker_aliases(sid), Keys.speaker_titles(sid),
+                Keys.speaker_clusters(sid), Keys.by_speaker(sid))
+    owned = list(owned_name_keys)
+    if owned:
+        pipe.delete(*owned)
+    entries = [f"{term}\0{sid}" for name in names for term in search_terms(name)]
+    if entries:
+        pipe.zrem(Keys.speaker_search, *entries)
+    if kind == "person":
+        for name in names:
+            words = normalize_name(name).split()
+            if words:
+                pipe.hdel(Keys.surname(words[-1]), sid)

@@ -19,10 +19,11 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from . import records, rules, speakers
-from .base import Conflict, CursorExpired, NotFound, Page, VersionMismatch
+from .base import SCAN_BUDGET, Conflict, CursorExpired, NotFound, Page, VersionMismatch
 from .base import transaction as _transaction
 from .events import Emitter, Hook, read_hooks
 from .layout import (
+    REVISION_RETENTION,
     Keys,
     claim_id,
     claim_of_cluster,
@@ -39,10 +40,8 @@ from .layout import (
 from .scripts import PAGE
 from .text import context_span, words
 from .verdicts import VerdictStore
+from .articles import ArticleStore, Gone, revision_entry
 
-#: How many index entries one list request may examine when filters are combined; a page
-#: can come back short (with a cursor) rather than let one request walk a huge index.
-SCAN_BUDGET = 2000
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
 MAX_DELIVERY_LOG = 200
@@ -64,13 +63,14 @@ class Options:
     event_retention: int = 7 * 24 * 3600
     webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
     search_index: bool = True
+    revision_retention: int = REVISION_RETENTION
 
 
 def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class Store(VerdictStore):
+class Store(VerdictStore, ArticleStore):
     """Claimtrack's records in Redis. One instance per pair of connection pools."""
 
     def __init__(self, redis: Redis, raw: Redis, options: Options | None = None) -> None:
@@ -133,39 +133,51 @@ class Store(VerdictStore):
         fields: Mapping[str, Any],
         dedup: Sequence[DedupKey],
         enqueue: Callable[[Pipeline, str], None],
+        by: str | None = None,
     ) -> tuple[dict[str, Any], bool]:
         """Store a new article and queue its extraction job in the same transaction.
 
-        Returns ``(article, created)``. When any dedup key already names an article, that
-        article is returned and nothing is written or queued. WATCH on the dedup keys makes
-        two simultaneous posts of the same article create it once.
+        Returns ``(article, queued)``. When any dedup key already names an article, that
+        article is returned and nothing is written or queued; except that an `external_id`
+        posted again with a different text is a correction of that article (see
+        `revise_article`). WATCH on the dedup keys makes two simultaneous posts of the same
+        article create it once.
         """
         dedup_keys = [Keys.dedup(d.kind, d.fingerprint) for d in dedup]
         aid = new_id("art")
         now = utcnow()
         record = {k: _s(v) for k, v in fields.items() if v is not None}
-        record.update(id=aid, status="queued", claim_count="0", created_at=now, attempts="0")
+        record.update(id=aid, status="queued", claim_count="0", created_at=now, attempts="0", revision="1",
+                      updated_at=now, dedup=" ".join(dedup_keys))
+        score = self._listing_score(now)
+        record["score"] = str(score)
         emitter = self._emitter()
 
-        def body(pipe: Pipeline) -> tuple[dict[str, Any], bool] | None:
+        def body(pipe: Pipeline) -> tuple[Any, ...] | None:
             if dedup_keys:
                 pipe.watch(*dedup_keys)
-                for existing in pipe.mget(dedup_keys):
+                for d, existing in zip(dedup, pipe.mget(dedup_keys)):
                     article = self.get_article(existing) if existing else None
                     if article is not None:
                         pipe.unwatch()
+                        if d.kind == "ext" and article["text"] != record.get("text", ""):
+                            return ("revise", article["id"])
                         return article, False
             pipe.multi()
             pipe.hset(Keys.article(aid), mapping=record)
-            pipe.zadd(Keys.articles, {aid: epoch_ms(now)})
+            self._index_article(pipe, aid, score, {}, record)
             for d, key in zip(dedup, dedup_keys):
                 pipe.set(key, aid, ex=d.ttl)
+            pipe.rpush(Keys.revisions(aid), revision_entry(1, now, by, record.get("text", "")))
             enqueue(pipe, aid)
             emitter.emit(pipe, "article.queued", {"article_id": aid})
             pipe.execute()
             return None
 
         existing = _transaction(self.redis, body)
+        if existing is not None and existing[0] == "revise":
+            others = [d for d in dedup if d.kind != "idem"]
+            return self.revise_article(existing[1], fields, by or "", enqueue, others)
         if existing is not None:
             return existing
         return records.article(record), True
@@ -174,11 +186,11 @@ class Store(VerdictStore):
         if not is_id("art", aid):
             return None
         raw = self.redis.hgetall(Keys.article(aid))
-        return records.article(raw) if raw else None
+        return records.article(raw) if raw and not raw.get("deleted_at") else None
 
     def has_article(self, aid: str) -> bool:
-        """Whether the article exists, without reading its text (up to 200,000 characters)."""
-        return is_id("art", aid) and bool(self.redis.exists(Keys.article(aid)))
+        """Whether the article exists (and was not taken down), without reading its text."""
+        return is_id("art", aid) and self.redis.hget(Keys.article(aid), "status") is not None
 
     def requeue_article(
         self, aid: str, enqueue: Callable[[Pipeline, str], None]
@@ -195,12 +207,13 @@ class Store(VerdictStore):
 
         def body(pipe: Pipeline) -> bool | None:
             pipe.watch(key)
-            status = pipe.hget(key, "status")
+            status, score = pipe.hmget(key, "status", "score")
             if status != "failed":
                 pipe.unwatch()
                 return None if status is None else False
             pipe.multi()
-            pipe.hset(key, mapping={"status": "queued", "error": "", "processed_at": ""})
+            self._set_status(pipe, aid, score, status, "queued")
+            pipe.hset(key, mapping={"error": "", "processed_at": ""})
             enqueue(pipe, aid)
             emitter.emit(pipe, "article.queued", {"article_id": aid, "retry": True})
             pipe.execute()
@@ -213,22 +226,24 @@ class Store(VerdictStore):
         assert article is not None
         return article, requeued
 
-    def start_processing(self, aid: str) -> str | None:
-        """Mark an article as being processed; returns its text, or None when there is
-        nothing to do (unknown article, or already done by an earlier run of the job)."""
+    def start_processing(self, aid: str) -> tuple[str, int] | None:
+        """Mark an article as being processed; returns its text and revision, or None when
+        there is nothing to do (unknown or taken-down article, or already done by an earlier
+        run of the job). The job hands the revision back to `save_claims`, which refuses to
+        store claims of a text that was corrected meanwhile."""
         key = Keys.article(aid)
 
-        def body(pipe: Pipeline) -> str | None:
+        def body(pipe: Pipeline) -> tuple[str, int] | None:
             pipe.watch(key)
-            status, text = pipe.hmget(key, "status", "text")
+            status, text, revision, score = pipe.hmget(key, "status", "text", "revision", "score")
             if status is None or status == "done":
                 pipe.unwatch()
                 return None
             pipe.multi()
-            pipe.hset(key, "status", "processing")
+            self._set_status(pipe, aid, score, status, "processing")
             pipe.hincrby(key, "attempts", 1)
             pipe.execute()
-            return text or ""
+            return text or "", int(revision or 1)
 
         return _transaction(self.redis, body)
 
@@ -239,13 +254,15 @@ class Store(VerdictStore):
 
         def body(pipe: Pipeline) -> None:
             pipe.watch(key)
-            if pipe.hget(key, "status") in (None, "done"):
+            old, score = pipe.hmget(key, "status", "score")
+            if old in (None, "done"):
                 pipe.unwatch()
                 return
             pipe.multi()
-            mapping = {"status": status, "error": error}
+            mapping = {"error": error}
             if status == "failed":
                 mapping["processed_at"] = utcnow()
+            self._set_status(pipe, aid, score, old, status)
             pipe.hset(key, mapping=mapping)
             if emitter is not None:
                 emitter.emit(pipe, "article.failed", {"article_id": aid, "error": error})
@@ -255,14 +272,21 @@ class Store(VerdictStore):
 
     # -- saving an article's claims ---------------------------------------------------------
 
-    def save_claims(self, aid: str, claims: Sequence[Mapping[str, Any]]) -> bool:
+    def save_claims(self, aid: str, claims: Sequence[Mapping[str, Any]], revision: int | None = None,
+                    extractor_version: str | None = None) -> bool:
         """Store an article's extracted claims and mark it done, all or nothing.
 
         Each claim's speaker is linked to the speaker registry and its text to the speaker's
-        earlier claims (a near-identical one puts it in the same cluster, whose verdict it
-        inherits). Idempotent: if the article is already done (an earlier attempt of the
-        same job got this far), nothing is written and False is returned, so a retried job
-        never stores an article's claims twice.
+        earlier claims (the same claim joins their cluster, whose verdict it inherits). Claims
+        the article already had (an earlier revision or extraction) are mapped onto the new
+        ones (`rules.same_in_article`): one found again keeps its id, verdict, history and
+        cluster and takes its new span and confidence; one not found again is superseded
+        (kept, out of the default lists); the rest are new.
+
+        Refused (False, nothing written) when the article is already done (an earlier attempt
+        of the same job got this far, so a retried job never stores claims twice), was taken
+        down, or has moved on from `revision` (the text this job read was corrected meanwhile:
+        the newer revision's job stores its own claims).
         """
         key = Keys.article(aid)
         ordered = sorted(claims, key=lambda c: (c["start"], c["end"]))
@@ -271,25 +295,38 @@ class Store(VerdictStore):
         emitter = self._emitter()
 
         def body(pipe: Pipeline) -> bool:
-            pipe.watch(key)
-            if pipe.hget(key, "status") in (None, "done"):
+            pipe.watch(key, Keys.article_claims(aid))
+            status, stored_revision, score = pipe.hmget(key, "status", "revision", "score")
+            current_revision = int(stored_revision or 1)
+            if status in (None, "done") or (revision is not None and revision != current_revision):
                 pipe.unwatch()
                 return False
             now = utcnow()
+            existing = self._watch_claims(pipe, pipe.zrange(Keys.article_claims(aid), 0, -1))
             plans = speakers.plan(
                 pipe, self.redis,
                 ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
                  for c in ordered))
+            planned = [plans[(c["speaker"].get("kind") or "person", normalize_name(c["speaker"]["name"]))]
+                       for c in ordered]
+            matched, superseded = self._map_claims(
+                [{"speaker_id": p.sid, "speaker_kind": p.kind, "speaker_name": c["speaker"]["name"],
+                  "stance": c.get("stance") or "asserts", "text": c["text"]} for c, p in zip(ordered, planned)],
+                existing)
             rows = []
-            for offset, claim in enumerate(ordered):
-                sp = claim["speaker"]
-                plan = plans[(sp.get("kind") or "person", normalize_name(sp["name"]))]
+            for offset, (claim, plan) in enumerate(zip(ordered, planned)):
+                if offset in matched:
+                    continue
                 plan.claims += 1
                 seq = first_seq + offset
-                rows.append((claim_id(seq), seq, claim, plan))
+                rows.append((claim_id(seq), seq, {**claim, "revision": current_revision,
+                                                  "extractor_version": extractor_version}, plan))
+            revived = [f for f in matched.values() if f.get("superseded_in_revision") is not None]
             clusters, tables = self._plan_clusters(pipe, rows)
+            history = pipe.lindex(Keys.revisions(aid), -1)
             pipe.multi()
-            speakers.apply(pipe, plans.values(), now)
+            speakers.apply(pipe, [p for p in {id(p): p for p in plans.values()}.values() if p.claims or not p.new],
+                           now)
             index_entries: dict[str, dict[str, int]] = {}
             for cid, seq, claim, plan in rows:
                 self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now, index_entries)
@@ -299,12 +336,48 @@ class Store(VerdictStore):
                 pipe.hset(Keys.speaker_clusters(sid), signature, " ".join(cluster_ids))
             if count:
                 pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
-            pipe.hset(key, mapping={"status": "done", "error": "", "claim_count": count, "processed_at": now})
-            emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": count})
+            for offset, fields in matched.items():
+                self._keep_claim(pipe, fields, ordered[offset], current_revision, extractor_version)
+            for fields in revived:
+                pipe.zrem(Keys.superseded, fields["id"])
+                pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", 1)
+            for fields in superseded:
+                fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
+                pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
+                pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"]})
+                pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", -1)
+                emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
+                                                        "revision": current_revision})
+            total = len(rows) + len(matched)
+            if history:
+                entry = json.loads(history)
+                entry["claims"] = {"kept": len(matched) - len(revived), "revived": len(revived), "new": len(rows),
+                                   "superseded": len(superseded)}
+                pipe.lset(Keys.revisions(aid), -1, json.dumps(entry))
+            self._set_status(pipe, aid, score, status, "done")
+            pipe.hset(key, mapping={"error": "", "claim_count": total, "processed_at": now,
+                                    "extractor_version": extractor_version or ""})
+            emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": total,
+                                                "revision": current_revision})
             pipe.execute()
             return True
 
         return _transaction(self.redis, body)
+
+    @staticmethod
+    def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any], revision: int,
+                    extractor_version: str | None) -> None:
+        """An existing claim found again: where it is now and how sure the extractor is; its
+        id, verdict, history, cluster and registry speaker stay."""
+        speaker = found["speaker"]
+        update = {"start": found["start"], "end": found["end"], "type": found["type"],
+                  "cue": found.get("cue") or "", "confidence": round(float(found.get("confidence", 0.0)), 3),
+                  "speaker_mention": speaker.get("mention") or "", "speaker_title": speaker.get("title") or None,
+                  "text": found["text"], "revision": revision, "superseded_in_revision": None,
+                  "extractor_version": extractor_version}
+        if any(fields.get(k) != v for k, v in update.items()):
+            fields.update(update, version=fields["version"] + 1)
+            pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
 
     def _write_claim(self, pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                      claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
@@ -333,6 +406,8 @@ class Store(VerdictStore):
             "created_at": now,
             "version": 1,
             "stance": stance,
+            "revision": claim.get("revision") or 1,
+            "extractor_version": claim.get("extractor_version"),
             **(verdict if inherited else {}),
         }
         pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
@@ -433,11 +508,13 @@ class Store(VerdictStore):
 
     @staticmethod
     def _excluded(status: str | None, include: frozenset[str], stance: str | None = None) -> list[str]:
-        """Indexes whose claims a list leaves out: `not_a_claim` ones by default, and the
-        denials and questions when only assertions are asked for."""
+        """Indexes whose claims a list leaves out: `not_a_claim` and superseded ones by
+        default, and the denials and questions when only assertions are asked for."""
         excluded = []
         if status is None and rules.NOT_A_CLAIM not in include:
             excluded.append(Keys.by_status(rules.NOT_A_CLAIM))
+        if "superseded" not in include:
+            excluded.append(Keys.superseded)
         if stance == "asserts":
             excluded += [Keys.by_stance("denies"), Keys.by_stance("questions")]
         return excluded
@@ -620,7 +697,7 @@ class Store(VerdictStore):
         current = self._current_speaker(sid)
         if current is None:
             return None
-        return self._walk([Keys.by_speaker(current)], "desc", cursor, limit)
+        return self._walk([Keys.by_speaker(current)], "desc", cursor, limit, excluded=[Keys.superseded])
 
     def rename_speaker(self, sid: str, name: str) -> dict[str, Any]:
         """Give a speaker a new name; its claims take it, the old name stays an alias."""

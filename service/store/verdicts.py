@@ -189,7 +189,7 @@ class VerdictStore:
                         if other is None:
                             continue
                         fields = records.unpack_claim(m, other)
-                        if rules.propagates(verdict["status"], fields["status"]) \
+                        if rules.propagates_to(fields, verdict["status"]) \
                                 and not _same_verdict(records.verification(fields), verdict):
                             members[m] = fields
             pipe.multi()
@@ -340,7 +340,8 @@ class VerdictStore:
             return None
         stored = self.redis.hgetall(Keys.cluster(clsid))
         member_ids = self.redis.zrange(Keys.cluster_claims(clsid), 0, -1) if stored else [claim_of_cluster(clsid)]
-        claims = [c for c in self._claims(member_ids) if c["cluster_id"] == clsid]
+        claims = [c for c in self._claims(member_ids)
+                  if c["cluster_id"] == clsid and c["superseded_in_revision"] is None]
         if not claims:
             return None
         with self.redis.pipeline(transaction=False) as pipe:

@@ -1,0 +1,31 @@
+"""Which extractor found a claim: recorded on every article and claim, so that articles can be
+extracted again when the extractor improves (`flask --app service.app reextract`)."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+
+#: Bump when the rules change what they extract (not for refactorings that keep the output).
+RULES_VERSION = 2
+
+
+def extractor_version(nlp: "Language") -> str:
+    """"claimtrack 0.1.0; en_core_web_sm 3.8.0; rules 2": package, model, rules."""
+    try:
+        package = version("claimtrack")
+    except PackageNotFoundError:
+        package = "unknown"
+    return f"claimtrack {package}; {nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} " \
+           f"{nlp.meta.get('version', '?')}; rules {RULES_VERSION}"
+
+
+def rules_version(extractor: str | None) -> int:
+    """The rules version in an `extractor_version` string; 0 for none or an unknown form
+    (articles extracted before versions were recorded)."""
+    if not extractor:
+        return 0
+    tail = extractor.rpartition("rules ")[2]
+    return int(tail) if tail.isdigit() else 0
