@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import claim_record, headers, seed_article
+from helpers import claim_record, headers
 from service.store import Keys
 from workers import model
 from workers.worker import build_worker
@@ -204,7 +204,7 @@ def test_takedown_leaves_nothing_but_the_tombstone(client, config, store, redis)
     other = post(client, "Opposition leader Ada Lind said the budget was a fantasy.\n").json["id"]
     work(config)
     keys_before, _ = _footprint(redis)
-    lind_before = get(client, f"/v1/claims?speaker=Ada%20Lind")["items"]
+    lind_before = get(client, "/v1/claims?speaker=Ada%20Lind")["items"]
     marker = "Zanzibarian"
     text = FIRST.replace("new bridge", f"new {marker} bridge")
     aid = post(client, text, external_id="story-9", url="https://news.example/9", source="Daily").json["id"]
@@ -235,7 +235,7 @@ def test_takedown_leaves_nothing_but_the_tombstone(client, config, store, redis)
     # A cursor of a list that held its claims still pages, without them.
     rest = get(client, f"/v1/claims?limit=200&cursor={page['next_cursor']}")["items"]
     assert all(c["article_id"] != aid for c in rest)
-    assert get(client, f"/v1/claims?speaker=Ada%20Lind")["items"] == lind_before
+    assert get(client, "/v1/claims?speaker=Ada%20Lind")["items"] == lind_before
     assert other in [a["id"] for a in get(client, "/v1/articles")["items"]]
     assert aid not in [a["id"] for a in get(client, "/v1/articles")["items"]]
     deleted = [e for e in get(client, "/v1/events?limit=1000")["items"] if e["type"] == "article.deleted"]

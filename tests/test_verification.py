@@ -235,6 +235,6 @@ def test_every_claim_shows_its_context_and_article(client, store):
     sentence = ("Gov. Nadia Brennan said that the company will move 300 jobs to Ohio next year, "
                 "citing lower taxes.")
     assert get(client, f"/v1/claims/{listed['id']}")["context"] == sentence
-    assert get(client, f"/v1/claims?include=context")["items"][0]["context"] == sentence
+    assert get(client, "/v1/claims?include=context")["items"][0]["context"] == sentence
     assert get(client, f"/v1/articles/{aid}/claims?include=context,not_a_claim")["items"][0]["context"] == sentence
     assert client.get("/v1/claims?include=everything", headers=headers("read")).status_code == 422

@@ -175,13 +175,10 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
     rt = runtime()
     if body.get("published_at") is not None:
         body["published_at"] = format_time(body["published_at"])
-    dedup = []
+    dedup = _dedup_of(body)
     if headers.get("idempotency_key"):
-        dedup.append(DedupKey("idem", digest(principal().name, headers["idempotency_key"]), rt.config.idempotency_ttl))
-    if body.get("external_id"):
-        dedup.append(DedupKey("ext", digest(body["external_id"])))
-    if body.get("url"):
-        dedup.append(DedupKey("url", digest(body["url"], digest(body["text"]))))
+        dedup.insert(0, DedupKey("idem", digest(principal().name, headers["idempotency_key"]),
+                                 rt.config.idempotency_ttl))
     article, queued = rt.store.create_article(body, dedup, _enqueue_on(rt), by=principal().name)
     location = url_for("articles.get_article", article_id=article["id"])
     return send(article, 202 if queued else 200, {"Location": location})

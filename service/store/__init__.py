@@ -17,17 +17,8 @@ from .layout import (
     normalize_name,
     utcnow,
 )
-from .store import (
-    DELIVERY_QUEUE,
-    Conflict,
-    CursorExpired,
-    DedupKey,
-    NotFound,
-    Options,
-    Page,
-    Store,
-    VersionMismatch,
-)
+from .base import Conflict, CursorExpired, NotFound, Page, VersionMismatch
+from .store import DELIVERY_QUEUE, DedupKey, Options, Store
 from .articles import Gone
 from .text import words
 

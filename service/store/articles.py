@@ -116,12 +116,7 @@ class ArticleStore:
                     or (high is not None and scores[0] > high):
                 return Page([], None)
             return Page(self._article_summaries([aid]), None)
-        if len(indexes) > 1:
-            with self.redis.pipeline(transaction=False) as pipe:
-                for key in indexes:
-                    pipe.zcard(key)
-                sizes = pipe.execute()
-            indexes = [k for _, k in sorted(zip(sizes, indexes))]
+        indexes = self._smallest_first(indexes)
         bound = "" if cursor is None else decode_cursor(cursor)
         if high is not None and (bound == "" or int(bound) > high):
             bound = str(high + 1)
@@ -162,6 +157,20 @@ class ArticleStore:
         aid = self.redis.hget(Keys.deleted_claims, cid)
         return self.article_tombstone(aid) if aid else None
 
+    @staticmethod
+    def _watch_live_article(pipe: Pipeline, aid: str, *also: str) -> dict[str, str]:
+        """An article's fields, read under WATCH (with `also`); NotFound when there is no such
+        article, Gone when it was taken down."""
+        pipe.watch(Keys.article(aid), *also)
+        raw = pipe.hgetall(Keys.article(aid))
+        if not raw:
+            pipe.unwatch()
+            raise NotFound(aid)
+        if raw.get("deleted_at"):
+            pipe.unwatch()
+            raise Gone(records.tombstone(raw))
+        return raw
+
     # -- revisions ----------------------------------------------------------------------------
 
     def revise_article(self: "Store", aid: str, fields: Mapping[str, Any], by: str,
@@ -181,14 +190,7 @@ class ArticleStore:
         text = fields["text"]
 
         def body(pipe: Pipeline) -> tuple[dict[str, Any], bool]:
-            pipe.watch(key)
-            raw = pipe.hgetall(key)
-            if not raw:
-                pipe.unwatch()
-                raise NotFound(aid)
-            if raw.get("deleted_at"):
-                pipe.unwatch()
-                raise Gone(records.tombstone(raw))
+            raw = self._watch_live_article(pipe, aid)
             same_text = raw.get("text", "") == text
             changed = {k: v for k, v in new_meta.items() if (raw.get(k) or "") != v}
             if same_text and not changed:
@@ -262,14 +264,10 @@ class ArticleStore:
         emitter = self._emitter()
 
         def body(pipe: Pipeline) -> tuple[dict[str, Any], bool] | None:
-            pipe.watch(key)
-            raw = pipe.hgetall(key)
-            if not raw:
-                pipe.unwatch()
+            try:
+                raw = self._watch_live_article(pipe, aid)
+            except NotFound:
                 return None
-            if raw.get("deleted_at"):
-                pipe.unwatch()
-                raise Gone(records.tombstone(raw))
             if raw.get("status") not in ("done", "failed"):
                 pipe.unwatch()
                 return records.article(raw), False
@@ -318,14 +316,7 @@ class ArticleStore:
         emitter = self._emitter()
 
         def body(pipe: Pipeline) -> dict[str, Any]:
-            pipe.watch(key, Keys.article_claims(aid))
-            raw = pipe.hgetall(key)
-            if not raw:
-                pipe.unwatch()
-                raise NotFound(aid)
-            if raw.get("deleted_at"):
-                pipe.unwatch()
-                raise Gone(records.tombstone(raw))
+            raw = self._watch_live_article(pipe, aid, Keys.article_claims(aid))
             ids = pipe.zrange(Keys.article_claims(aid), 0, -1)
             claims = self._watch_claims(pipe, ids)
             doomed = set(claims)

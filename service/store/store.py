@@ -19,7 +19,8 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from . import records, rules, speakers
-from .base import SCAN_BUDGET, Conflict, CursorExpired, NotFound, Page, VersionMismatch
+from .articles import ArticleStore, revision_entry
+from .base import SCAN_BUDGET, Conflict, CursorExpired, NotFound, Page
 from .base import transaction as _transaction
 from .events import Emitter, Hook, read_hooks
 from .layout import (
@@ -27,8 +28,6 @@ from .layout import (
     Keys,
     claim_id,
     claim_of_cluster,
-    cluster_of_claim,
-    seq_of_claim,
     decode_cursor,
     encode_cursor,
     epoch_ms,
@@ -40,7 +39,6 @@ from .layout import (
 from .scripts import PAGE
 from .text import context_span, words
 from .verdicts import VerdictStore
-from .articles import ArticleStore, Gone, revision_entry
 
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
@@ -495,16 +493,19 @@ class Store(VerdictStore, ArticleStore):
             if not self.redis.exists(Keys.cluster(cluster_id)):
                 return self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
             indexes.append(Keys.cluster_claims(cluster_id))
-        if not indexes:
-            indexes.append(Keys.claims)
-        elif len(indexes) > 1:
-            # Walk the smallest index; the others are only probed, O(1) each.
-            with self.redis.pipeline(transaction=False) as pipe:
-                for key in indexes:
-                    pipe.zcard(key)
-                sizes = pipe.execute()
-            indexes = [k for _, k in sorted(zip(sizes, indexes))]
+        indexes = self._smallest_first(indexes) if indexes else [Keys.claims]
         return self._walk(indexes, "desc", cursor, limit, low=low, high=high, excluded=excluded, context=context)
+
+    def _smallest_first(self, indexes: list[str]) -> list[str]:
+        """Indexes to intersect, the smallest first: it is walked, the others only probed
+        (O(1) each), so a page costs what the most selective filter leaves."""
+        if len(indexes) < 2:
+            return indexes
+        with self.redis.pipeline(transaction=False) as pipe:
+            for key in indexes:
+                pipe.zcard(key)
+            sizes = pipe.execute()
+        return [k for _, k in sorted(zip(sizes, indexes))]
 
     @staticmethod
     def _excluded(status: str | None, include: frozenset[str], stance: str | None = None) -> list[str]:
