@@ -163,6 +163,12 @@ def test_put_corrects_and_a_stale_job_never_overwrites_a_newer_revision(client, 
     assert same.status_code == 200 and same.json["revision"] == 2 and same.json["title"] == "Bridge"
     assert client.put("/v1/articles/art_0000000000000000", json={"text": "x"},
                       headers=headers("ingest")).status_code == 404
+    # An external_id that names another article is refused, not taken over.
+    other = post(client, "Another story.", external_id="other-story").json["id"]
+    taken = client.put(f"/v1/articles/{aid}", json={"text": CORRECTED, "external_id": "other-story"},
+                       headers=headers("ingest"))
+    assert taken.status_code == 409
+    assert get(client, "/v1/articles?external_id=other-story")["items"][0]["id"] == other
 
 
 def test_two_quick_corrections_end_with_the_newest_text(client, config):

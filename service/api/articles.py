@@ -15,7 +15,7 @@ from ..auth import principal, requires
 from ..problems import abort
 from ..queue import enqueue_extraction
 from ..runtime import Runtime, runtime
-from ..store import ARTICLE_STATUSES, DedupKey, Gone, NotFound, digest, format_time
+from ..store import ARTICLE_STATUSES, Conflict, DedupKey, Gone, NotFound, digest, format_time
 from .claims import ClaimPageSchema, IncludeArgs
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
 from .pagination import PageArgs, page_schema
@@ -220,6 +220,7 @@ def list_articles(args: dict[str, Any]) -> Any:
 @blp.alt_response(200, schema=ArticleSchema, description="Same text: metadata updated (or nothing changed).")
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(410, response="GONE")
 @blp.alt_response(413, response=HTTPStatus(413).name)
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
@@ -240,6 +241,8 @@ def correct_article(body: dict[str, Any], article_id: str) -> Any:
                                                   _dedup_of(body))
     except NotFound:
         abort(404, f"No article {article_id!r}.")
+    except Conflict as taken:
+        abort(409, f"{taken}; correct that article instead.")
     return send(article, 202 if queued else 200, {"Location": url_for("articles.get_article", article_id=article_id)})
 
 

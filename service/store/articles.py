@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from redis.client import Pipeline
 
 from . import records, rules, speakers
-from .base import SCAN_BUDGET, NotFound, Page, transaction
+from .base import SCAN_BUDGET, Conflict, NotFound, Page, transaction
 from .layout import Keys, cluster_of_claim, decode_cursor, digest, encode_cursor, epoch_ms, is_id, utcnow
 from .text import claim_signature, normalize_claim, words
 
@@ -182,7 +182,8 @@ class ArticleStore:
         claims were part of), the article is queued for extraction again, and an
         `article.revised` event is written, all in one transaction. New metadata with the same
         text is updated in place. The same text and metadata change nothing. Raises NotFound,
-        or Gone for a taken-down article.
+        Gone for a taken-down article, or Conflict when the new `external_id` (or url and
+        text) already names another article.
         """
         key = Keys.article(aid)
         emitter = self._emitter()
@@ -201,6 +202,12 @@ class ArticleStore:
             score = raw.get("score") or "0"
             old_keys = set(filter(None, (raw.get("dedup") or "").split(" ")))
             new_keys = {Keys.dedup(d.kind, d.fingerprint) for d in dedup}
+            if new_keys:
+                pipe.watch(*new_keys)
+                for owner in pipe.mget(sorted(new_keys)):
+                    if owner and owner != aid and self.get_article(owner) is not None:
+                        pipe.unwatch()
+                        raise Conflict(f"another article ({owner}) has this external_id or url and text")
             if raw.get("external_id") and raw.get("external_id") != new_meta["external_id"]:
                 stale = Keys.dedup("ext", digest(raw["external_id"]))
                 old_keys.discard(stale)
