@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect
 from flask_smorest import Api
 
 from . import api as api_package
-from . import cli, limits, logs, problems
+from . import bodies, cli, limits, logs, problems
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -91,6 +91,7 @@ def create_app(config: Config | None = None) -> Flask:
     logs.install(app)
     limits.install(app, config)
     cli.install(app)
+    bodies.install(app, config.max_body_bytes)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

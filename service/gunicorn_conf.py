@@ -1,13 +1,21 @@
 """gunicorn settings: ``gunicorn -c python:service.gunicorn_conf 'service.app:create_app()'``.
 
-HOST (default 127.0.0.1; the container image sets 0.0.0.0), PORT (default 8000) and
-WEB_CONCURRENCY (worker processes, default 2 per CPU + 1) come from the environment.
+HOST (default 127.0.0.1; the container image sets 0.0.0.0), PORT (default 8000),
+WEB_CONCURRENCY (worker processes, default 2 per CPU + 1) and WEB_THREADS (threads per worker
+process, default 4) come from the environment.
+
+The worker is gthread with whole requests read in the main loop before a thread takes them
+(`service.serving`), so that slow clients cannot hold the threads; see README, "Serving".
 """
 import multiprocessing
 import os
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "service.serving.BufferedThreadWorker"
+threads = int(os.environ.get("WEB_THREADS", "4"))
+# Open connections per worker process; each may buffer up to CLAIMTRACK_MAX_BODY_BYTES.
+worker_connections = 200
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
