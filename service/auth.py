@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_smorest import Blueprint
 
 from .config import ConfigError
@@ -34,6 +34,8 @@ SECURITY_SCHEMES = {
     "BearerToken": {"type": "http", "scheme": "bearer"},
 }
 SECURITY = [{"ApiKeyHeader": []}, {"BearerToken": []}]
+#: app.extensions entry of the failed-authentication limit (`limits.AuthFailures`), if any.
+AUTH_FAILURES = "claimtrack.auth_failures"
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -122,6 +124,20 @@ def presented_secret() -> str | None:
     return None
 
 
+def client_address() -> str:
+    """The client's address (behind CLAIMTRACK_TRUSTED_PROXIES, the one they forwarded)."""
+    return request.remote_addr or "unknown"
+
+
+def authenticated() -> Principal | None:
+    """The principal of the key this request presents, None without a known key; looked up
+    once per request (the rate limiter asks first, to count the request against the key)."""
+    if "presented_principal" not in g:
+        secret = presented_secret()
+        g.presented_principal = authenticate(secret) if secret else None
+    return g.presented_principal  # type: ignore[no-any-return]
+
+
 def requires(role: str) -> Callable[[F], F]:
     """Guard a view: 401 without a known key, 403 when the key lacks `role`.
 
@@ -135,8 +151,13 @@ def requires(role: str) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             secret = presented_secret()
-            principal = authenticate(secret) if secret else None
+            failures = current_app.extensions.get(AUTH_FAILURES)
+            if secret and failures is not None:
+                failures.refuse_if_exceeded(client_address())
+            principal = authenticated()
             if principal is None:
+                if secret and failures is not None:
+                    failures.record(client_address())
                 abort(
                     401,
                     "Send a valid API key in the X-API-Key header (or Authorization: Bearer).",

@@ -58,7 +58,7 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be on or off, got {raw!r}")
 
 
-def _rate_limit(raw: str) -> str:
+def _rate_limit(raw: str, name: str = "CLAIMTRACK_RATE_LIMIT") -> str:
     """A Flask-Limiter limit string ("1200 per minute", "20/second; 1000/hour"); empty or
     "off" disables rate limiting."""
     from limits import parse_many
@@ -69,7 +69,7 @@ def _rate_limit(raw: str) -> str:
     try:
         parse_many(raw)
     except ValueError:
-        raise ConfigError(f"CLAIMTRACK_RATE_LIMIT is not a rate limit like '1200 per minute': {raw!r}") from None
+        raise ConfigError(f"{name} is not a rate limit like '1200 per minute': {raw!r}") from None
     return raw
 
 
@@ -95,6 +95,8 @@ class Config:
     spacy_model: str | None = None
     redis_socket_timeout: float = 5.0
     rate_limit: str = "1200 per minute"
+    auth_failure_limit: str = "30 per minute"
+    trusted_proxies: int = 0
     event_retention_days: int = 7
     revision_retention_days: int = 365
     webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
@@ -120,6 +122,9 @@ class Config:
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
+            auth_failure_limit=_rate_limit(env.get("CLAIMTRACK_AUTH_FAILURE_LIMIT", "30 per minute"),
+                                           "CLAIMTRACK_AUTH_FAILURE_LIMIT"),
+            trusted_proxies=_int(env, "CLAIMTRACK_TRUSTED_PROXIES", 0),
             event_retention_days=_int(env, "CLAIMTRACK_EVENT_RETENTION_DAYS", 7, minimum=1),
             revision_retention_days=_int(env, "CLAIMTRACK_REVISION_RETENTION_DAYS", 365, minimum=1),
             webhook_retry_intervals=_intervals(

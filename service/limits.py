@@ -1,26 +1,44 @@
-"""Per-API-key rate limits (Flask-Limiter, counted in Redis so that every API process shares
+"""Rate limits (Flask-Limiter and `limits`, counted in Redis so that every API process shares
 them).
 
-Limits apply to `/v1` only; probes and documentation are never limited. A request is counted
-against a digest of the key it presents (so even a wrong key is limited, and the secret itself
-is never a Redis key), or against the client address when it presents none. A limit that is
-exceeded answers 429 problem+json with `Retry-After`.
+Limits apply to `/v1` only; probes and documentation are never limited.
+
+- ``CLAIMTRACK_RATE_LIMIT``: requests per API key. A request is counted against a digest of its
+  key once the key has authenticated (the secret itself is never a Redis key), and against the
+  client address otherwise, so a stream of wrong keys shares one counter, not one each.
+- ``CLAIMTRACK_AUTH_FAILURE_LIMIT``: failed authentications (a key that is presented but
+  unknown) per client address. Past it, every request from that address that presents a key is
+  answered 429 without the key being checked, until the window has room again: guessing keys
+  is slowed to that rate, whatever the guesses are.
+
+The client address is the peer's, or, with ``CLAIMTRACK_TRUSTED_PROXIES=N``, the one the N-th
+proxy from the API appended to ``X-Forwarded-For`` (Werkzeug's ProxyFix). An exceeded limit
+answers 429 problem+json with ``Retry-After``; no other answer but a 503 carries that header.
 """
 from __future__ import annotations
 
+import logging
+import time
+
 from flask import Flask, Response, request
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth import presented_secret, secret_digest
+from .auth import AUTH_FAILURES, authenticated, client_address, presented_secret, secret_digest
 from .config import Config
-from .problems import TYPES, problem
+from .problems import TYPES, abort, problem
+
+log = logging.getLogger("claimtrack.api")
 
 
 def _client_key() -> str:
     secret = presented_secret()
-    if secret:
+    if secret and authenticated() is not None:
         return "key:" + secret_digest(secret)[:32]
-    return "addr:" + (request.remote_addr or "unknown")
+    return "addr:" + client_address()
 
 
 def _too_many(error: RateLimitExceeded) -> Response:
@@ -31,10 +49,56 @@ def _too_many(error: RateLimitExceeded) -> Response:
     )
 
 
+def _only_limits_retry(response: Response) -> Response:
+    """Flask-Limiter adds Retry-After to every answer it counts; it means something only on a
+    429 or a 503."""
+    if response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
+
+
+class AuthFailures:
+    """Failed authentications per client address, in a moving window in Redis."""
+
+    def __init__(self, config: Config) -> None:
+        self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
+        storage = storage_from_string(
+            config.redis_url, key_prefix="ct:authfail",
+            socket_timeout=config.redis_socket_timeout, socket_connect_timeout=config.redis_socket_timeout)
+        self.strategy = MovingWindowRateLimiter(storage)
+
+    def refuse_if_exceeded(self, address: str) -> None:
+        """429 while `address` has used up its failures (Redis down: let the request on)."""
+        try:
+            exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
+            if not exceeded:
+                return
+            reset = max(self.strategy.get_window_stats(item, address).reset_time for item in exceeded)
+        except Exception as error:  # noqa: BLE001 - limits wraps several Redis errors
+            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+            return
+        abort(429, f"Too many failed authentications from this address ({exceeded[0]}); retry after "
+                   "Retry-After seconds.", type=TYPES["rate_limited"],
+              headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))})
+
+    def record(self, address: str) -> None:
+        try:
+            for item in self.limits:
+                self.strategy.hit(item, address)
+        except Exception as error:  # noqa: BLE001
+            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+
+
 def install(app: Flask, config: Config) -> Limiter | None:
+    if config.trusted_proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies)  # type: ignore[method-assign]
+    if config.auth_failure_limit:
+        app.extensions[AUTH_FAILURES] = AuthFailures(config)
     if not config.rate_limit:
         return None
     app.register_error_handler(RateLimitExceeded, _too_many)
+    # Registered before the limiter's own hook, so that it runs after it.
+    app.after_request(_only_limits_retry)
     return Limiter(
         key_func=_client_key,
         app=app,
@@ -50,3 +114,5 @@ def install(app: Flask, config: Config) -> Limiter | None:
         swallow_errors=True,
         key_prefix="ct:ratelimit",
     )
+
+

@@ -38,7 +38,7 @@ def redis(redis_server: RedisServer) -> Iterator[Redis]:
 
 @pytest.fixture
 def config(redis_server: RedisServer, redis: Redis) -> Config:
-    return Config(redis_url=redis_server.url, api_keys=API_KEYS, job_retries=0, rate_limit="")
+    return Config(redis_url=redis_server.url, api_keys=API_KEYS, job_retries=0, rate_limit="", auth_failure_limit="")
 
 
 @pytest.fixture

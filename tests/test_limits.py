@@ -26,3 +26,43 @@ def test_limits_are_shared_by_every_api_process(config):
     assert first.get("/v1/claims", headers=headers("read")).status_code == 200
     assert second.get("/v1/claims", headers=headers("read")).status_code == 200
     assert first.get("/v1/claims", headers=headers("read")).status_code == 429
+
+
+def test_guessing_keys_is_limited_per_client_address(config, redis):
+    """Wrong keys are counted per address, not per key: the 6th guess gets 429, and so does a
+    right key from that address (checking it would tell a guesser it was right); other
+    addresses are not affected, and Redis holds a counter per address, not per guess."""
+    client = create_app(config.replace(auth_failure_limit="5 per minute", rate_limit="1000 per minute")).test_client()
+    guesser = {"REMOTE_ADDR": "127.0.0.7"}
+    answers = [client.get("/v1/claims", headers={"X-API-Key": f"guess-{n}"}, environ_base=guesser).status_code
+               for n in range(200)]
+    assert answers[:5] == [401] * 5
+    assert set(answers[5:]) == {429}
+    limited = client.get("/v1/claims", headers={"X-API-Key": "guess-x"}, environ_base=guesser)
+    assert limited.mimetype == "application/problem+json"
+    assert limited.json["type"] == "/problems/rate-limited"
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    assert client.get("/v1/claims", headers=headers("read"), environ_base=guesser).status_code == 429
+    assert client.get("/v1/claims", headers=headers("read"), environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 200
+    assert client.get("/v1/claims", headers={"X-API-Key": "wrong"},
+                      environ_base={"REMOTE_ADDR": "127.0.0.8"}).status_code == 401
+    assert len(redis.keys("*")) <= 6, redis.keys("*")
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_counted(config):
+    client = create_app(config.replace(auth_failure_limit="2 per minute", trusted_proxies=1)).test_client()
+
+    def guess(forwarded_for: str) -> int:
+        return client.get("/v1/claims", headers={"X-API-Key": "nope", "X-Forwarded-For": forwarded_for}).status_code
+
+    assert [guess("198.51.100.1") for _ in range(3)] == [401, 401, 429]
+    assert guess("198.51.100.2") == 401, "another client behind the same proxy"
+    assert guess("203.0.113.9, 198.51.100.1") == 429, "only the address the proxy appended counts"
+
+
+def test_only_a_limited_answer_carries_retry_after(config):
+    client = create_app(config.replace(rate_limit="100 per minute")).test_client()
+    ok = client.get("/v1/claims", headers=headers("read"))
+    assert ok.status_code == 200
+    assert "Retry-After" not in ok.headers
+    assert "X-RateLimit-Remaining" in ok.headers
