@@ -10,9 +10,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from .store import Options
+    from .webhook_targets import AllowList
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -73,7 +75,28 @@ def _rate_limit(raw: str, name: str = "CLAIMTRACK_RATE_LIMIT") -> str:
     return raw
 
 
-@dataclass(frozen=True)
+def redact_url(url: str) -> str:
+    """A URL fit for logs and reprs: its password, if any, replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    user = parts.username or ""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+
+
+def _webhook_allow_hosts(raw: str) -> str:
+    from .webhook_targets import AllowList
+
+    try:
+        AllowList.parse(raw)
+    except ValueError:
+        raise ConfigError(f"CLAIMTRACK_WEBHOOK_ALLOW_HOSTS must list host names, addresses or CIDR networks, "
+                          f"got {raw!r}") from None
+    return raw
+
+
+@dataclass(frozen=True, repr=False)
 class Config:
     """Settings shared by the API and the worker.
 
@@ -101,6 +124,7 @@ class Config:
     revision_retention_days: int = 365
     webhook_retry_intervals: tuple[int, ...] = (10, 60, 300, 1800, 7200)
     webhook_timeout: int = 10
+    webhook_allow_hosts: str = ""
     reviewer_name: str = "Claimtrack"
     reviewer_url: str = ""
     search_index: bool = True
@@ -130,10 +154,25 @@ class Config:
             webhook_retry_intervals=_intervals(
                 env, "CLAIMTRACK_WEBHOOK_RETRY_INTERVALS", (10, 60, 300, 1800, 7200)),
             webhook_timeout=_int(env, "CLAIMTRACK_WEBHOOK_TIMEOUT", 10, minimum=1),
+            webhook_allow_hosts=_webhook_allow_hosts(env.get("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "")),
             reviewer_name=env.get("CLAIMTRACK_REVIEWER_NAME") or "Claimtrack",
             reviewer_url=env.get("CLAIMTRACK_REVIEWER_URL") or "",
             search_index=_switch(env, "CLAIMTRACK_SEARCH_INDEX", True),
         )
+
+    def __repr__(self) -> str:
+        """Every setting but secrets: API key secrets and a Redis password show as ***."""
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["api_keys"] = ",".join(
+            f"{parts[0]}:***:{parts[-1]}" if len(parts) == 3 else "***"
+            for parts in (item.strip().split(":") for item in self.api_keys.split(",") if item.strip()))
+        shown["redis_url"] = redact_url(self.redis_url)
+        return "Config(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
+
+    def webhook_allow_list(self) -> "AllowList":
+        from .webhook_targets import AllowList
+
+        return AllowList.parse(self.webhook_allow_hosts)
 
     def store_options(self) -> "Options":
         from .store import Options

@@ -1,26 +1,36 @@
-"""Webhooks: real deliveries to a local HTTP server, signed, retried, logged."""
+"""Webhooks: real deliveries to a local HTTP server, signed, retried, logged; and the URLs
+they may never reach.
+
+Every receiver here listens on 127.0.0.1, which the tests allow with
+CLAIMTRACK_WEBHOOK_ALLOW_HOSTS; the SSRF tests show that other non-public addresses are
+refused before any connection is made.
+"""
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from standardwebhooks import Webhook
 
-from helpers import headers, quote_article
+from helpers import free_port, headers, quote_article
+from service.webhook_targets import AllowList, RefusedTarget, check
+from workers import delivery
 from workers.worker import build_worker
 
-SECRET = "a-long-enough-shared-secret"
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
 class Receiver:
     """An HTTP endpoint that answers with the given statuses in turn and keeps what it got."""
 
-    def __init__(self, statuses: list[int]) -> None:
+    def __init__(self, statuses: list[int], location: str | None = None) -> None:
         self.statuses = statuses
+        self.location = location
         self.received: list[tuple[dict[str, str], bytes]] = []
         receiver = self
 
@@ -30,6 +40,8 @@ class Receiver:
                 receiver.received.append((dict(self.headers), body))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 self.send_response(status)
+                if receiver.location:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -56,8 +68,11 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def hook_config(config):
-    return config.replace(webhook_retry_intervals=(0, 0))
+def hook_config(config, monkeypatch):
+    # The delivery job reads its settings from the environment, as a worker process does.
+    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_TIMEOUT", "2")
+    return config.replace(webhook_retry_intervals=(0, 0), webhook_allow_hosts="127.0.0.1")
 
 
 @pytest.fixture
@@ -72,7 +87,7 @@ def test_an_event_is_delivered_signed_and_retried_after_a_500(hook_client, hook_
         "url": receiver.url, "events": ["claim.verification_changed"], "secret": SECRET})
     assert created.status_code == 201
     hook = created.json
-    assert "secret" not in hook
+    assert hook.pop("secret") == SECRET
     _, claim = quote_article(hook_client, store, "The dam is safe", "Maria Okafor")
     hook_client.patch(f"/v1/claims/{claim['id']}/verification", json={"status": "false"}, headers=headers("verify"))
 
@@ -81,11 +96,12 @@ def test_an_event_is_delivered_signed_and_retried_after_a_500(hook_client, hook_
     assert len(receiver.received) == 2, "one failed attempt, one retry"
     (first_headers, first_body), (second_headers, second_body) = receiver.received
     assert first_body == second_body
-    event = json.loads(second_body)
+    event = Webhook(SECRET).verify(second_body, second_headers)
+    assert Webhook(SECRET).verify(first_body, first_headers) == event
+    assert first_headers["webhook-id"] == second_headers["webhook-id"] == event["id"], "stable across retries"
     assert event["type"] == "claim.verification_changed"
     assert event["data"] == {"claim_id": claim["id"], "from": "unverified", "to": "false", "by": "alice"}
-    expected = "sha256=" + hmac.new(SECRET.encode(), second_body, hashlib.sha256).hexdigest()
-    assert hmac.compare_digest(second_headers["X-Claimtrack-Signature"], expected)
+    assert "X-Claimtrack-Signature" not in second_headers, "the replayable signature is gone"
     assert second_headers["X-Claimtrack-Event"] == "claim.verification_changed"
     assert second_headers["Content-Type"] == "application/json"
     feed = hook_client.get("/v1/events?limit=100", headers=headers("read")).json["items"]
@@ -108,12 +124,157 @@ def test_only_subscribed_event_types_are_delivered(hook_client, hook_config, sto
 def test_webhooks_are_managed_by_admins(hook_client, receiver):
     body = {"url": receiver.url, "events": ["article.done"], "secret": SECRET}
     assert hook_client.post("/v1/webhooks", json=body, headers=headers("verify")).status_code == 403
-    for bad in ({**body, "secret": "short"}, {**body, "events": ["claim.deleted"]}, {**body, "events": []},
+    for bad in ({**body, "secret": "short"}, {**body, "secret": "a-long-enough-but-not-standard-secret"},
+                {**body, "secret": "whsec_c2hvcnQ="}, {**body, "events": ["claim.deleted"]}, {**body, "events": []},
                 {**body, "url": "ftp://example.org/x"}, {k: v for k, v in body.items() if k != "url"}):
         assert hook_client.post("/v1/webhooks", json=bad, headers=headers("admin")).status_code == 422, bad
     hook = hook_client.post("/v1/webhooks", json=body, headers=headers("admin")).json
+    assert hook.pop("secret") == SECRET
     listed = hook_client.get("/v1/webhooks", headers=headers("admin")).json["items"]
     assert listed == [hook]
     assert hook_client.delete(f"/v1/webhooks/{hook['id']}", headers=headers("admin")).status_code == 204
     assert hook_client.delete(f"/v1/webhooks/{hook['id']}", headers=headers("admin")).status_code == 404
     assert hook_client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=headers("admin")).status_code == 404
+
+
+# -- signing: secrets and their rotation ---------------------------------------------------------
+
+def test_a_generated_secret_signs_and_an_admin_can_rotate_it(hook_client, hook_config, store, receiver):
+    receiver.statuses = []
+    created = hook_client.post("/v1/webhooks", headers=headers("admin"), json={
+        "url": receiver.url, "events": ["claim.verification_changed"]})
+    assert created.status_code == 201
+    hook, first_secret = created.json, created.json["secret"]
+    assert first_secret.startswith("whsec_")
+    assert "secret" not in hook_client.get("/v1/webhooks", headers=headers("admin")).json["items"][0]
+    assert hook_client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", headers=headers("verify")).status_code == 403
+    assert hook_client.post("/v1/webhooks/whk_0123456789abcdef/rotate-secret",
+                            headers=headers("admin")).status_code == 404
+
+    rotated = hook_client.post(f"/v1/webhooks/{hook['id']}/rotate-secret", headers=headers("admin"))
+    assert rotated.status_code == 200
+    second_secret = rotated.json["secret"]
+    assert second_secret != first_secret and rotated.json["id"] == hook["id"]
+    _, claim = quote_article(hook_client, store, "The dam is safe", "Maria Okafor")
+    hook_client.patch(f"/v1/claims/{claim['id']}/verification", json={"status": "false"}, headers=headers("verify"))
+    build_worker(hook_config).work(burst=True, logging_level="WARNING")
+
+    [(got_headers, body)] = receiver.received
+    assert len(got_headers["webhook-signature"].split(" ")) == 2, "both secrets sign during the grace period"
+    assert Webhook(second_secret).verify(body, got_headers)["type"] == "claim.verification_changed"
+    assert Webhook(first_secret).verify(body, got_headers)["type"] == "claim.verification_changed"
+
+
+def test_a_signature_binds_id_timestamp_and_body():
+    body = b'{"id":"evt_1","type":"article.done"}'
+    signed = delivery.signature_headers("evt_1", body, [SECRET])
+    assert Webhook(SECRET).verify(body, signed)
+    for tampered in ({**signed, "webhook-id": "evt_2"},
+                     {**signed, "webhook-timestamp": str(int(signed["webhook-timestamp"]) + 1)}):
+        with pytest.raises(Exception, match="signature"):
+            Webhook(SECRET).verify(body, tampered)
+    replayed = delivery.signature_headers("evt_1", body, [SECRET], at=_minutes_ago(10))
+    with pytest.raises(Exception, match="too old"):
+        Webhook(SECRET).verify(body, replayed)
+
+
+def _minutes_ago(minutes: int):
+    from datetime import datetime, timedelta, timezone
+
+    return datetime.now(timezone.utc) - timedelta(minutes=minutes)
+
+
+# -- SSRF: what webhooks may never reach ------------------------------------------------------------
+
+FORBIDDEN = [
+    "http://127.0.0.1:{redis}/", "http://localhost:1/", "http://2130706433:{redis}/", "http://0x7f000001:{redis}/",
+    "http://0177.0.0.1:{redis}/", "http://127.1:{redis}/", "http://0.0.0.0:{redis}/", "http://0:{redis}/",
+    "http://[::1]:{redis}/", "http://[::ffff:127.0.0.1]:{redis}/", "http://[::]/", "http://10.0.0.1/",
+    "http://172.16.5.4/", "http://192.168.1.1/", "http://100.64.0.1/", "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/", "http://[fc00::1]/", "http://224.0.0.1/", "http://[ff02::1]/", "http://240.0.0.1/",
+    "http://255.255.255.255/", "http://192.0.2.1/", "http://[2002:7f00:1::1]/", "http://user:pw@93.184.215.14/",
+]
+
+
+def test_urls_that_reach_non_public_addresses_are_refused_at_registration(client, redis_server):
+    for template in FORBIDDEN:
+        url = template.format(redis=redis_server.port)
+        answer = client.post("/v1/webhooks", headers=headers("admin"), json={"url": url, "events": ["article.done"]})
+        assert answer.status_code == 422, url
+        assert "url" in answer.json["errors"], url
+    public = client.post("/v1/webhooks", headers=headers("admin"),
+                         json={"url": "https://93.184.215.14/hooks", "events": ["article.done"]})
+    assert public.status_code == 201, "a public address is accepted (and never called here: no worker runs)"
+
+
+def test_the_allow_list_admits_named_private_receivers_only(config):
+    allow = AllowList.parse("127.0.0.1, hooks.internal, 10.20.0.0/16")
+    assert check("http://127.0.0.1:9/x", allow).addresses[0].exploded == "127.0.0.1"
+    assert check("http://10.20.3.4/x", allow).port == 80
+    for refused in ("http://127.0.0.2/", "http://10.21.0.1/", "http://2130706434/", "http://[::1]/"):
+        with pytest.raises(RefusedTarget):
+            check(refused, allow)
+
+
+def test_delivery_checks_the_address_again_and_never_connects_to_a_refused_one(
+        hook_config, store, client, monkeypatch):
+    """A webhook whose host is (now) a refused address - as after a DNS record is re-pointed -
+    is not called: the receiver sees no connection, and the log says why, coarsely."""
+    with Receiver([]) as receiver:
+        hook = store.add_webhook(receiver.url, ["article.queued"], SECRET)
+        monkeypatch.setenv("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "")
+        client.post("/v1/articles", json={"text": "Okafor said the dam was safe."}, headers=headers("ingest"))
+        build_worker(hook_config.replace(webhook_allow_hosts="")).work(burst=True, logging_level="WARNING")
+        assert receiver.received == []
+        attempts = store.deliveries(hook["id"])
+        assert {a["error"] for a in attempts} == {"address not allowed"}
+        assert all(a["status_code"] is None and not a["ok"] for a in attempts)
+
+
+def test_redirects_are_not_followed(hook_client, hook_config, store):
+    with Receiver([]) as target, Receiver([302, 302, 302]) as redirecting:
+        redirecting.location = target.url
+        hook = hook_client.post("/v1/webhooks", headers=headers("admin"), json={
+            "url": redirecting.url, "events": ["article.queued"], "secret": SECRET}).json
+        hook_client.post("/v1/articles", json={"text": "Okafor said the dam was safe."}, headers=headers("ingest"))
+        build_worker(hook_config).work(burst=True, logging_level="WARNING")
+        assert len(redirecting.received) == 3, "302 is a failure: first attempt and two retries"
+        assert target.received == [], "the redirect target was never called"
+        attempts = store.deliveries(hook["id"])
+        assert [a["error"] for a in attempts] == ["HTTP 302"] * 3
+
+
+def test_outcomes_are_coarse_and_an_attempt_has_a_total_timeout(redis_server):
+    """A closed port and an open port that does not speak HTTP (Redis) look the same; a
+    receiver dribbling one byte every 0.3 s is cut off at the timeout, not per byte."""
+    allow = AllowList.parse("127.0.0.1")
+    body, sig = b"{}", {"webhook-id": "evt_1"}
+    closed = delivery.post(f"http://127.0.0.1:{free_port()}/", body, sig, timeout=2, allow=allow)
+    not_http = delivery.post(f"http://127.0.0.1:{redis_server.port}/", body, sig, timeout=2, allow=allow)
+    assert closed.error == not_http.error == "connection failed"
+    assert closed.status_code is None and not_http.status_code is None
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def dribble() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.recv(65536)
+            for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"x" * 100:
+                if stop.is_set():
+                    return
+                try:
+                    conn.send(bytes([byte]))
+                except OSError:
+                    return
+                time.sleep(0.3)
+
+    threading.Thread(target=dribble, daemon=True).start()
+    started = time.monotonic()
+    slow = delivery.post(f"http://127.0.0.1:{listener.getsockname()[1]}/", body, sig, timeout=1.5, allow=allow)
+    elapsed = time.monotonic() - started
+    stop.set()
+    listener.close()
+    assert slow.error == "timeout"
+    assert elapsed < 10, f"the attempt took {elapsed:.1f}s"

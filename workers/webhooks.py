@@ -1,19 +1,15 @@
 """Webhook delivery: one RQ job per (event, webhook), queued with the event itself.
 
-The body is the event as JSON; ``X-Claimtrack-Signature: sha256=<hex>`` is the HMAC-SHA256
-of the exact body bytes under the webhook's secret, so a receiver can check that the body came
-from this service unaltered (compare with `hmac.compare_digest`). A delivery that gets no 2xx
+The body is the event as JSON, signed the Standard Webhooks way (``webhook-id``,
+``webhook-timestamp``, ``webhook-signature``; `workers.delivery`), with the event id as
+``webhook-id`` on every attempt so that receivers can drop repeats. A delivery that gets no 2xx
 answer raises, and RQ retries it after CLAIMTRACK_WEBHOOK_RETRY_INTERVALS; every attempt is
 recorded and listed by ``GET /v1/webhooks/{id}/deliveries``.
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from rq import get_current_job
@@ -21,18 +17,12 @@ from rq import get_current_job
 from service.config import Config
 from service.store import utcnow
 
+from . import delivery
 from .jobs import store_for
-
-SIGNATURE_HEADER = "X-Claimtrack-Signature"
-USER_AGENT = "Claimtrack-Webhooks/1"
 
 
 class DeliveryFailed(Exception):
     """The receiver did not accept the event; RQ retries the job."""
-
-
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
 def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -43,31 +33,18 @@ def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
     target = store.webhook_target(webhook_id)
     if target is None:
         return {"skipped": "webhook deleted"}
-    url, secret = target
+    url, secrets = target
     body = json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST", headers={
-        "Content-Type": "application/json",
-        "User-Agent": USER_AGENT,
-        "X-Claimtrack-Event": event["type"],
-        "X-Claimtrack-Delivery": job.id,
-        SIGNATURE_HEADER: sign(secret, body),
-    })
+    headers = {"X-Claimtrack-Event": event["type"], **delivery.signature_headers(event["id"], body, secrets)}
     job.meta["attempts"] = job.meta.get("attempts", 0) + 1
     job.save_meta()
     attempt = {"delivery_id": job.id, "event_id": event["id"], "event_type": event["type"], "at": utcnow(),
                "attempt": job.meta["attempts"]}
     started = time.monotonic()
-    status, error = None, None
-    try:
-        with urllib.request.urlopen(request, timeout=config.webhook_timeout) as response:
-            status = response.status
-    except urllib.error.HTTPError as failure:
-        status, error = failure.code, f"HTTP {failure.code}"
-    except (urllib.error.URLError, OSError) as failure:
-        error = f"{type(failure).__name__}: {getattr(failure, 'reason', failure)}"
-    ok = status is not None and 200 <= status < 300
-    store.record_delivery(webhook_id, {**attempt, "status_code": status, "ok": ok, "error": error,
+    outcome = delivery.post(url, body, headers, timeout=config.webhook_timeout, allow=config.webhook_allow_list())
+    store.record_delivery(webhook_id, {**attempt, "status_code": outcome.status_code, "ok": outcome.ok,
+                                       "error": outcome.error,
                                        "duration_ms": round((time.monotonic() - started) * 1000, 1)})
-    if not ok:
-        raise DeliveryFailed(error or f"HTTP {status}")
-    return {"status_code": status}
+    if not outcome.ok:
+        raise DeliveryFailed(outcome.error)
+    return {"status_code": outcome.status_code}

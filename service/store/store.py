@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from redis import Redis
@@ -31,6 +32,7 @@ from .layout import (
     decode_cursor,
     encode_cursor,
     epoch_ms,
+    format_time,
     is_id,
     new_id,
     normalize_name,
@@ -864,12 +866,39 @@ class Store(VerdictStore, ArticleStore):
             found = [records.webhook(raw) for raw in pipe.execute() if raw]
         return sorted(found, key=lambda w: w["created_at"])
 
-    def webhook_target(self, wid: str) -> tuple[str, str] | None:
-        """(url, secret) of a webhook, for its delivery job; None once it is deleted."""
+    def webhook_target(self, wid: str) -> tuple[str, list[str]] | None:
+        """(url, secrets to sign with) of a webhook, for its delivery job; None once it is
+        deleted. The secrets are the current one and, for a while after a rotation, the one
+        before it."""
         if not is_id("whk", wid):
             return None
-        url, secret = self.redis.hmget(Keys.webhook(wid), "url", "secret")
-        return (url, secret) if url else None
+        url, secret, previous, until = self.redis.hmget(
+            Keys.webhook(wid), "url", "secret", "previous_secret", "previous_until")
+        if not url:
+            return None
+        honoured = [secret] + ([previous] if previous and until and float(until) > time.time() else [])
+        return url, honoured
+
+    def rotate_webhook_secret(self, wid: str, secret: str, grace: int) -> dict[str, Any] | None:
+        """Give a webhook a new secret; the old one still signs (beside it) for `grace` seconds."""
+        if not is_id("whk", wid):
+            return None
+        key = Keys.webhook(wid)
+
+        def body(pipe: Pipeline) -> dict[str, Any] | None:
+            pipe.watch(key)
+            record = pipe.hgetall(key)
+            if not record:
+                return None
+            until = time.time() + grace
+            pipe.multi()
+            pipe.hset(key, mapping={"secret": secret, "previous_secret": record["secret"],
+                                    "previous_until": f"{until:.3f}"})
+            pipe.execute()
+            return {**records.webhook(record), "previous_secret_expires_at": format_time(
+                datetime.fromtimestamp(until, timezone.utc))}
+
+        return _transaction(self.redis, body)
 
     def delete_webhook(self, wid: str) -> bool:
         if not is_id("whk", wid):
