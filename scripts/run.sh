@@ -28,12 +28,15 @@ trap stop_all EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# REDIS_URL as it may be shown: a password in it becomes ***.
+shown_url() { sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#' <<<"$1"; }
+
 redis_answers() {
   "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()' "$1" 2>/dev/null
 }
 
 if [ -n "${REDIS_URL:-}" ]; then
-  redis_answers "$REDIS_URL" || { echo "REDIS_URL=$REDIS_URL does not answer" >&2; exit 1; }
+  redis_answers "$REDIS_URL" || { echo "REDIS_URL=$(shown_url "$REDIS_URL") does not answer" >&2; exit 1; }
 else
   export REDIS_URL=redis://127.0.0.1:6379/0
   if ! redis_answers "$REDIS_URL"; then
@@ -69,6 +72,6 @@ for i in $(seq "$WORKERS"); do
   "$PY" -m workers.worker &
   pids+=($!)
 done
-echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS worker(s), Redis at $REDIS_URL. Ctrl-C stops."
+echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS worker(s), Redis at $(shown_url "$REDIS_URL"). Ctrl-C stops."
 # Whichever process ends first (or Ctrl-C) ends the session; the EXIT trap stops the rest.
 wait -n "${pids[@]}" ${redis_pid:+"$redis_pid"}

@@ -88,6 +88,9 @@ class ApiKeys:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def names(self) -> frozenset[str]:
+        return frozenset(principal.name for _, principal in self._entries)
+
     def authenticate(self, secret: str) -> Principal | None:
         presented = _digest(secret)
         found = None

@@ -46,3 +46,30 @@ def test_replace_refuses_unknown_settings():
     with pytest.raises(TypeError):
         Config().replace(redis_uri="x")
     assert Config().replace(job_retries=0).job_retries == 0
+
+
+def test_the_repr_of_a_config_shows_no_secret():
+    config = Config.from_env({"CLAIMTRACK_API_KEYS": "ops:s3cr3t-key:admin,cms:an0ther:ingest",
+                              "REDIS_URL": "redis://app:hunter2@127.0.0.1:6379/0"})
+    shown = repr(config)
+    assert "s3cr3t-key" not in shown and "an0ther" not in shown and "hunter2" not in shown
+    assert "ops:***:admin" in shown and "redis://app:***@127.0.0.1:6379/0" in shown
+    assert str(config) == shown
+
+
+def test_run_sh_does_not_print_the_redis_password(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from helpers import free_port
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "VENV": str(Path(sys.executable).parent.parent),
+           "REDIS_URL": f"redis://app:hunter2@127.0.0.1:{free_port()}/0"}
+    done = subprocess.run(["bash", "scripts/run.sh"], cwd=root, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0, "nothing answers on that port"
+    assert "does not answer" in done.stderr
+    assert "hunter2" not in done.stdout + done.stderr
+    assert "redis://app:***@127.0.0.1" in done.stderr

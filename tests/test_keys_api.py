@@ -50,3 +50,26 @@ def test_only_admins_manage_keys_and_bad_bodies_are_rejected(client):
     assert create(client, "x", ["root"]).status_code == 422
     assert create(client, "has space", ["read"]).status_code == 422
     assert create(client, "x", []).status_code == 422
+
+
+def test_key_ids_are_random_and_say_nothing_about_the_secret(client):
+    import hashlib
+
+    first, second = create(client, "carol", ["read"]).json, create(client, "carol", ["read"]).json
+    for key in (first, second):
+        digest = hashlib.sha256(key["secret"].encode()).hexdigest()
+        assert key["id"].startswith("key_") and key["id"][4:] not in digest
+    assert first["id"] != second["id"]
+    assert client.delete(f"/v1/keys/{first['id']}", headers=headers("admin")).status_code == 204
+    assert client.get("/v1/claims", headers={"X-API-Key": first["secret"]}).status_code == 401
+    assert client.get("/v1/claims", headers={"X-API-Key": second["secret"]}).status_code == 200
+
+
+def test_a_managed_key_cannot_take_the_name_of_a_configured_key(client):
+    """Otherwise the audit trail could not tell `ops` (configured) from a managed `ops`."""
+    for configured in ("ops", "alice"):
+        refused = create(client, configured, ["read"])
+        assert refused.status_code == 409, configured
+        assert refused.mimetype == "application/problem+json"
+    assert client.get("/v1/keys", headers=headers("admin")).json["items"] == []
+    assert create(client, "ops-2", ["read"]).status_code == 201

@@ -84,3 +84,13 @@ def test_speaker_filter_finds_named_speakers_by_any_name_and_unnamed_sources_by_
     assert ids(client, "speaker=OKAFOR") == both
     assert ids(client, "speaker=Senior%20Ministry%20Official") == [anonymous["id"]]
     assert ids(client, "speaker=nobody%20at%20all") == []
+
+
+def test_article_words_never_become_key_names(client, store, redis):
+    quote_article(client, store, "Zyxwvut ministers approved Gdańsk spending", "Maria Okafor")
+    word_keys = redis.keys("ct:claims:word:*")
+    assert word_keys, "the claim is indexed"
+    assert all(len(k.rpartition(":")[2]) == 16 and all(c in "0123456789abcdef" for c in k.rpartition(":")[2])
+               for k in word_keys)
+    assert not [k for k in redis.keys("*") if "zyxwvut" in k.lower() or "gdansk" in k.lower()]
+    assert len(ids(client, "q=ZYXWVUT%20gdansk")) == 1

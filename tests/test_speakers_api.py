@@ -135,3 +135,15 @@ def test_speaker_changes_are_validated(client, store):
     assert client.patch("/v1/speakers/spk_0000000000000000", json={"name": "Y"},
                         headers=headers("admin")).status_code == 404
     assert client.get("/v1/speakers/nope", headers=headers("read")).status_code == 404
+
+
+def test_prefix_search_finds_names_whose_next_letter_is_above_u00ff(client, store):
+    for name in ("Lech Wałęsa", "Kemal Kılıçdaroğlu", "Wang Wei", "Karl Marx"):
+        quote_article(client, store, f"A quote by {name}", name)
+    names = lambda q: sorted(s["name"] for s in client.get(  # noqa: E731
+        f"/v1/speakers?q={q}", headers=headers("read")).json["items"])
+    assert names("wa") == ["Lech Wałęsa", "Wang Wei"]
+    assert names("k") == ["Karl Marx", "Kemal Kılıçdaroğlu"]
+    assert names("kı") == ["Kemal Kılıçdaroğlu"]
+    page = client.get("/v1/speakers?q=wa&limit=1", headers=headers("read")).json
+    assert page["next_cursor"] is not None, "the second match is announced past the first page"

@@ -24,7 +24,8 @@ class KeyInSchema(Schema):
     name = fields.String(
         required=True,
         validate=[validate.Length(min=1, max=100), validate.Regexp(r"^[A-Za-z0-9._@-]+$")],
-        metadata={"description": "Recorded as `by` in claim histories; several keys may share it."},
+        metadata={"description": "Recorded as `by` in claim histories; several managed keys may share "
+                                 "it, but not a name of a key from CLAIMTRACK_API_KEYS (409)."},
     )
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True,
                         validate=validate.Length(min=1, max=len(ROLES)))
@@ -51,12 +52,16 @@ class KeyListSchema(Schema):
 @blp.arguments(KeyInSchema())
 @blp.response(201, NewKeySchema)
 @blp.alt_response(400, response="BAD_REQUEST")
+@blp.alt_response(409, response="CONFLICT")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 def create_key(body: dict[str, Any]) -> Any:
     """Create an API key
 
-    The response is the only time the secret is shown.
+    The response is the only time the secret is shown. The name may not be one of a key
+    configured in CLAIMTRACK_API_KEYS: the audit trail must tell the two apart.
     """
+    if body["name"] in runtime().api_keys.names():
+        abort(409, f"{body['name']!r} is the name of a configured key; choose another name.")
     secret = new_secret()
     roles = sorted(set(body["roles"]), key=ROLES.index)
     record = runtime().store.add_api_key(body["name"], roles, secret_digest(secret))

@@ -34,7 +34,7 @@ ct:claims:type:{type}                       zset    claim ids by type
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
-ct:claims:word:{word}                       zset    claim ids whose text has the word (search;
+ct:claims:word:{sha256[:16]}                zset    claim ids whose text has the word (search;
                                                     only while CLAIMTRACK_SEARCH_INDEX is on)
 ct:seq:claims                               string  counter that gives each claim its seq
 ct:seq:times                                zset    "first:last" seq of each save, score = ms
@@ -301,7 +301,8 @@ class Keys:
 
     @staticmethod
     def by_word(word: str) -> str:
-        return f"{PREFIX}:claims:word:{word}"
+        """A search word's index, named by a digest: article words never become key names."""
+        return f"{PREFIX}:claims:word:{digest(word)[:16]}"
 
     @staticmethod
     def speaker(sid: str) -> str:

@@ -678,7 +678,9 @@ class Store(VerdictStore, ArticleStore):
         start = "[" + term
         if cursor is not None:
             start = "(" + decode_cursor(cursor, pattern=r"[^\x00]*\x00spk_[0-9a-f]{16}")
-        end = "[" + term + "\xff" if term else "+"
+        # Byte 0xFF never occurs in UTF-8, so it bounds every extension of the term; a str
+        # "\xff" would be sent as C3 BF and stop at the first letter above U+00FF.
+        end: str | bytes = b"[" + term.encode("utf-8") + b"\xff" if term else "+"
         found: dict[str, None] = {}
         last = None
         batch = max(limit * 3, 50)
@@ -927,7 +929,7 @@ class Store(VerdictStore, ArticleStore):
     # -- managed API keys -------------------------------------------------------------------
 
     def add_api_key(self, name: str, roles: Sequence[str], secret_digest: str) -> dict[str, Any]:
-        key_id = "key_" + secret_digest[:24]
+        key_id = new_id("key")  # random: an id must say nothing about its secret
         record = {"id": key_id, "name": name, "roles": "+".join(roles), "created_at": utcnow()}
         with self.redis.pipeline() as pipe:
             pipe.hset(Keys.api_key(secret_digest), mapping=record)
