@@ -27,6 +27,10 @@ class RefusedTarget(ValueError):
     """The URL may not be called; the message says why, without naming addresses."""
 
 
+class NotPublic(RefusedTarget):
+    """The host is, or resolves to, an address that is neither public nor allowed."""
+
+
 @dataclass(frozen=True)
 class AllowList:
     hosts: frozenset[str] = frozenset()
@@ -131,7 +135,7 @@ def check(url: str, allow: AllowList) -> Target:
     if not allow.allows(host):
         for address in addresses:
             if not is_public(address) and not allow.allows(host, address):
-                raise RefusedTarget(
+                raise NotPublic(
                     "the host is or resolves to a loopback, private, link-local, multicast or reserved "
                     "address; receivers inside a private network must be listed in "
                     "CLAIMTRACK_WEBHOOK_ALLOW_HOSTS")

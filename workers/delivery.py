@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 
 from standardwebhooks import Webhook
 
-from service.webhook_targets import AllowList, RefusedTarget, Target, check
+from service.webhook_targets import AllowList, NotPublic, RefusedTarget, Target, check
 
 USER_AGENT = "Claimtrack-Webhooks/2"
 
@@ -73,8 +73,10 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, a
     deadline = time.monotonic() + timeout
     try:
         target = check(url, allow)
-    except RefusedTarget as refused:
-        return Outcome(None, "address not allowed" if "resolves" in str(refused) else "connection failed")
+    except NotPublic:
+        return Outcome(None, "address not allowed")
+    except RefusedTarget:  # the name does not resolve (any more)
+        return Outcome(None, "connection failed")
     timed_out = threading.Event()
     for address in target.addresses:
         remaining = deadline - time.monotonic()
