@@ -114,6 +114,7 @@ class Config:
     maintenance_interval: int = 30
     max_text_chars: int = 200_000
     max_body_bytes: int = 2 * 1024 * 1024
+    request_timeout: int = 15
     idempotency_ttl: int = 24 * 3600
     spacy_model: str | None = None
     redis_socket_timeout: float = 5.0
@@ -143,6 +144,7 @@ class Config:
             maintenance_interval=_int(env, "CLAIMTRACK_MAINTENANCE_INTERVAL", 30, minimum=1),
             max_text_chars=_int(env, "CLAIMTRACK_MAX_TEXT_CHARS", 200_000, minimum=1),
             max_body_bytes=_int(env, "CLAIMTRACK_MAX_BODY_BYTES", 2 * 1024 * 1024, minimum=1024),
+            request_timeout=_int(env, "CLAIMTRACK_REQUEST_TIMEOUT", 15, minimum=1),
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),

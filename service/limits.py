@@ -44,7 +44,8 @@ def _client_key() -> str:
 def _too_many(error: RateLimitExceeded) -> Response:
     return problem(
         429,
-        f"This API key exceeded its rate limit ({error.description}); retry after Retry-After seconds.",
+        f"This API key (or, without a valid key, this client address) exceeded its rate limit "
+        f"({error.description}); retry after Retry-After seconds.",
         type=TYPES["rate_limited"],
     )
 

@@ -6,11 +6,11 @@ sends one byte a second holds a thread, and as many such clients as there are th
 API offline. This worker reads each request's head and body in the main loop, without
 blocking, as a buffering proxy would, and gives a thread only a request that has fully arrived:
 
-- A request that has not fully arrived within `REQUEST_TIMEOUT` seconds of its first byte (or
-  of the connection) is answered 408 and closed.
+- A request that has not fully arrived within ``CLAIMTRACK_REQUEST_TIMEOUT`` seconds of its
+  first byte (or of the connection) is answered 408 and closed.
 - A body larger than the limit (``CLAIMTRACK_MAX_BODY_BYTES``; with ``Content-Length`` or
   chunked) is answered 413 here, then read and thrown away (up to `DISCARD_BYTES`, for at most
-  `REQUEST_TIMEOUT`) before the connection closes: a client still sending its body can then
+  the request timeout) before the connection closes: a client still sending its body can then
   read the 413 instead of meeting a reset connection ("broken pipe").
 - gunicorn's own error answers (a request line over ``limit_request_line``: 414, too many or
   too large header fields: 431, malformed requests: 400) are problem+json like the app's.
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import json
-import os
 import re
 import selectors
 import socket
@@ -38,9 +37,6 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from .config import Config
 
-#: Seconds a client has to send a whole request (head and body) once it has connected or,
-#: on a kept-alive connection, sent the first byte of its next request.
-REQUEST_TIMEOUT = float(os.environ.get("CLAIMTRACK_REQUEST_TIMEOUT", "15"))
 #: Largest over-limit body read and thrown away so that its sender can read the 413.
 DISCARD_BYTES = 64 * 1024 * 1024
 #: Seconds a thread waits on a client's socket (a request the main loop let through unread, a
@@ -69,11 +65,11 @@ def problem_bytes(status: int, detail: str, *, close: bool = True, extra: str = 
 class _Incoming:
     """What has arrived of one request, and what is still expected."""
 
-    def __init__(self, limit: int, max_head: int) -> None:
+    def __init__(self, limit: int, max_head: int, timeout: float) -> None:
         self.buf = bytearray()
         self.limit = limit
         self.max_head = max_head
-        self.deadline = time.monotonic() + REQUEST_TIMEOUT
+        self.deadline = time.monotonic() + timeout
         self.head_end = -1
         self.length: int | None = None
         self.chunked = False
@@ -191,7 +187,9 @@ class BufferedThreadWorker(ThreadWorker):
     """gthread, reading every request in full in the main loop before a thread takes it."""
 
     def init_process(self) -> None:
-        self.body_limit = Config.from_env().max_body_bytes
+        config = Config.from_env()
+        self.body_limit = config.max_body_bytes
+        self.request_timeout = float(config.request_timeout)
         cfg = self.cfg
         self.max_head = cfg.limit_request_line + cfg.limit_request_fields * (cfg.limit_request_field_size + 2) + 4
         self.incoming: dict[Any, Any] = {}
@@ -224,7 +222,7 @@ class BufferedThreadWorker(ThreadWorker):
 
     def _start_reading(self, conn: Any) -> None:
         conn.sock.setblocking(False)
-        self.incoming[conn] = _Incoming(self.body_limit, self.max_head)
+        self.incoming[conn] = _Incoming(self.body_limit, self.max_head, self.request_timeout)
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
     def _on_readable(self, conn: Any, client: Any) -> None:
@@ -268,7 +266,7 @@ class BufferedThreadWorker(ThreadWorker):
         except OSError:
             self._drop(conn)
             return
-        self.incoming[conn] = _Discarding(time.monotonic() + REQUEST_TIMEOUT, counted=True)
+        self.incoming[conn] = _Discarding(time.monotonic() + self.request_timeout, counted=True)
 
     def linger(self, conn: Any) -> None:
         """Close after an answer: shut the write side, drop what still arrives (briefly)."""
@@ -317,7 +315,7 @@ class BufferedThreadWorker(ThreadWorker):
             if state.deadline <= now:
                 if isinstance(state, _Incoming) and state.buf:
                     self._send(conn, problem_bytes(
-                        408, f"The request did not arrive in full within {REQUEST_TIMEOUT:g} seconds."))
+                        408, f"The request did not arrive in full within {self.request_timeout:g} seconds."))
                 self._drop(conn)
 
     # -- the thread's part --------------------------------------------------------------------

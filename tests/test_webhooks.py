@@ -278,3 +278,13 @@ def test_outcomes_are_coarse_and_an_attempt_has_a_total_timeout(redis_server):
     listener.close()
     assert slow.error == "timeout"
     assert elapsed < 10, f"the attempt took {elapsed:.1f}s"
+
+
+def test_a_secret_registered_before_whsec_secrets_still_signs(hook_config, store, client):
+    """Webhooks stored with a plain secret keep their deliveries signed (with its bytes)."""
+    with Receiver([]) as receiver:
+        store.add_webhook(receiver.url, ["article.queued"], "an-old-plain-shared-secret")
+        client.post("/v1/articles", json={"text": "Okafor said the dam was safe."}, headers=headers("ingest"))
+        build_worker(hook_config).work(burst=True, logging_level="WARNING")
+        [(got_headers, body)] = receiver.received
+        assert Webhook(b"an-old-plain-shared-secret").verify(body, got_headers)["type"] == "article.queued"

@@ -42,6 +42,12 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
+def _signer(secret: str) -> Webhook:
+    """A `whsec_` secret is base64 (Standard Webhooks); a secret registered before secrets took
+    that form signs with its UTF-8 bytes (receivers: ``Webhook(secret.encode())``)."""
+    return Webhook(secret if secret.startswith("whsec_") else secret.encode("utf-8"))
+
+
 def signature_headers(event_id: str, body: bytes, secrets: Sequence[str], at: datetime | None = None) -> dict[str, str]:
     """The Standard Webhooks headers for `body`, signed with every secret given."""
     moment = at or datetime.now(timezone.utc)
@@ -49,7 +55,7 @@ def signature_headers(event_id: str, body: bytes, secrets: Sequence[str], at: da
     return {
         "webhook-id": event_id,
         "webhook-timestamp": str(int(moment.timestamp())),
-        "webhook-signature": " ".join(Webhook(secret).sign(event_id, moment, text) for secret in secrets),
+        "webhook-signature": " ".join(_signer(secret).sign(event_id, moment, text) for secret in secrets),
     }
 
 
