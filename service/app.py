@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect
 from flask_smorest import Api
 
 from . import api as api_package
-from . import bodies, cli, limits, logs, problems
+from . import bodies, cli, docs, limits, logs, metrics, problems
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -62,7 +62,8 @@ def create_app(config: Config | None = None) -> Flask:
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        OPENAPI_SWAGGER_UI_URL=docs.ASSETS_URL,
+        OPENAPI_SWAGGER_UI_CONFIG=docs.SWAGGER_UI_CONFIG,
         API_SPEC_OPTIONS={
             "info": {"description": API_DESCRIPTION},
             "components": {"securitySchemes": SECURITY_SCHEMES},
@@ -92,6 +93,8 @@ def create_app(config: Config | None = None) -> Flask:
     limits.install(app, config)
     cli.install(app)
     bodies.install(app, config.max_body_bytes)
+    docs.install(app)
+    metrics.install(app, store, config)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

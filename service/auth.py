@@ -26,7 +26,7 @@ from .problems import abort
 from .runtime import runtime
 from .store import digest
 
-ROLES = ("ingest", "read", "verify", "admin")
+ROLES = ("ingest", "read", "verify", "admin", "metrics")
 
 #: OpenAPI security schemes; an endpoint accepts either.
 SECURITY_SCHEMES = {

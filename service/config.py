@@ -129,6 +129,9 @@ class Config:
     reviewer_name: str = "Claimtrack"
     reviewer_url: str = ""
     search_index: bool = True
+    stall_after: int = 90
+    metrics_port: int = 0
+    metrics_addr: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -160,6 +163,9 @@ class Config:
             reviewer_name=env.get("CLAIMTRACK_REVIEWER_NAME") or "Claimtrack",
             reviewer_url=env.get("CLAIMTRACK_REVIEWER_URL") or "",
             search_index=_switch(env, "CLAIMTRACK_SEARCH_INDEX", True),
+            stall_after=_int(env, "CLAIMTRACK_STALL_AFTER", 90, minimum=1),
+            metrics_port=_int(env, "CLAIMTRACK_METRICS_PORT", 0),
+            metrics_addr=env.get("CLAIMTRACK_METRICS_ADDR") or "127.0.0.1",
         )
 
     def __repr__(self) -> str:

@@ -25,6 +25,7 @@ from .base import SCAN_BUDGET, Conflict, CursorExpired, NotFound, Page
 from .base import transaction as _transaction
 from .events import Emitter, Hook, read_hooks
 from .layout import (
+    ARTICLE_STATUSES,
     REVISION_RETENTION,
     Keys,
     claim_id,
@@ -105,6 +106,13 @@ class Store(VerdictStore, ArticleStore):
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
+
+    def article_counts(self) -> dict[str, int]:
+        """How many articles are in each status: the sizes of the status indexes, one round trip."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for status in ARTICLE_STATUSES:
+                pipe.zcard(Keys.articles_by_status(status))
+            return dict(zip(ARTICLE_STATUSES, pipe.execute()))
 
     @property
     def delivery_queue(self) -> Queue:
