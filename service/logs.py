@@ -19,6 +19,8 @@ from flask import Flask, Response, g, request
 REQUEST_ID_HEADER = "X-Request-Id"
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+#: RQ colours parts of its messages for terminals; the escapes mean nothing in a JSON log.
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class JsonFormatter(logging.Formatter):
@@ -27,7 +29,7 @@ class JsonFormatter(logging.Formatter):
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname.lower(),
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": _ANSI.sub("", record.getMessage()),
         }
         entry.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
@@ -39,12 +41,22 @@ JsonFormatter.converter = time.gmtime
 
 
 def configure(level: str = "INFO") -> None:
-    """Send every logger of the process to stderr as JSON."""
+    """Send every logger of the process to stderr as JSON, Python's warnings and uncaught
+    exceptions included (they would otherwise print free text)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.captureWarnings(True)
+    sys.excepthook = _log_uncaught
+
+
+def _log_uncaught(kind: type[BaseException], error: BaseException, tb: Any) -> None:
+    if issubclass(kind, KeyboardInterrupt):
+        sys.__excepthook__(kind, error, tb)
+        return
+    logging.getLogger("claimtrack").critical("uncaught exception", exc_info=(kind, error, tb))
 
 
 def install(app: Flask) -> None:

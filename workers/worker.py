@@ -22,6 +22,8 @@ import os
 import random
 import select
 import signal
+import sys
+import tempfile
 from typing import Any
 
 from rq import Worker
@@ -34,13 +36,14 @@ from service.config import Config
 from service.queue import extraction_queue
 from service.store import Store
 
-from . import model
+from . import health, model
+from . import metrics as job_metrics
 from .jobs import record_failure, store_for
 
 log = logging.getLogger("claimtrack.worker")
 
 
-class ClaimtrackWorker(Worker):
+class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     """RQ's forking worker, with a shorter dead-worker window and article bookkeeping.
 
     A running job's entry in RQ's started-job registry is kept alive by the worker's
@@ -245,6 +248,7 @@ def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
         worker_ttl=config.maintenance_interval + 15,
     )
     worker.store = store
+    worker.metrics = job_metrics.JobMetrics()
     return worker
 
 
@@ -252,10 +256,18 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a Claimtrack extraction worker.")
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
+    parser.add_argument("--check", action="store_true",
+                        help="health check: exit 0 when a worker of this host is live, else 1")
     args = parser.parse_args(argv)
 
     config = Config.from_env()
     logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    if args.check:
+        healthy, reason = health.check(config)
+        (log.info if healthy else log.error)(reason)
+        sys.exit(0 if healthy else 1)
+    # Before prometheus-client is first imported (workers.metrics): the horses count into it.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="claimtrack-worker-metrics-"))
     nlp = model.preload(config.spacy_model)
     log.info("model loaded", extra={"model": nlp.meta.get("name"), "version": nlp.meta.get("version")})
     # Everything allocated so far (mostly the model) lives as long as the process: keep the
@@ -263,7 +275,11 @@ def main(argv: list[str] | None = None) -> None:
     # walk would also copy the pages it touches.
     gc.collect()
     gc.freeze()
-    build_worker(config, args.name).work(burst=args.burst, with_scheduler=True, logging_level=None)
+    worker = build_worker(config, args.name)
+    health.register_queues(worker.store, config)
+    if config.metrics_port and worker.metrics is not None:
+        job_metrics.serve(worker.metrics, config.metrics_port, config.metrics_addr)
+    worker.work(burst=args.burst, with_scheduler=True, logging_level=None)
 
 
 if __name__ == "__main__":
