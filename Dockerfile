@@ -1,6 +1,8 @@
-# One image for both processes:
-#   API:    docker run -p 8000:8000 -e REDIS_URL=... -e CLAIMTRACK_API_KEYS=... claimtrack
-#   worker: docker run -e REDIS_URL=... claimtrack claimtrack-worker
+# One image for every process (docker-compose.yml runs them all):
+#   API:            docker run -p 8000:8000 -e REDIS_URL=... -e CLAIMTRACK_API_KEYS=... claimtrack
+#   worker:         docker run -e REDIS_URL=... claimtrack claimtrack-worker --serve extraction
+#   webhook worker: docker run -e REDIS_URL=... claimtrack claimtrack-worker --serve webhooks
+# .dockerignore keeps .venv, var/ (local keys, Redis data), .git and caches out of the context.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -24,5 +26,7 @@ RUN pip install --no-deps -c constraints.txt . && rm -rf build *.egg-info
 USER claimtrack
 ENV HOST=0.0.0.0 PORT=8000
 EXPOSE 8000
-HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import os, urllib.request; urllib.request.urlopen(f'http://127.0.0.1:{os.environ.get(\"PORT\", \"8000\")}/healthz', timeout=2)"
+# Per process: a worker container runs `claimtrack-worker --check`, an API container GET /healthz
+# (service/container_health.py reads what process 1 is).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 CMD ["python", "-m", "service.container_health"]
 CMD ["gunicorn", "-c", "python:service.gunicorn_conf", "service.app:create_app()"]

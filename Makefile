@@ -29,6 +29,8 @@ run: install
 
 test: install-test
 	bash scripts/ensure-command.sh redis-server redis-server redis
+	bash scripts/ensure-command.sh chromium chromium chromium
+	bash scripts/ensure-command.sh chromedriver chromium-driver chromium
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 bench: install-test

@@ -2,7 +2,8 @@
 # Make sure COMMAND exists, installing it with the system package manager when it is missing
 # and that can be done (root or password-less sudo).
 #   scripts/ensure-command.sh COMMAND DEBIAN_PACKAGE [PACKAGE_ELSEWHERE]
-# The tests need redis-server (they start their own); bench/api.py needs wrk.
+# The tests need redis-server (they start their own) and chromium + chromedriver (the /docs
+# browser test); bench/api.py needs wrk.
 set -euo pipefail
 command=$1
 debian_package=$2

@@ -232,10 +232,13 @@ def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: i
         os.write(results, b"done\n")
 
 
-def build_worker(config: Config, name: str | None = None) -> ClaimtrackWorker:
-    """A worker for article extraction and webhook deliveries (extraction first)."""
+def build_worker(config: Config, name: str | None = None, serve: str = "all") -> ClaimtrackWorker:
+    """A worker for article extraction and webhook deliveries (extraction first), or for
+    one of them (`serve`: all, extraction or webhooks)."""
     store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
-    queues = [extraction_queue(store.raw, config), store.delivery_queue]
+    queues = {"all": [extraction_queue(store.raw, config), store.delivery_queue],
+              "extraction": [extraction_queue(store.raw, config)],
+              "webhooks": [store.delivery_queue]}[serve]
     worker = ClaimtrackWorker(
         queues,
         connection=store.raw,
@@ -256,6 +259,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run a Claimtrack extraction worker.")
     parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
+    parser.add_argument("--serve", choices=("all", "extraction", "webhooks"), default="all",
+                        help="which queues to work on (default: both)")
     parser.add_argument("--check", action="store_true",
                         help="health check: exit 0 when a worker of this host is live, else 1")
     args = parser.parse_args(argv)
@@ -268,14 +273,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(0 if healthy else 1)
     # Before prometheus-client is first imported (workers.metrics): the horses count into it.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="claimtrack-worker-metrics-"))
-    nlp = model.preload(config.spacy_model)
-    log.info("model loaded", extra={"model": nlp.meta.get("name"), "version": nlp.meta.get("version")})
+    if args.serve != "webhooks":  # deliveries need no model
+        nlp = model.preload(config.spacy_model)
+        log.info("model loaded", extra={"model": nlp.meta.get("name"), "version": nlp.meta.get("version")})
     # Everything allocated so far (mostly the model) lives as long as the process: keep the
     # collector from walking it, in the worker and in every horse forked from it, where each
     # walk would also copy the pages it touches.
     gc.collect()
     gc.freeze()
-    worker = build_worker(config, args.name)
+    worker = build_worker(config, args.name, args.serve)
     health.register_queues(worker.store, config)
     if config.metrics_port and worker.metrics is not None:
         job_metrics.serve(worker.metrics, config.metrics_port, config.metrics_addr)
