@@ -1,0 +1,57 @@
+"""Article counts by status (kept in the store's transactions) and the pipeline verdict's
+cases that need no worker process: no worker at all, with and without work waiting."""
+from __future__ import annotations
+
+from helpers import headers
+from service.store import Keys
+
+
+def post(client, text: str = '"We will win," said Maria Okafor.') -> str:
+    response = client.post("/v1/articles", json={"text": text}, headers=headers("ingest"))
+    assert response.status_code == 202
+    return response.json["id"]
+
+
+def test_counts_follow_every_status_change(client, store, redis):
+    first, second = post(client), post(client, '"We lost," said Tom Becker.')
+    assert store.article_counts() == {"queued": 2, "processing": 0, "done": 0, "failed": 0}
+    store.start_processing(first)
+    store.start_processing(second)
+    assert store.article_counts() == {"queued": 0, "processing": 2, "done": 0, "failed": 0}
+    store.save_claims(first, [])
+    store.set_article_status(second, "queued", "retrying")
+    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+    store.set_article_status(second, "failed", "gave up")
+    store.set_article_status(first, "failed", "too late")  # done stays done
+    assert store.article_counts() == {"queued": 0, "processing": 0, "done": 1, "failed": 1}
+    assert client.post(f"/v1/articles/{second}/retry", headers=headers("ingest")).status_code in (200, 202)
+    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+
+
+def test_counts_are_rebuilt_for_a_database_written_without_them(client, store, redis):
+    ids = [post(client, f'"Plan {i} is ready," said Maria Okafor.') for i in range(3)]
+    store.start_processing(ids[0])
+    store.save_claims(ids[0], [])
+    redis.delete(Keys.article_counts)
+    redis.hset(Keys.article_counts, "queued", 7)  # a stray count from before: replaced
+    assert store.article_counts() == {"queued": 2, "processing": 0, "done": 1, "failed": 0}
+    store.start_processing(ids[1])
+    assert store.article_counts() == {"queued": 1, "processing": 1, "done": 1, "failed": 0}
+
+
+def test_without_workers_the_status_is_degraded_then_stalled_once_work_waits(client):
+    idle = client.get("/v1/status", headers=headers("admin")).json
+    assert idle["verdict"] == "degraded"
+    assert idle["workers"] == [] and all(q["live_workers"] == 0 for q in idle["queues"])
+    post(client)
+    waiting = client.get("/v1/status", headers=headers("admin")).json
+    assert waiting["verdict"] == "stalled"
+    (extraction, _) = waiting["queues"]
+    assert extraction["depth"] == 1 and extraction["oldest_age_seconds"] is not None
+    assert any(reason.startswith("claimtrack: 1 job(s) waiting") for reason in waiting["reasons"])
+
+
+def test_status_needs_the_metrics_or_admin_role(client):
+    assert client.get("/v1/status").status_code == 401
+    assert client.get("/v1/status", headers=headers("read")).status_code == 403
+    assert client.get("/v1/status", headers=headers("admin")).status_code == 200
