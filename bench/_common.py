@@ -227,10 +227,13 @@ def gunicorn_binary() -> str:
 
 
 def start_gunicorn(procs: Processes, redis_url: str, *, app: str = "service.app:create_app()",
-                   workers: int | None = None, name: str = "gunicorn", health: str = "/healthz") -> str:
-    """gunicorn with the service's own configuration; returns the base URL once it answers."""
+                   workers: int | None = None, name: str = "gunicorn", health: str = "/healthz",
+                   env: dict[str, str] | None = None) -> str:
+    """gunicorn with the service's own configuration (and `env`); returns the base URL once it
+    answers."""
     port = free_port()
     extra = {} if workers is None else {"WEB_CONCURRENCY": str(workers)}
+    extra.update(env or {})
     env = service_env(redis_url, port, **extra)
     proc = procs.start([gunicorn_binary(), "-c", "python:service.gunicorn_conf", app], env=env, name=name)
     base = f"http://127.0.0.1:{port}"

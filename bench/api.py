@@ -31,6 +31,12 @@ and POST >= 0.4 of the bare rate; p99 < 50 ms at half of each endpoint's own max
 wrk must be installed (`make bench` installs it: scripts/ensure-command.sh wrk wrk).
 
   bench/api.py [--claims 20000] [--seconds 10] [--connections 16] [--workers N]
+
+With --metrics-overhead it measures instead what the Prometheus metrics cost (issue 14): two
+service gunicorns on the same Redis, one as configured (metrics on) and one with
+CLAIMTRACK_METRICS=off, each endpoint's maximum rate measured on, off, on, off (interleaved,
+so that machine noise hits both), and prints the ratio of the means (on / off; at least 0.9
+is the target).
 """
 from __future__ import annotations
 
@@ -182,12 +188,42 @@ def profile_endpoints(redis_url: str, claim_ids: list[str], list_paths: list[str
     return out
 
 
+def metrics_overhead(args: argparse.Namespace, procs: Processes, redis_url: str, files: Path,
+                     workers: int) -> dict:
+    """Maximum rates with and without metrics, interleaved (see the module docstring)."""
+    servers = {"on": start_gunicorn(procs, redis_url, workers=workers, name="metrics-on"),
+               "off": start_gunicorn(procs, redis_url, workers=workers, name="metrics-off",
+                                     env={"CLAIMTRACK_METRICS": "off"})}
+    results = {}
+    for name, mode, data in (("get_claim", "paths", "get.txt"), ("list_claims", "paths", "list.txt"),
+                             ("post_article", "post", "post.txt")):
+        rates: dict[str, list[float]] = {"on": [], "off": []}
+        for side in ("on", "off"):
+            wrk(servers[side], mode, files / data, 2, args.connections, tag=f"{name}-{side}-warm")
+        for round_ in range(2):
+            for side in ("on", "off"):
+                run = wrk(servers[side], mode, files / data, args.seconds, args.connections,
+                          tag=f"{name}-{side}-{round_}-{time.time():.0f}")
+                if run["errors"]:
+                    raise RuntimeError(f"{name} with metrics {side}: {run['errors']} errors")
+                rates[side].append(run["rate"])
+        on, off = sum(rates["on"]) / 2, sum(rates["off"]) / 2
+        log(f"{name}: {on:.0f}/s with metrics, {off:.0f}/s without: ratio {on / off:.3f}")
+        results[name] = {"rate_with_metrics": on, "rate_without_metrics": off, "ratio": on / off,
+                         "runs": rates}
+    worst = min(r["ratio"] for r in results.values())
+    return {"benchmark": "api-metrics-overhead", "results": results,
+            "target": {"ratio_min": 0.9, "worst_ratio": worst, "met": worst >= 0.9}}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--claims", type=int, default=20_000)
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=16)
     ap.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY (default: the config's)")
+    ap.add_argument("--metrics-overhead", action="store_true",
+                    help="measure the service with and without metrics instead (see above)")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: bash scripts/ensure-command.sh wrk wrk")
@@ -212,6 +248,11 @@ def main() -> None:
 
         # Both servers get the same, explicit worker count, which the pacing below relies on.
         workers = args.workers or gunicorn_conf.workers
+        if args.metrics_overhead:
+            emit(rounded({**metrics_overhead(args, procs, redis.url, files, workers),
+                          "claims_seeded": len(claim_ids), "gunicorn_workers": workers,
+                          "connections": args.connections, "seconds": args.seconds, "machine": info}))
+            return
         service = start_gunicorn(procs, redis.url, workers=workers, name="service")
         bare = start_gunicorn(procs, redis.url, app="bench._bare_app:app", workers=workers, name="bare")
 

@@ -66,6 +66,14 @@ fi
 # Bring stored data to the current layout before any worker writes (a no-op when current).
 "$VENV/bin/flask" --app service.app migrate >/dev/null
 
+# One metrics directory for the API and the workers of this session, so that /metrics shows the
+# job series too (README, "Operating Claimtrack"); emptied at each start, as prometheus-client needs.
+if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
+  export PROMETHEUS_MULTIPROC_DIR="$PWD/var/metrics"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+fi
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
 "$VENV/bin/gunicorn" -c python:service.gunicorn_conf 'service.app:create_app()' &
 pids+=($!)
 for i in $(seq "$WORKERS"); do

@@ -94,7 +94,8 @@ def create_app(config: Config | None = None) -> Flask:
     cli.install(app)
     bodies.install(app, config.max_body_bytes)
     docs.install(app)
-    metrics.install(app, store, config)
+    if config.metrics:
+        metrics.install(app, store, config)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

@@ -130,6 +130,7 @@ class Config:
     reviewer_url: str = ""
     search_index: bool = True
     stall_after: int = 90
+    metrics: bool = True
     metrics_port: int = 0
     metrics_addr: str = "127.0.0.1"
 
@@ -164,6 +165,7 @@ class Config:
             reviewer_url=env.get("CLAIMTRACK_REVIEWER_URL") or "",
             search_index=_switch(env, "CLAIMTRACK_SEARCH_INDEX", True),
             stall_after=_int(env, "CLAIMTRACK_STALL_AFTER", 90, minimum=1),
+            metrics=_switch(env, "CLAIMTRACK_METRICS", True),
             metrics_port=_int(env, "CLAIMTRACK_METRICS_PORT", 0),
             metrics_addr=env.get("CLAIMTRACK_METRICS_ADDR") or "127.0.0.1",
         )
