@@ -47,6 +47,31 @@ def multiprocess_dir() -> str | None:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
+#: This process's id, kept current across fork() by `os.register_at_fork`.
+_pid = [os.getpid()]
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+#: The value class installed by `use_cached_pid`, once per process.
+_pid_class: list[Any] = [None]
+
+
+def _current_pid() -> int:
+    return _pid[0]
+
+
+def use_cached_pid() -> None:
+    """In multiprocess mode, prometheus-client asks the process id on every increment, to
+    notice a fork; that is a system call, which costs about 10 us in some sandboxes (3 per
+    request here, a tenth of a cheap request's CPU: bench/api.py --metrics-overhead). Its
+    documented extension point, `MultiProcessValue(process_identifier)`, takes a function
+    instead: ours returns the id cached above, which fork handlers keep right. Done once per
+    process, before the first metric exists (two value classes would each map the same file)."""
+    from prometheus_client import values
+
+    if multiprocess_dir() and _pid_class[0] is None:
+        _pid_class[0] = values.MultiProcessValue(process_identifier=_current_pid)
+        values.ValueClass = _pid_class[0]
+
+
 def scrape_registry(own: "CollectorRegistry") -> "CollectorRegistry":
     """A registry that collects what every process of this instance counted: the shared
     directory's files in multiprocess mode, else this process's own registry."""
@@ -78,6 +103,7 @@ class ApiMetrics:
     def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
+        use_cached_pid()
         self.registry = CollectorRegistry(auto_describe=True)
         self.requests = Counter("claimtrack_http_requests", "HTTP requests answered, by route template and status.",
                                 ["method", "route", "status"], registry=self.registry)

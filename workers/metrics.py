@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from rq.job import Job, JobStatus
 
-from service.metrics import scrape_registry
+from service.metrics import scrape_registry, use_cached_pid
 from service.queue import EXTRACT_JOB
 
 if TYPE_CHECKING:
@@ -41,6 +41,7 @@ class JobMetrics:
     def __init__(self) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
+        use_cached_pid()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.started = Counter("claimtrack_jobs_started", "Job attempts started.", ["queue"], registry=r)
