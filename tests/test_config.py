@@ -73,3 +73,13 @@ def test_run_sh_does_not_print_the_redis_password(tmp_path):
     assert "does not answer" in done.stderr
     assert "hunter2" not in done.stdout + done.stderr
     assert "redis://app:***@127.0.0.1" in done.stderr
+
+
+def test_operations_settings():
+    config = Config.from_env({"CLAIMTRACK_STALL_AFTER": "120", "CLAIMTRACK_METRICS": "off",
+                              "CLAIMTRACK_METRICS_PORT": "9100", "CLAIMTRACK_METRICS_ADDR": "0.0.0.0"})
+    assert (config.stall_after, config.metrics, config.metrics_port, config.metrics_addr) == (120, False, 9100, "0.0.0.0")
+    defaults = Config.from_env({})
+    assert (defaults.stall_after, defaults.metrics, defaults.metrics_port) == (90, True, 0)
+    with pytest.raises(ConfigError, match="CLAIMTRACK_STALL_AFTER"):
+        Config.from_env({"CLAIMTRACK_STALL_AFTER": "0"})

@@ -55,3 +55,12 @@ def test_status_needs_the_metrics_or_admin_role(client):
     assert client.get("/v1/status").status_code == 401
     assert client.get("/v1/status", headers=headers("read")).status_code == 403
     assert client.get("/v1/status", headers=headers("admin")).status_code == 200
+
+
+def test_metrics_can_be_turned_off(config):
+    from service import create_app
+
+    client = create_app(config.replace(metrics=False)).test_client()
+    assert client.get("/metrics", headers=headers("admin")).status_code == 404
+    on = create_app(config).test_client()
+    assert on.get("/metrics", headers=headers("admin")).status_code == 200
