@@ -1,9 +1,8 @@
-"""Article counts by status (kept in the store's transactions) and the pipeline verdict's
+"""Article counts by status (the sizes of the store's status indexes) and the pipeline verdict's
 cases that need no worker process: no worker at all, with and without work waiting."""
 from __future__ import annotations
 
-from helpers import headers
-from service.store import Keys
+from helpers import claim_record, headers
 
 
 def post(client, text: str = '"We will win," said Maria Okafor.') -> str:
@@ -28,15 +27,14 @@ def test_counts_follow_every_status_change(client, store, redis):
     assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
 
 
-def test_counts_are_rebuilt_for_a_database_written_without_them(client, store, redis):
-    ids = [post(client, f'"Plan {i} is ready," said Maria Okafor.') for i in range(3)]
-    store.start_processing(ids[0])
-    store.save_claims(ids[0], [])
-    redis.delete(Keys.article_counts)
-    redis.hset(Keys.article_counts, "queued", 7)  # a stray count from before: replaced
-    assert store.article_counts() == {"queued": 2, "processing": 0, "done": 1, "failed": 0}
-    store.start_processing(ids[1])
-    assert store.article_counts() == {"queued": 1, "processing": 1, "done": 1, "failed": 0}
+def test_a_taken_down_article_leaves_the_counts(client, store):
+    first, second = post(client), post(client, '"We lost," said Tom Becker.')
+    store.start_processing(first)
+    store.save_claims(first, [claim_record("We will win", 1)])
+    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+    assert client.delete(f"/v1/articles/{first}", headers=headers("admin")).status_code in (200, 204)
+    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 0, "failed": 0}
+    assert second
 
 
 def test_without_workers_the_status_is_degraded_then_stalled_once_work_waits(client):
