@@ -31,11 +31,10 @@ BIN = Path(sys.executable).parent
 KEYS = {"admin": "ops-admin-secret-1", "ingest": "ops-ingest-secret-2", "metrics": "ops-scrape-secret-3",
         "read": "ops-read-secret-4"}
 API_KEYS = ",".join(f"{role}er:{secret}:{role}" for role, secret in KEYS.items())
-WEBHOOK_SECRET = "ops-webhook-secret-5"
 # Words that appear only in the article text, never in a series name or a log field.
 ARTICLE = ('"The Quillmoor reservoir will be finished by spring," said Maria Okafor, the governor of '
            "Lakeshore. Okafor said that the Brindlewick tunnel would cost ten million dollars.")
-SECRET_WORDS = ("Quillmoor", "Brindlewick", *KEYS.values(), WEBHOOK_SECRET)
+SECRET_WORDS = ["Quillmoor", "Brindlewick", *KEYS.values()]  # + the webhook's generated secret
 
 
 class Receiver:
@@ -72,7 +71,8 @@ class Service:
         return {**os.environ, "REDIS_URL": self.redis.url, "CLAIMTRACK_API_KEYS": API_KEYS,
                 "PROMETHEUS_MULTIPROC_DIR": str(self.tmp / "metrics"), "CLAIMTRACK_JOB_HEARTBEAT": "1",
                 "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "CLAIMTRACK_STALL_AFTER": "30",
-                "CLAIMTRACK_WEBHOOK_RETRY_INTERVALS": "1", "CLAIMTRACK_RATE_LIMIT": "off", **extra}
+                "CLAIMTRACK_WEBHOOK_RETRY_INTERVALS": "1", "CLAIMTRACK_RATE_LIMIT": "off",
+                "CLAIMTRACK_WEBHOOK_ALLOW_HOSTS": "127.0.0.1", **extra}
 
     def start(self, name: str, command: list[str], **env: str) -> subprocess.Popen[bytes]:
         out, err = self.tmp / f"{name}.out", self.tmp / f"{name}.err"
@@ -174,9 +174,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
 def after_jobs(service: Service) -> dict[str, Any]:
     """Scrapes before and after one article (with a webhook for its `article.done`)."""
     receiver = Receiver()
-    status, hook = service.request("POST", "/v1/webhooks", "admin",
-                                   {"url": receiver.url, "events": ["article.done"], "secret": WEBHOOK_SECRET})
+    status, hook = service.request("POST", "/v1/webhooks", "admin", {"url": receiver.url, "events": ["article.done"]})
     assert status == 201, hook
+    SECRET_WORDS.append(hook["secret"])
     before = samples(service.get("/metrics", "metrics")[1])
     status, article = service.request("POST", "/v1/articles", "ingest", {"text": ARTICLE})
     assert status == 202, article
