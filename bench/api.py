@@ -288,7 +288,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY (default: the config's)")
     ap.add_argument("--metrics-overhead", action="store_true",
                     help="measure the service with and without metrics instead (see above)")
-    ap.add_argument("--rounds", type=int, default=6, help="--metrics-overhead: on/off pairs per endpoint")
+    ap.add_argument("--rounds", type=int, default=12, help="--metrics-overhead: on/off pairs per endpoint")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: bash scripts/ensure-command.sh wrk wrk")
