@@ -83,6 +83,13 @@ class Service:
         return process
 
     def __enter__(self) -> "Service":
+        try:
+            return self._start_all()
+        except BaseException:
+            self.__exit__()  # leave no process behind when start-up fails
+            raise
+
+    def _start_all(self) -> "Service":
         (self.tmp / "redis").mkdir()
         (self.tmp / "metrics").mkdir()
         self.redis.start()
