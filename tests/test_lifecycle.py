@@ -278,3 +278,12 @@ def test_migration_gives_older_articles_their_listing(app, client, store, redis)
     assert [a["id"] for a in get(client, "/v1/articles?status=queued&source=Daily")["items"]] == [aid]
     assert [r["revision"] for r in get(client, f"/v1/articles/{aid}/revisions")["items"]] == [1]
     assert get(client, f"/v1/articles/{aid}")["revision"] == 1
+
+
+def test_an_article_without_claims_is_taken_down_too(client, store):
+    aid = post(client, "Nothing anyone said.").json["id"]
+    store.start_processing(aid)
+    store.save_claims(aid, [])
+    response = client.delete(f"/v1/articles/{aid}", headers=headers("admin"))
+    assert response.status_code == 200 and response.json["claim_count"] == 0
+    assert client.get(f"/v1/articles/{aid}", headers=headers("read")).status_code == 410

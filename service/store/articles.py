@@ -328,7 +328,8 @@ class ArticleStore:
             claims = self._watch_claims(pipe, ids)
             doomed = set(claims)
             clusters = sorted({c["cluster_id"] for c in claims.values()})
-            pipe.watch(*(Keys.cluster(c) for c in clusters), *(Keys.cluster_claims(c) for c in clusters))
+            if clusters:
+                pipe.watch(*(Keys.cluster(c) for c in clusters), *(Keys.cluster_claims(c) for c in clusters))
             members = {}
             firsts = {}
             for c in clusters:
@@ -349,7 +350,8 @@ class ArticleStore:
                 if entry:
                     table[signature] = " ".join(x for x in entry.split() if x != cluster) or None
             speaker_ids = sorted({c["speaker_id"] for c in claims.values()})
-            pipe.watch(*(Keys.speaker(s) for s in speaker_ids))
+            if speaker_ids:
+                pipe.watch(*(Keys.speaker(s) for s in speaker_ids))
             kinds = {s: pipe.hmget(Keys.speaker(s), "kind", "claim_count", "name") for s in speaker_ids}
             removed = {cid: c for cid, c in claims.items() if c.get("superseded_in_revision") is None}
             lost: dict[str, tuple[str, list[str], list[str]]] = {}
