@@ -12,7 +12,7 @@ from flask import Flask, Response, redirect
 from flask_smorest import Api
 
 from . import api as api_package
-from . import bodies, cli, docs, limits, logs, metrics, problems
+from . import bodies, cli, console, docs, limits, logs, metrics, problems
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -96,6 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
     docs.install(app)
     if config.metrics:
         metrics.install(app, store, config)
+    console.install(app, config)
 
     @app.get("/openapi.yaml")
     def openapi_yaml() -> Response:

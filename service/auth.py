@@ -99,9 +99,32 @@ class ApiKeys:
                 found = principal
         return found
 
+    def find_digest(self, hex_digest: str) -> Principal | None:
+        """The configured key whose secret has this `secret_digest`."""
+        try:
+            presented = bytes.fromhex(hex_digest)
+        except ValueError:
+            return None
+        found = None
+        for stored, principal in self._entries:
+            if hmac.compare_digest(stored, presented):
+                found = principal
+        return found
+
 
 def secret_digest(secret: str) -> str:
     return digest(secret)
+
+
+def authenticate_digest(hex_digest: str) -> Principal | None:
+    """The principal of a key known by its `secret_digest` (what a console session keeps),
+    looked up afresh so that a revoked key ends its sessions too."""
+    rt = runtime()
+    found = rt.api_keys.find_digest(hex_digest)
+    if found is not None:
+        return found
+    managed = rt.store.find_api_key(hex_digest)
+    return Principal(managed["name"], frozenset(managed["roles"])) if managed else None
 
 
 def authenticate(secret: str) -> Principal | None:

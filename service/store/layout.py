@@ -56,6 +56,11 @@ ct:webhooks                                 set     webhook ids
 ct:webhook:{wid}:deliveries                 list    delivery attempts, newest first (capped)
 ct:apikey:{sha256 of secret}                hash    a managed API key: id, name, roles
 ct:apikeys                                  hash    managed key id -> sha256 of its secret
+ct:console:session:{sha256 of session id}   string  a review-console session (JSON: user, roles,
+                                                    key digest, CSRF token), with an expiry
+ct:console:signins:{sha256 of address}      string  console sign-in attempts in the current
+                                                    window (expires with the window)
+ct:console:secret                           string  signs the console's CSRF tokens
 ==========================================  ======  ============================================
 
 A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
@@ -234,6 +239,7 @@ class Keys:
     events = f"{PREFIX}:events"
     webhooks = f"{PREFIX}:webhooks"
     api_keys = f"{PREFIX}:apikeys"
+    console_secret = f"{PREFIX}:console:secret"
 
     @staticmethod
     def article(aid: str) -> str:
@@ -351,3 +357,11 @@ class Keys:
     @staticmethod
     def api_key(secret_digest: str) -> str:
         return f"{PREFIX}:apikey:{secret_digest}"
+
+    @staticmethod
+    def console_session(session_digest: str) -> str:
+        return f"{PREFIX}:console:session:{session_digest}"
+
+    @staticmethod
+    def console_sign_ins(address_digest: str) -> str:
+        return f"{PREFIX}:console:signins:{address_digest}"

@@ -41,6 +41,7 @@ from .layout import (
 )
 from .scripts import PAGE
 from .text import context_span, words
+from .sessions import SessionStore
 from .verdicts import VerdictStore
 
 DELIVERY_QUEUE = "claimtrack-webhooks"
@@ -71,7 +72,7 @@ def _s(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-class Store(VerdictStore, ArticleStore):
+class Store(VerdictStore, ArticleStore, SessionStore):
     """Claimtrack's records in Redis. One instance per pair of connection pools."""
 
     def __init__(self, redis: Redis, raw: Redis, options: Options | None = None) -> None:

@@ -1,0 +1,73 @@
+"""The console's forms (Flask-WTF: each carries a CSRF token and validates on the server)."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from ..store import VERIFICATION_STATUSES
+
+MAX_EVIDENCE = 50
+MAX_URL = 2048
+
+
+def _is_web_url(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and len(value) <= MAX_URL
+
+
+class SignInForm(FlaskForm):
+    api_key = PasswordField("API key", validators=[DataRequired(), Length(max=500)],
+                            render_kw={"autocomplete": "off"})
+
+
+class PlainForm(FlaskForm):
+    """A button that only needs its CSRF token (sign out)."""
+
+
+class VerdictForm(FlaskForm):
+    status = SelectField("Status", choices=[(s, s.replace("_", " ")) for s in VERIFICATION_STATUSES])
+    note = TextAreaField("Note", validators=[Optional(), Length(max=10_000)])
+    evidence = TextAreaField("Evidence URLs (one per line)", validators=[Optional()])
+    review_url = StringField("Review URL (the published fact-check)", validators=[Optional(), Length(max=MAX_URL)])
+    version = IntegerField(widget=HiddenField.widget, validators=[DataRequired(), NumberRange(min=1)])
+
+    def validate_evidence(self, field: TextAreaField) -> None:
+        urls = self.evidence_urls()
+        if len(urls) > MAX_EVIDENCE:
+            raise ValidationError(f"At most {MAX_EVIDENCE} evidence URLs.")
+        bad = [u for u in urls if not _is_web_url(u)]
+        if bad:
+            raise ValidationError(f"Not an http(s) URL: {bad[0][:200]}")
+
+    def validate_review_url(self, field: StringField) -> None:
+        if field.data and not _is_web_url(field.data.strip()):
+            raise ValidationError("Give the http(s) address of the published fact-check.")
+
+    def evidence_urls(self) -> list[str]:
+        return [line.strip() for line in (self.evidence.data or "").splitlines() if line.strip()]
+
+    def changes(self) -> dict[str, object]:
+        return {
+            "status": self.status.data,
+            "note": (self.note.data or "").strip() or None,
+            "evidence": self.evidence_urls(),
+            "review_url": (self.review_url.data or "").strip() or None,
+        }
+
+
+class ClusterForm(FlaskForm):
+    """Confirm a suggestion (link a claim into a cluster) or split a claim out of one."""
+
+    cluster_id = HiddenField(validators=[DataRequired(), Length(max=100)])
+    claim_id = HiddenField(validators=[DataRequired(), Length(max=100)])
+
+
+class RenameForm(FlaskForm):
+    name = StringField("New name", validators=[DataRequired(), Length(max=300)])
+
+
+class MergeForm(FlaskForm):
+    into = StringField("Merge into speaker id", validators=[DataRequired(), Length(max=100)])

@@ -1,0 +1,407 @@
+"""The console's pages: sign in and out, the claim queue, a claim, an article, a speaker.
+
+Views call the store directly (no HTTP round trip to the API) and apply the same rules: a
+verdict goes through `Store.update_verification` with the version the form was rendered
+with, so a stale form overwrites nothing; confirm and split go through `link_claim` and
+`split_claim`. Who did it is the signed-in key's name, as in the API's audit trail.
+"""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, json, redirect, render_template, request,
+                   session, url_for)
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from ..auth import Principal, authenticate, authenticate_digest, secret_digest
+from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
+from ..claimreview import claim_review
+from ..runtime import runtime
+from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadCursor, Conflict, NotFound,
+                     VersionMismatch, words)
+from .forms import ClusterForm, MergeForm, PlainForm, RenameForm, SignInForm, VerdictForm
+from .text import highlighted, paragraphs
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+PAGE_SIZE = 50
+FILTERS = ("status", "stance", "type", "speaker", "article", "q", "min_confidence")
+#: Statuses or fields by which a claim of a revised article is marked superseded (issue 12).
+SUPERSEDED = "superseded"
+
+
+#: Flask-WTF's CSRF check, run for the console's POSTs only (`check_csrf`).
+csrf = CSRFProtect()
+
+
+@bp.before_request
+def check_csrf() -> None:
+    """Refuse a POST without this session's CSRF token, before anything else runs. The
+    key that signs tokens is shared by every API process through the store."""
+    if not current_app.config.get("WTF_CSRF_SECRET_KEY"):
+        current_app.config["WTF_CSRF_SECRET_KEY"] = runtime().store.console_secret()
+    if request.method == "POST":
+        csrf.protect()
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(_: CSRFError) -> Any:
+    return render_template("error.html", title="Form refused", message=(
+        "This form has no valid security token (it may come from another site, or your session "
+        "ended). Reload the page and try again.")), 400
+
+
+@bp.errorhandler(403)
+def forbidden(_: Any) -> Any:
+    return render_template("error.html", title="Not allowed",
+                           message="Your API key's role does not allow this."), 403
+
+
+@bp.errorhandler(404)
+def not_found(_: Any) -> Any:
+    return render_template("error.html", title="Not found", message="There is nothing at this address."), 404
+
+
+@bp.errorhandler(409)
+def no_verdict(_: Any) -> Any:
+    return render_template("error.html", title="No verdict yet",
+                           message="A ClaimReview needs a verdict on the claim."), 409
+
+
+@bp.after_request
+def private(response: Response) -> Response:
+    """Console pages are one user's: no shared cache may keep them."""
+    response.headers["Cache-Control"] = "no-store"
+    response.vary.add("Cookie")
+    return response
+
+
+def current_user() -> Principal | None:
+    return g.get("user")
+
+
+def _can(role: str) -> bool:
+    user = current_user()
+    return user is not None and user.can(role)
+
+
+@bp.app_template_global()
+def can(role: str) -> bool:
+    return _can(role)
+
+
+@bp.before_request
+def load_user() -> Any:
+    g.user = None
+    key = session.get("key")
+    if key:
+        user = authenticate_digest(key)
+        if user is None or not user.can("read"):
+            session.clear()
+        else:
+            g.user = user
+    if request.endpoint in ("console.sign_in", "console.static"):
+        return None
+    if g.user is None:
+        return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    return None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/console/") and not target.startswith("//"):
+        return target
+    return url_for("console.queue")
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in() -> Any:
+    form = SignInForm()
+    if request.method == "POST":
+        rt = runtime()
+        limit = rt.config.console_sign_in_limit
+        if limit:
+            attempts, retry = rt.store.count_sign_in(request.remote_addr or "unknown", 60)
+            if attempts > limit:
+                response = Response(render_template("sign_in.html", form=form, error=(
+                    f"Too many sign-in attempts from your address; try again in {retry} seconds.")), 429)
+                response.headers["Retry-After"] = str(retry)
+                return response
+        if form.validate_on_submit():
+            secret = form.api_key.data.strip()
+            user = authenticate(secret)
+            if user is not None and user.can("read"):
+                session.clear()
+                session.regenerate()  # type: ignore[attr-defined]
+                session["key"] = secret_digest(secret)
+                session["user"] = user.name
+                current_app.logger.info("console sign-in", extra={"user": user.name})
+                return redirect(_safe_next(request.args.get("next")))
+            error = ("This API key has no read role." if user is not None
+                     else "That API key is not valid.")
+            return render_template("sign_in.html", form=form, error=error), 401
+    elif g.user is not None:
+        return redirect(url_for("console.queue"))
+    return render_template("sign_in.html", form=form, error=None)
+
+
+@bp.post("/sign-out")
+def sign_out() -> Any:
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("console.sign_in"))
+
+
+@bp.get("/")
+def index() -> Any:
+    return redirect(url_for("console.queue"))
+
+
+def _filters() -> dict[str, str]:
+    return {name: request.args[name].strip() for name in FILTERS if request.args.get(name, "").strip()}
+
+
+@bp.get("/claims")
+def queue() -> Any:
+    rt = runtime()
+    chosen = _filters()
+    problems: list[str] = []
+    args: dict[str, Any] = {}
+    for name, allowed, key in (("status", VERIFICATION_STATUSES, "status"), ("stance", STANCES, "stance"),
+                               ("type", CLAIM_TYPES, "claim_type")):
+        if name in chosen:
+            if chosen[name] in allowed:
+                args[key] = chosen[name]
+            else:
+                problems.append(f"Unknown {name} {chosen[name]!r}.")
+    if "speaker" in chosen:
+        args["speaker"] = chosen["speaker"][:300]
+    if "article" in chosen:
+        args["article_id"] = chosen["article"][:100]
+    if "q" in chosen:
+        found = words(chosen["q"][:500])
+        if not rt.config.search_index:
+            problems.append("Text search is turned off on this service.")
+        elif not found:
+            problems.append("Give at least one word that is not a very common word.")
+        else:
+            args["query"] = found
+    minimum = None
+    if "min_confidence" in chosen:
+        try:
+            minimum = float(chosen["min_confidence"])
+            if not 0 <= minimum <= 1:
+                raise ValueError
+        except ValueError:
+            problems.append("Minimum confidence is a number from 0 to 1.")
+            minimum = None
+    cursor = request.args.get("cursor") or None
+    items: list[dict[str, Any]] = []
+    next_cursor = None
+    if not problems:
+        try:
+            page = rt.store.list_claims(cursor=cursor, limit=PAGE_SIZE, **args)
+        except BadCursor:
+            problems.append("That page link is not valid; start again from the first page.")
+        else:
+            items, next_cursor = page.items, page.next_cursor
+            if minimum is not None:
+                # A page may come back short (the API's lists do too); the cursor goes on.
+                items = [c for c in items if c["confidence"] >= minimum]
+    next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
+    return render_template("queue.html", claims=items, chosen=chosen, problems=problems, next_url=next_url,
+                           statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
+                           first_page=cursor is None), 400 if problems else 200
+
+
+def _claim_or_404(cid: str) -> dict[str, Any]:
+    claim = runtime().store.get_claim(cid)
+    if claim is None:
+        abort(404)
+    return claim
+
+
+def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
+    verification = claim["verification"]
+    return VerdictForm(formdata=None, data={
+        "status": verification["status"], "note": verification["note"] or "",
+        "evidence": "\n".join(verification["evidence"]), "review_url": verification["review_url"] or "",
+        "version": claim["version"]})
+
+
+def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, Any] | None = None,
+                  status: int = 200) -> Any:
+    store = runtime().store
+    article = store.get_article(claim["article_id"]) or {"text": "", "title": None}
+    text = article["text"]
+    span = (claim["span"]["start"], claim["span"]["end"])
+    paragraph = next(((s, e) for s, e in paragraphs(text) if s <= span[0] < e), span)
+    shown = highlighted(text, [claim], active=claim["id"], bounds=paragraph)
+    cluster = store.get_cluster(claim["cluster_id"])
+    siblings = []
+    if cluster is not None and cluster["size"] > 1:
+        ids = [a["claim_id"] for a in cluster["appearances"]]
+        found = {c["id"]: c for c in store.list_claims(cluster_id=claim["cluster_id"], limit=200,
+                                                        include=frozenset({"not_a_claim"})).items}
+        siblings = [found[i] for i in ids if i in found]
+    speaker = store.get_speaker(claim["speaker"]["id"]) if claim["speaker"]["id"] else None
+    return render_template(
+        "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
+        history=list(reversed(store.history(claim["id"]) or [])), cluster=cluster, siblings=siblings,
+        suggestions=store.similar_claims(claim["id"]) or [], speaker=speaker, action_form=ClusterForm(),
+        verdicts=VERDICTS), status
+
+
+@bp.get("/claims/<cid>")
+def claim_page(cid: str) -> Any:
+    claim = _claim_or_404(cid)
+    return _render_claim(claim, _verdict_form(claim))
+
+
+@bp.post("/claims/<cid>/verdict")
+def set_verdict(cid: str) -> Any:
+    if not _can("verify"):
+        abort(403)
+    store = runtime().store
+    claim = _claim_or_404(cid)
+    form = VerdictForm()
+    if not form.validate_on_submit():
+        return _render_claim(claim, form, status=422)
+    try:
+        store.update_verification(cid, form.changes(), by=current_user().name,  # type: ignore[union-attr]
+                                  expected_versions=[form.version.data])
+    except NotFound:
+        abort(404)
+    except VersionMismatch as stale:
+        claim = _claim_or_404(cid)
+        changes = (store.history(cid) or [])[-max(1, stale.current - form.version.data):]
+        form.version.data = claim["version"]
+        conflict = {"theirs": claim["verification"], "changes": list(reversed(changes)),
+                    "version": stale.current}
+        return _render_claim(claim, form, conflict=conflict, status=409)
+    flash("Verdict saved.")
+    return redirect(url_for("console.claim_page", cid=cid))
+
+
+@bp.post("/claims/<cid>/confirm")
+def confirm(cid: str) -> Any:
+    """Link a suggested claim's cluster and this claim: this claim joins that cluster."""
+    return _cluster_action(cid, "link")
+
+
+@bp.post("/claims/<cid>/split")
+def split(cid: str) -> Any:
+    return _cluster_action(cid, "split")
+
+
+def _cluster_action(cid: str, action: str) -> Any:
+    if not _can("verify"):
+        abort(403)
+    form = ClusterForm()
+    if not form.validate_on_submit():
+        abort(400)
+    store = runtime().store
+    by = current_user().name  # type: ignore[union-attr]
+    try:
+        if action == "link":
+            store.link_claim(form.cluster_id.data, form.claim_id.data, by=by)
+            flash(f"Linked {form.claim_id.data} into cluster {form.cluster_id.data}.")
+        else:
+            store.split_claim(form.cluster_id.data, form.claim_id.data, by=by)
+            flash(f"Split {form.claim_id.data} out of cluster {form.cluster_id.data}.")
+    except NotFound:
+        flash("That claim or cluster no longer exists as shown; the page is now current.", "error")
+    except Conflict as refused:
+        flash(f"Not done: {refused}.", "error")
+    return redirect(url_for("console.claim_page", cid=cid))
+
+
+@bp.get("/claims/<cid>/claimreview.json")
+def claimreview(cid: str) -> Any:
+    """The claim's ClaimReview (JSON-LD), as the API gives it with ``?draft=true``."""
+    rt = runtime()
+    claim = _claim_or_404(cid)
+    if claim["verification"]["status"] not in VERDICTS:
+        abort(409)
+    document = claim_review(claim, rt.store.get_cluster(claim["cluster_id"]), rt.config.reviewer_name,
+                            rt.config.reviewer_url or None)
+    return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
+
+
+def _is_superseded(claim: dict[str, Any]) -> bool:
+    return claim["verification"]["status"] == SUPERSEDED or bool(claim.get(SUPERSEDED) or claim.get("superseded_by"))
+
+
+@bp.get("/articles/<aid>")
+def article_page(aid: str) -> Any:
+    store = runtime().store
+    article = store.get_article(aid)
+    if article is None:
+        abort(404)
+    claims: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        page = store.article_claims(aid, cursor=cursor, limit=500, include=frozenset({"not_a_claim"}))
+        claims += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    current = [c for c in claims if not _is_superseded(c)]
+    superseded = [c for c in claims if _is_superseded(c)]
+    return render_template("article.html", article=article, claims=current, superseded=superseded,
+                           paragraphs=highlighted(article["text"], current))
+
+
+@bp.route("/speakers/<sid>", methods=["GET"])
+def speaker_page(sid: str) -> Any:
+    store = runtime().store
+    speaker = store.get_speaker(sid)
+    if speaker is None:
+        abort(404)
+    if speaker["id"] != sid:
+        return redirect(url_for("console.speaker_page", sid=speaker["id"]))
+    try:
+        page = store.speaker_claims(sid, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
+    except BadCursor:
+        abort(400)
+    next_url = url_for("console.speaker_page", sid=sid, cursor=page.next_cursor) if page and page.next_cursor else None
+    return render_template("speaker.html", speaker=speaker, claims=page.items if page else [], next_url=next_url,
+                           rename_form=RenameForm(formdata=None), merge_form=MergeForm(formdata=None))
+
+
+@bp.post("/speakers/<sid>/rename")
+def rename_speaker(sid: str) -> Any:
+    if not _can("admin"):
+        abort(403)
+    form = RenameForm()
+    if form.validate_on_submit():
+        try:
+            runtime().store.rename_speaker(sid, form.name.data.strip())
+            flash("Speaker renamed.")
+        except NotFound:
+            abort(404)
+        except Conflict as refused:
+            flash(f"Not renamed: {refused}.", "error")
+    else:
+        flash("Give the new name.", "error")
+    return redirect(url_for("console.speaker_page", sid=sid))
+
+
+@bp.post("/speakers/<sid>/merge")
+def merge_speaker(sid: str) -> Any:
+    if not _can("admin"):
+        abort(403)
+    form = MergeForm()
+    if form.validate_on_submit():
+        into = form.into.data.strip()
+        try:
+            runtime().store.merge_speakers(sid, into)
+        except NotFound:
+            flash(f"No speaker {into!r}.", "error")
+        except Conflict as refused:
+            flash(f"Not merged: {refused}.", "error")
+        else:
+            flash("Speakers merged.")
+            return redirect(url_for("console.speaker_page", sid=into))
+    return redirect(url_for("console.speaker_page", sid=sid))

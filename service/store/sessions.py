@@ -1,0 +1,47 @@
+"""Review-console sessions, sign-in attempt counters and the console's signing secret.
+
+A session id is a random token held only in the visitor's cookie; Redis holds the session
+under a digest of it, so a copy of the database opens no session. Every session key expires.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .layout import Keys, digest
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+class SessionStore:
+    """The console's keys (layout.py: ``ct:console:*``); mixed into `Store`."""
+
+    def load_session(self: "Store", session_id: str) -> dict[str, Any] | None:
+        raw = self.redis.get(Keys.console_session(digest(session_id)))
+        return json.loads(raw) if raw else None
+
+    def save_session(self: "Store", session_id: str, data: Mapping[str, Any], ttl: int) -> None:
+        self.redis.set(Keys.console_session(digest(session_id)), json.dumps(dict(data)), ex=ttl)
+
+    def delete_session(self: "Store", session_id: str) -> None:
+        self.redis.delete(Keys.console_session(digest(session_id)))
+
+    def count_sign_in(self: "Store", client: str, window: int) -> tuple[int, int]:
+        """Count one sign-in attempt from `client` (an address) in a fixed window of
+        `window` seconds; returns (attempts in this window, seconds until it ends)."""
+        key = Keys.console_sign_ins(digest(client)[:32])
+        with self.redis.pipeline() as pipe:
+            pipe.incr(key)
+            pipe.expire(key, window, nx=True)
+            pipe.ttl(key)
+            count, _, ttl = pipe.execute()
+        return int(count), max(int(ttl), 1)
+
+    def console_secret(self: "Store") -> str:
+        """The key that signs the console's CSRF tokens, made once and shared by every API
+        process (so a form rendered by one process is accepted by another)."""
+        self.redis.set(Keys.console_secret, secrets.token_urlsafe(48), nx=True)
+        return str(self.redis.get(Keys.console_secret))
