@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..store import VERIFICATION_STATUSES
@@ -28,7 +29,7 @@ class PlainForm(FlaskForm):
 
 
 class VerdictForm(FlaskForm):
-    status = SelectField("Status", choices=[(s, s.replace("_", " ")) for s in VERIFICATION_STATUSES])
+    status = SelectField("Status", choices=[SelectChoice(s, s.replace("_", " ")) for s in VERIFICATION_STATUSES])
     note = TextAreaField("Note", validators=[Optional(), Length(max=10_000)])
     evidence = TextAreaField("Evidence URLs (one per line)", validators=[Optional()])
     review_url = StringField("Review URL (the published fact-check)", validators=[Optional(), Length(max=MAX_URL)])
