@@ -7,10 +7,12 @@
 --   WRK_DELAY  mean pause in ms before each request of a connection, exponentially
 --              distributed (0: none, the connection sends as fast as it is answered)
 --   WRK_TAG    a prefix making external ids unique across runs
+--   WRK_COOKIE a Cookie header to send too (bench/console.py: a console session)
 local mode = os.getenv("WRK_MODE") or "paths"
 local delay_ms = tonumber(os.getenv("WRK_DELAY") or "0")
 local key = os.getenv("WRK_KEY") or ""
 local tag = os.getenv("WRK_TAG") or "run"
+local cookie = os.getenv("WRK_COOKIE") or ""
 local lines = {}
 for line in io.lines(os.getenv("WRK_DATA")) do
   if #line > 0 then lines[#lines + 1] = line end
@@ -37,7 +39,9 @@ function request()
     return wrk.format("POST", "/v1/articles",
                       {["X-API-Key"] = key, ["Content-Type"] = "application/json"}, body)
   end
-  return wrk.format("GET", lines[math.random(#lines)], {["X-API-Key"] = key})
+  local headers = {["X-API-Key"] = key}
+  if #cookie > 0 then headers["Cookie"] = cookie end
+  return wrk.format("GET", lines[math.random(#lines)], headers)
 end
 
 function delay()

@@ -89,7 +89,7 @@ def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str],
 def wrk(base: str, mode: str, data: Path, seconds: float, connections: int, delay_ms: float = 0.0,
         tag: str = "run") -> dict:
     env = {**os.environ, "WRK_MODE": mode, "WRK_DATA": str(data), "WRK_KEY": API_KEY,
-           "WRK_DELAY": f"{delay_ms:.3f}", "WRK_TAG": tag}
+           "WRK_DELAY": f"{delay_ms:.3f}", "WRK_TAG": tag, "WRK_COOKIE": os.environ.get("WRK_COOKIE", "")}
     argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
             "-s", str(BENCH / "_wrk.lua"), base]
     result = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=seconds + 60)

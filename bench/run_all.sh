@@ -31,5 +31,6 @@ run extraction --articles "${BENCH_ARTICLES:-200}"
 run overhead
 run latency
 run api
+run console
 run scale --claims "${BENCH_SCALE_CLAIMS:-100000}"
 exit $status
