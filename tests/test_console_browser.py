@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from browser import chromium, full_page_screenshot, served
@@ -94,8 +95,21 @@ def test_a_fact_checkers_day(app, client, config, store, tmp_path):
         assert "Lumen Energy to close Dover coal plant" in alice.page_source
         full_page_screenshot(alice, shots / "console-queue.png")
 
-        # Filters stay in the URL.
+        # Keyboard: j selects the first row, Enter opens it.
         alice.set_window_size(1280, 1000)
+        alice.find_element(By.TAG_NAME, "body").send_keys("j")
+        alice.switch_to.active_element.send_keys(Keys.ENTER)
+        WebDriverWait(alice, 10).until(lambda b: "/console/claims/clm_" in b.current_url)
+        # Usable 400 px wide: nothing scrolls sideways.
+        alice.set_window_size(400, 900)
+        for path in ("/console/claims", alice.current_url[len(base):]):
+            alice.get(base + path)
+            assert alice.execute_script(
+                "return document.documentElement.scrollWidth <= document.documentElement.clientWidth"), path
+        alice.set_window_size(1280, 1000)
+        alice.get(base + "/console/claims")
+
+        # Filters stay in the URL.
         speaker = alice.find_element(By.ID, "f-speaker")
         speaker.send_keys("Tom Becker")
         speaker.submit()

@@ -24,10 +24,6 @@ class SignInForm(FlaskForm):
                             render_kw={"autocomplete": "off"})
 
 
-class PlainForm(FlaskForm):
-    """A button that only needs its CSRF token (sign out)."""
-
-
 class VerdictForm(FlaskForm):
     status = SelectField("Status", choices=[SelectChoice(s, s.replace("_", " ")) for s in VERIFICATION_STATUSES])
     note = TextAreaField("Note", validators=[Optional(), Length(max=10_000)])

@@ -7,7 +7,7 @@ with, so a stale form overwrites nothing; confirm and split go through `link_cla
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, json, redirect, render_template, request,
@@ -20,7 +20,7 @@ from ..claimreview import claim_review
 from ..runtime import runtime
 from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadCursor, Conflict, NotFound,
                      VersionMismatch, words)
-from .forms import ClusterForm, MergeForm, PlainForm, RenameForm, SignInForm, VerdictForm
+from .forms import ClusterForm, MergeForm, RenameForm, SignInForm, VerdictForm
 from .text import highlighted, paragraphs
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -105,7 +105,8 @@ def load_user() -> Any:
     if request.endpoint in ("console.sign_in", "console.static"):
         return None
     if g.user is None:
-        return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("console.sign_in", next=wanted))
     return None
 
 
@@ -156,6 +157,32 @@ def sign_out() -> Any:
 @bp.get("/")
 def index() -> Any:
     return redirect(url_for("console.queue"))
+
+
+class Row(NamedTuple):
+    """One queue row, formatted: the queue renders 50 of these per page, and a template reads a
+    tuple's attributes much faster than a nested dict's keys."""
+
+    href: str
+    text: str
+    speaker: str
+    cue: str
+    stance: str
+    article_href: str
+    article: str
+    date: str
+    status: str
+    confidence: str
+
+
+def _rows(claims: list[dict[str, Any]]) -> list[Row]:
+    claims_url = url_for("console.queue")
+    articles_url = claims_url[:-len("claims")] + "articles"
+    return [Row(f"{claims_url}/{c['id']}", c["text"], c["speaker"]["name"], c["cue"], c["stance"],
+                f"{articles_url}/{c['article_id']}", c["article"]["title"] or c["article_id"],
+                (c["article"]["published_at"] or c["created_at"] or "")[:10], c["verification"]["status"],
+                f"{c['confidence']:.2f}")
+            for c in claims]
 
 
 def _filters() -> dict[str, str]:
@@ -210,7 +237,7 @@ def queue() -> Any:
                 # A page may come back short (the API's lists do too); the cursor goes on.
                 items = [c for c in items if c["confidence"] >= minimum]
     next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
-    return render_template("queue.html", claims=items, chosen=chosen, problems=problems, next_url=next_url,
+    return render_template("queue.html", rows=_rows(items), chosen=chosen, problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 
@@ -238,18 +265,12 @@ def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, 
     span = (claim["span"]["start"], claim["span"]["end"])
     paragraph = next(((s, e) for s, e in paragraphs(text) if s <= span[0] < e), span)
     shown = highlighted(text, [claim], active=claim["id"], bounds=paragraph)
-    cluster = store.get_cluster(claim["cluster_id"])
-    siblings = []
-    if cluster is not None and cluster["size"] > 1:
-        ids = [a["claim_id"] for a in cluster["appearances"]]
-        found = {c["id"]: c for c in store.list_claims(cluster_id=claim["cluster_id"], limit=200,
-                                                        include=frozenset({"not_a_claim"})).items}
-        siblings = [found[i] for i in ids if i in found]
-    speaker = store.get_speaker(claim["speaker"]["id"]) if claim["speaker"]["id"] else None
+    # Most claims are alone in their cluster: one EXISTS instead of reading the cluster.
+    cluster = store.get_cluster(claim["cluster_id"]) if store.is_shared_cluster(claim["cluster_id"]) else None
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
-        history=list(reversed(store.history(claim["id"]) or [])), cluster=cluster, siblings=siblings,
-        suggestions=store.similar_claims(claim["id"]) or [], speaker=speaker, action_form=ClusterForm(),
+        history=list(reversed(store.history(claim["id"]) or [])), cluster=cluster,
+        suggestions=store.similar_claims(claim["id"]) or [], action_form=ClusterForm(),
         verdicts=VERDICTS), status
 
 

@@ -333,6 +333,10 @@ class VerdictStore:
 
     # -- reading clusters and suggestions -----------------------------------------------------
 
+    def is_shared_cluster(self: "Store", clsid: str) -> bool:
+        """Whether the cluster holds two claims or more (one EXISTS; `get_cluster` reads it all)."""
+        return is_id("cls", clsid) and bool(self.redis.exists(Keys.cluster(clsid)))
+
     def get_cluster(self: "Store", clsid: str) -> dict[str, Any] | None:
         """A cluster with its appearances, earliest publication first (marked `first`), and
         the log of claims verifiers linked into it or split out of it."""
