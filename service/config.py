@@ -133,7 +133,6 @@ class Config:
     metrics: bool = True
     metrics_port: int = 0
     metrics_addr: str = "127.0.0.1"
-    console_sign_in_limit: int = 10  # review-console sign-in attempts per address per minute; 0: off
     console_session_hours: int = 12
 
     @classmethod
@@ -170,7 +169,6 @@ class Config:
             metrics=_switch(env, "CLAIMTRACK_METRICS", True),
             metrics_port=_int(env, "CLAIMTRACK_METRICS_PORT", 0),
             metrics_addr=env.get("CLAIMTRACK_METRICS_ADDR") or "127.0.0.1",
-            console_sign_in_limit=_int(env, "CLAIMTRACK_CONSOLE_SIGN_IN_LIMIT", 10),
             console_session_hours=_int(env, "CLAIMTRACK_CONSOLE_SESSION_HOURS", 12, minimum=1),
         )
 

@@ -119,15 +119,17 @@ def test_a_revoked_key_ends_its_sessions(client, store):
     assert client.get("/console/claims").status_code == 302
 
 
-def test_sign_in_attempts_are_rate_limited_per_address(config):
-    app = create_app(config.replace(console_sign_in_limit=3))
+def test_failed_sign_ins_are_limited_per_address_with_failed_api_keys(config):
+    app = create_app(config.replace(auth_failure_limit="3 per minute"))
     client = app.test_client()
+    assert client.get("/v1/claims", headers={"X-API-Key": "guess-0"}).status_code == 401
     token = token_of(client.get("/console/sign-in").text)
-    codes = [client.post("/console/sign-in", data={"api_key": "guess", "csrf_token": token}).status_code
-             for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
+    codes = [client.post("/console/sign-in", data={"api_key": f"guess-{i}", "csrf_token": token}).status_code
+             for i in (1, 2, 3)]
+    assert codes == [401, 401, 429]  # the failed API key counted too
     limited = client.post("/console/sign-in", data={"api_key": KEY["verify"], "csrf_token": token})
-    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 61
+    assert "Too many failed sign-ins" in limited.text
     other = app.test_client()
     page = other.get("/console/sign-in", environ_base={"REMOTE_ADDR": "127.0.0.2"})
     assert other.post("/console/sign-in", data={"api_key": KEY["verify"], "csrf_token": token_of(page.text)},

@@ -14,9 +14,10 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, json, redi
                    session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from ..auth import Principal, authenticate, authenticate_digest, secret_digest
+from ..auth import AUTH_FAILURES, Principal, authenticate, authenticate_digest, client_address, secret_digest
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
+from ..problems import Problem
 from ..runtime import runtime
 from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadCursor, Conflict, NotFound,
                      VersionMismatch, words)
@@ -120,14 +121,18 @@ def _safe_next(target: str | None) -> str:
 def sign_in() -> Any:
     form = SignInForm()
     if request.method == "POST":
-        rt = runtime()
-        limit = rt.config.console_sign_in_limit
-        if limit:
-            attempts, retry = rt.store.count_sign_in(request.remote_addr or "unknown", 60)
-            if attempts > limit:
+        # Failed sign-ins count against the client address with failed API keys (limits.py):
+        # past CLAIMTRACK_AUTH_FAILURE_LIMIT, no key is even checked until the window has room.
+        failures = current_app.extensions.get(AUTH_FAILURES)
+        address = client_address()
+        if failures is not None:
+            try:
+                failures.refuse_if_exceeded(address)
+            except Problem as limited:
+                retry = limited.extra_headers.get("Retry-After", "60")
                 response = Response(render_template("sign_in.html", form=form, error=(
-                    f"Too many sign-in attempts from your address; try again in {retry} seconds.")), 429)
-                response.headers["Retry-After"] = str(retry)
+                    f"Too many failed sign-ins from your address; try again in {retry} seconds.")), 429)
+                response.headers["Retry-After"] = retry
                 return response
         if form.validate_on_submit():
             secret = form.api_key.data.strip()
@@ -139,6 +144,8 @@ def sign_in() -> Any:
                 session["user"] = user.name
                 current_app.logger.info("console sign-in", extra={"user": user.name})
                 return redirect(_safe_next(request.args.get("next")))
+            if user is None and failures is not None:
+                failures.record(address)
             error = ("This API key has no read role." if user is not None
                      else "That API key is not valid.")
             return render_template("sign_in.html", form=form, error=error), 401

@@ -58,8 +58,6 @@ ct:apikey:{sha256 of secret}                hash    a managed API key: id, name,
 ct:apikeys                                  hash    managed key id -> sha256 of its secret
 ct:console:session:{sha256 of session id}   string  a review-console session (JSON: user, roles,
                                                     key digest, CSRF token), with an expiry
-ct:console:signins:{sha256 of address}      string  console sign-in attempts in the current
-                                                    window (expires with the window)
 ct:console:secret                           string  signs the console's CSRF tokens
 ==========================================  ======  ============================================
 
@@ -361,7 +359,3 @@ class Keys:
     @staticmethod
     def console_session(session_digest: str) -> str:
         return f"{PREFIX}:console:session:{session_digest}"
-
-    @staticmethod
-    def console_sign_ins(address_digest: str) -> str:
-        return f"{PREFIX}:console:signins:{address_digest}"

@@ -1,4 +1,4 @@
-"""Review-console sessions, sign-in attempt counters and the console's signing secret.
+"""Review-console sessions and the console's signing secret.
 
 A session id is a random token held only in the visitor's cookie; Redis holds the session
 under a digest of it, so a copy of the database opens no session. Every session key expires.
@@ -28,17 +28,6 @@ class SessionStore:
 
     def delete_session(self: "Store", session_id: str) -> None:
         self.redis.delete(Keys.console_session(digest(session_id)))
-
-    def count_sign_in(self: "Store", client: str, window: int) -> tuple[int, int]:
-        """Count one sign-in attempt from `client` (an address) in a fixed window of
-        `window` seconds; returns (attempts in this window, seconds until it ends)."""
-        key = Keys.console_sign_ins(digest(client)[:32])
-        with self.redis.pipeline() as pipe:
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-            pipe.ttl(key)
-            count, _, ttl = pipe.execute()
-        return int(count), max(int(ttl), 1)
 
     def console_secret(self: "Store") -> str:
         """The key that signs the console's CSRF tokens, made once and shared by every API

@@ -40,8 +40,8 @@ from .layout import (
     utcnow,
 )
 from .scripts import PAGE
-from .text import context_span, words
 from .sessions import SessionStore
+from .text import context_span, words
 from .verdicts import VerdictStore
 
 DELIVERY_QUEUE = "claimtrack-webhooks"
