@@ -58,11 +58,12 @@ def suggestion(a: Mapping[str, Any], b: Mapping[str, Any]) -> Suggestion | None:
     """
     if a["speaker_id"] != b["speaker_id"] or stance_of(a) != stance_of(b):
         return None
-    x, y = normalize_claim(a["text"]).split(), normalize_claim(b["text"]).split()
-    if not x or not y:
-        return None
+    # The length test first: it needs no normalisation and turns away most candidates.
     longer, shorter = max(len(a["text"]), len(b["text"])), min(len(a["text"]), len(b["text"]))
     if shorter < (1 - SUGGEST_LENGTH_RATIO) * longer:
+        return None
+    x, y = normalize_claim(a["text"]).split(), normalize_claim(b["text"]).split()
+    if not x or not y:
         return None
     score = Indel.normalized_similarity(x, y)
     if score < SUGGEST_SIMILARITY:
