@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from helpers import KEY, headers, quote_article
+from helpers import KEY, claim_record, headers, quote_article
 from service import create_app
 from service.console.text import highlighted, paragraphs
 from service.store import Keys, digest
@@ -164,3 +164,16 @@ def test_highlighting(text, spans, expected):
     runs = highlighted(text, claims)
     assert [[r["text"] for r in p] for p in runs] == [[t for t in p if t] for p in expected]
     assert paragraphs("\n\nA\n\n\nB") == [(2, 3), (6, 7)]
+
+
+def test_the_article_page_lists_superseded_claims_apart(client, store):
+    aid, claim = quote_article(client, store, "Prices fell by half", "Maria Okafor")
+    corrected = '"Prices fell by a third," Maria Okafor said.'
+    assert client.put(f"/v1/articles/{aid}", json={"text": corrected}, headers=headers("ingest")).status_code == 202
+    assert store.start_processing(aid) == (corrected, 2)
+    assert store.save_claims(aid, [claim_record("Prices fell by a third", 1)], revision=2)
+    sign_in(client, "read")
+    page = client.get(f"/console/articles/{aid}").text
+    current, _, apart = page.partition("Superseded claims")
+    assert "Prices fell by a third" in current and "Prices fell by half" not in current
+    assert "Prices fell by half" in apart and "since revision 2" in apart

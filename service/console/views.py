@@ -29,8 +29,6 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
 
 PAGE_SIZE = 50
 FILTERS = ("status", "stance", "type", "speaker", "article", "q", "min_confidence")
-#: Statuses or fields by which a claim of a revised article is marked superseded (issue 12).
-SUPERSEDED = "superseded"
 
 
 #: Flask-WTF's CSRF check, run for the console's POSTs only (`check_csrf`).
@@ -358,7 +356,8 @@ def claimreview(cid: str) -> Any:
 
 
 def _is_superseded(claim: dict[str, Any]) -> bool:
-    return claim["verification"]["status"] == SUPERSEDED or bool(claim.get(SUPERSEDED) or claim.get("superseded_by"))
+    """A claim a correction of its article no longer contains (kept with its verdict)."""
+    return claim.get("superseded_in_revision") is not None
 
 
 @bp.get("/articles/<aid>")
@@ -370,7 +369,7 @@ def article_page(aid: str) -> Any:
     claims: list[dict[str, Any]] = []
     cursor = None
     while True:
-        page = store.article_claims(aid, cursor=cursor, limit=500, include=frozenset({"not_a_claim"}))
+        page = store.article_claims(aid, cursor=cursor, limit=500, include=frozenset({"not_a_claim", "superseded"}))
         claims += page.items
         cursor = page.next_cursor
         if cursor is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Indel, Levenshtein
@@ -49,6 +50,13 @@ class Suggestion:
     differences: list[dict[str, str]] = field(default_factory=list)
 
 
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
+    """A claim's normalised words; cached, since a suggestion page compares one claim with a
+    thousand others, and the same claims come up again on the next page views."""
+    return tuple(normalize_claim(text).split())
+
+
 def suggestion(a: Mapping[str, Any], b: Mapping[str, Any]) -> Suggestion | None:
     """`b` as a candidate for `a`'s cluster, or None when they are not alike enough.
 
@@ -62,10 +70,10 @@ def suggestion(a: Mapping[str, Any], b: Mapping[str, Any]) -> Suggestion | None:
     longer, shorter = max(len(a["text"]), len(b["text"])), min(len(a["text"]), len(b["text"]))
     if shorter < (1 - SUGGEST_LENGTH_RATIO) * longer:
         return None
-    x, y = normalize_claim(a["text"]).split(), normalize_claim(b["text"]).split()
+    x, y = _words(a["text"]), _words(b["text"])
     if not x or not y:
         return None
-    score = Indel.normalized_similarity(x, y)
+    score = Indel.normalized_similarity(x, y, score_cutoff=SUGGEST_SIMILARITY)
     if score < SUGGEST_SIMILARITY:
         return None
     differences = [
