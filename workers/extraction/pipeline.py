@@ -16,7 +16,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from . import confidence
+from . import bounds, confidence
 from .attribution import attribute_quote
 from .candidates import Candidate, with_span
 from .claims import Claim, Speaker
@@ -54,7 +54,7 @@ def prepare(text: str, nlp: Language) -> Doc:
     The parser otherwise glues a paragraph's first sentence onto the previous paragraph's
     closing quotation, which hides "According to ..." openings and attributions.
     """
-    doc = nlp.make_doc(text)
+    doc = bounds.tokenize(text, nlp)
     if not len(doc):
         return doc
     # Set through an array: assigning Token.is_sent_start one token at a time rescans the
@@ -62,15 +62,20 @@ def prepare(text: str, nlp: Language) -> Doc:
     starts = numpy.zeros((len(doc), 1), dtype="uint64")
     starts[0, 0] = 1
     after_break = False
+    since_start = 0
     for tok in doc:
+        since_start += 1
         if tok.is_space and "\n" in tok.text:
             after_break = True
             continue
-        if tok.i > 0 and after_break:
+        if tok.i > 0 and (after_break or since_start > bounds.MAX_SENTENCE_TOKENS):
             starts[tok.i, 0] = 1
+            since_start = 0
         elif _continues_after_exclamation(tok):
             starts[tok.i, 0] = _NOT_A_START
         after_break = False
+        if tok.text in (".", "!", "?"):
+            since_start = 0
     return doc.from_array([SENT_START], starts)
 
 
@@ -130,7 +135,7 @@ def merge_quotes(text: str, clauses: list[Candidate], quotes: list[Quote]) -> tu
     starts = [q.start for q in quotes]
     for c in clauses:
         lo = max(bisect.bisect_right(starts, c.start) - 1, 0)
-        inside = [k for k in range(lo, len(quotes)) if quotes[k].start < c.end and quotes[k].end > c.start]
+        inside = [k for k in range(lo, bisect.bisect_left(starts, c.end)) if quotes[k].end > c.start]
         if not inside:
             merged.append(c)
             continue
