@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `make run`: the API (gunicorn) and extraction workers in the foreground, plus a local
-# redis-server when REDIS_URL is not set and nothing answers on the default address.
-# Ctrl-C stops everything this script started.
+# `make run`: the API (gunicorn), a pool of extraction workers and a pool of webhook delivery
+# workers in the foreground, plus a local redis-server when REDIS_URL is not set and nothing
+# answers on the default address.
+#
+# It supervises: RQ's worker pool starts a new worker when one dies, and this script starts
+# again any of its three services that exits. Only Ctrl-C (SIGINT) or SIGTERM ends the session:
+# everything is stopped (workers finish their current job) and the exit status is 0.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,11 +13,14 @@ VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 export PORT=${PORT:-8000}
 WORKERS=${WORKERS:-1}
-pids=()
+WEBHOOK_WORKERS=${WEBHOOK_WORKERS:-1}
+declare -A service_of=()
 redis_pid=""
+stopping=""
 
 stop_all() {
   trap - INT TERM EXIT
+  local pids=("${!service_of[@]}")
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
@@ -25,8 +32,7 @@ stop_all() {
   fi
 }
 trap stop_all EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'stopping=1' INT TERM
 
 # REDIS_URL as it may be shown: a password in it becomes ***.
 shown_url() { sed -E 's#(://[^:/@]*:)[^@]*@#\1***@#' <<<"$1"; }
@@ -74,12 +80,38 @@ if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
 fi
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
-"$VENV/bin/gunicorn" -c python:service.gunicorn_conf 'service.app:create_app()' &
-pids+=($!)
-for i in $(seq "$WORKERS"); do
-  "$PY" -m workers.worker &
-  pids+=($!)
+# Each service in a session of its own, so that Ctrl-C reaches it only through this script
+# (a worker pool that got the terminal's SIGINT as well would stop its workers cold).
+start() {
+  case "$1" in
+    api) setsid "$VENV/bin/gunicorn" -c python:service.gunicorn_conf 'service.app:create_app()' & ;;
+    extraction) setsid "$PY" -m workers.worker --pool "$WORKERS" --serve extraction & ;;
+    webhooks) setsid "$PY" -m workers.worker --pool "$WEBHOOK_WORKERS" --serve webhooks & ;;
+  esac
+  service_of[$!]=$1
+}
+start api
+start extraction
+start webhooks
+echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS extraction and $WEBHOOK_WORKERS webhook worker(s), Redis at $(shown_url "$REDIS_URL"). Ctrl-C stops."
+
+while [ -z "$stopping" ]; do
+  ended=""
+  wait -n -p ended "${!service_of[@]}" ${redis_pid:+"$redis_pid"} || true
+  if [ -n "$stopping" ] || [ -z "$ended" ]; then
+    continue
+  fi
+  if [ "$ended" = "$redis_pid" ]; then
+    echo "the local redis-server exited; stopping" >&2
+    exit 1
+  fi
+  name=${service_of[$ended]}
+  unset "service_of[$ended]"
+  echo "$name (pid $ended) exited; starting it again" >&2
+  sleep 1
+  if [ -z "$stopping" ]; then
+    start "$name"
+  fi
 done
-echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS worker(s), Redis at $(shown_url "$REDIS_URL"). Ctrl-C stops."
-# Whichever process ends first (or Ctrl-C) ends the session; the EXIT trap stops the rest.
-wait -n "${pids[@]}" ${redis_pid:+"$redis_pid"}
+stop_all
+exit 0

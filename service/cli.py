@@ -7,7 +7,7 @@ import time
 import click
 from flask import Flask
 
-from .queue import enqueue_extraction
+from .queue import enqueuer
 from .runtime import runtime
 from .store import Gone
 from .store.migrate import SCHEMA, migrate
@@ -52,7 +52,7 @@ def install(app: Flask) -> None:
                 if rules_version(version) < older_than:
                     try:
                         result = rt.store.request_reextraction(
-                            aid, lambda pipe, a: enqueue_extraction(rt.queue, rt.config, a, pipeline=pipe), by="cli")
+                            aid, enqueuer(rt.queue, rt.config, rt.store), by="cli")
                     except Gone:
                         result = None
                     if result is not None and result[1]:

@@ -107,7 +107,9 @@ class Config:
     redis_url: str = DEFAULT_REDIS_URL
     api_keys: str = ""
     queue_name: str = "claimtrack"
-    job_timeout: int = 300
+    job_timeout: int = 60
+    job_timeout_per_1k_chars: int = 1
+    reconcile_after: int = 120
     job_retries: int = 3
     retry_intervals: tuple[int, ...] = (5, 30, 120)
     job_heartbeat: int = 10
@@ -142,7 +144,9 @@ class Config:
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
             api_keys=env.get("CLAIMTRACK_API_KEYS", ""),
             queue_name=env.get("CLAIMTRACK_QUEUE") or "claimtrack",
-            job_timeout=_int(env, "CLAIMTRACK_JOB_TIMEOUT", 300, minimum=1),
+            job_timeout=_int(env, "CLAIMTRACK_JOB_TIMEOUT", 60, minimum=1),
+            job_timeout_per_1k_chars=_int(env, "CLAIMTRACK_JOB_TIMEOUT_PER_1K_CHARS", 1),
+            reconcile_after=_int(env, "CLAIMTRACK_RECONCILE_AFTER", 120, minimum=1),
             job_retries=_int(env, "CLAIMTRACK_JOB_RETRIES", 3),
             retry_intervals=_intervals(env, "CLAIMTRACK_RETRY_INTERVALS", (5, 30, 120)),
             job_heartbeat=_int(env, "CLAIMTRACK_JOB_HEARTBEAT", 10, minimum=1),

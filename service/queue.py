@@ -7,6 +7,8 @@ pickled code.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from redis import Redis
 from redis.client import Pipeline
@@ -15,6 +17,9 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from .config import Config
+
+if TYPE_CHECKING:
+    from .store import Store
 
 EXTRACT_JOB = "workers.jobs.extract_article"
 FAILURE_CALLBACK = "workers.jobs.on_extract_failure"
@@ -25,8 +30,18 @@ def extraction_queue(connection: Redis, config: Config) -> Queue:
     return Queue(config.queue_name, connection=connection, serializer=JSONSerializer)
 
 
-def enqueue_extraction(queue: Queue, config: Config, article_id: str, pipeline: Pipeline | None = None) -> Job:
-    """Queue one extraction of `article_id`; with `pipeline`, only when it is executed."""
+def job_timeout(config: Config, chars: int) -> int:
+    """An article's time budget: CLAIMTRACK_JOB_TIMEOUT plus CLAIMTRACK_JOB_TIMEOUT_PER_1K_CHARS
+    seconds per 1,000 characters of text. Extraction time is linear in the text (bench/
+    extraction.py, pathological cases), so a long article gets the time it needs and a short
+    one cannot hold a worker for long."""
+    return config.job_timeout + -(-max(chars, 0) * config.job_timeout_per_1k_chars // 1000)
+
+
+def enqueue_extraction(queue: Queue, config: Config, article_id: str, chars: int = 0,
+                       pipeline: Pipeline | None = None) -> Job:
+    """Queue one extraction of `article_id` (whose text has `chars` characters); with
+    `pipeline`, only when it is executed."""
     retry = None
     if config.job_retries:
         intervals = list(config.retry_intervals[: config.job_retries]) or [0]
@@ -35,7 +50,7 @@ def enqueue_extraction(queue: Queue, config: Config, article_id: str, pipeline: 
         EXTRACT_JOB,
         article_id,
         job_id=f"extract-{article_id}-{secrets.token_hex(4)}",
-        job_timeout=config.job_timeout,
+        job_timeout=job_timeout(config, chars),
         retry=retry,
         on_failure=Callback(FAILURE_CALLBACK),
         result_ttl=3600,
@@ -43,3 +58,49 @@ def enqueue_extraction(queue: Queue, config: Config, article_id: str, pipeline: 
         description=f"extract claims from {article_id}",
         pipeline=pipeline,
     )
+
+
+def enqueuer(queue: Queue, config: Config, store: Store, chars: int | None = None) -> Callable[[Pipeline, str], Job]:
+    """The callback the store's article transactions queue an extraction with: it queues the
+    job on the transaction's pipeline and records the job's id on the article (for
+    reconciliation). `chars` is the length of the text the job will read, when that text is
+    not stored yet (a new article, a correction); otherwise the stored text's length."""
+    def enqueue(pipe: Pipeline, aid: str) -> Job:
+        length = store.text_length(aid) if chars is None else chars
+        job = enqueue_extraction(queue, config, aid, length, pipeline=pipe)
+        store.remember_job(pipe, aid, job.id)
+        return job
+    return enqueue
+
+
+def job_is_live(queue: Queue, job_id: str) -> bool:
+    """Whether RQ still holds the job somewhere it will run from: waiting in the queue (or
+    in the list a worker moves it to while fetching it), running, scheduled for a retry,
+    or deferred. A job id in none of them will never run."""
+    connection = queue.connection
+    if connection.lpos(queue.key, job_id) is not None:
+        return True
+    if connection.lpos(queue.intermediate_queue_key, job_id) is not None:
+        return True
+    return any(job_id in registry for registry in (
+        queue.started_job_registry, queue.scheduled_job_registry, queue.deferred_job_registry))
+
+
+def reconcile(store: Store, queue: Queue, config: Config) -> list[str]:
+    """Queue again every article left `queued` or `processing` for more than
+    CLAIMTRACK_RECONCILE_AFTER seconds whose job RQ no longer holds; returns their ids.
+
+    The safety net under RQ's own recovery: it reads only the service's record of each
+    article and public queue and registry contents, so a job lost in any way (a worker
+    killed mid-fetch, a registry entry dropped) is run again. Safe to run from any number of
+    processes at once: the requeue is one transaction per article, and a job run twice
+    stores the claims once.
+    """
+    enqueue = enqueuer(queue, config, store)
+    requeued = []
+    for aid in store.pending_articles(config.reconcile_after):
+        result = store.requeue_article(aid, enqueue, stuck_after=config.reconcile_after,
+                                       job_is_live=lambda job_id: job_is_live(queue, job_id))
+        if result is not None and result[1]:
+            requeued.append(aid)
+    return requeued

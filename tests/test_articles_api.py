@@ -10,6 +10,7 @@ from rq.serializers import JSONSerializer
 
 from helpers import headers
 from service.config import Config
+from service.queue import job_timeout
 from service.store import Store
 
 ARTICLE = {
@@ -44,7 +45,7 @@ def test_post_queues_one_job_and_returns_location(client, store, config):
     job = Queue(config.queue_name, connection=store.raw, serializer=JSONSerializer).fetch_job(jobs[0])
     assert job.func_name == "workers.jobs.extract_article"
     assert job.args == [body["id"]]
-    assert job.timeout == config.job_timeout
+    assert job.timeout == config.job_timeout + 1 == job_timeout(config, len(ARTICLE["text"]))
 
 
 def test_published_at_is_stored_in_utc_with_a_four_digit_year(client):

@@ -8,9 +8,11 @@ from typing import Any
 from redis import Redis
 from rq import get_current_job
 from rq.job import Job
+from rq.timeouts import JobTimeoutException
 
 from service.config import Config
-from service.store import Store
+from service.store import Store, utcnow
+from service.store.events import DELIVER_JOB
 
 from . import model
 from .extraction import extract_claims, extractor_version
@@ -71,5 +73,40 @@ def on_extract_failure(
     exc_value: BaseException | None,
     traceback: TracebackType | None,
 ) -> None:
-    """RQ failure callback: runs after every failed attempt, before RQ decides on a retry."""
+    """RQ failure callback: runs after every failed attempt, before RQ decides on a retry.
+
+    A timeout is deterministic more often than not (the same text takes as long again), so
+    a job that timed out is retried once at most, however many retries it had left.
+    """
+    if exc_type is not None and issubclass(exc_type, JobTimeoutException):
+        job.retries_left = min(job.retries_left or 0, 1)
     record_failure(store_for(connection), job, describe_failure(exc_type, exc_value))
+
+
+def record_lost_delivery(store: Store, job: Job, error: str) -> None:
+    """Log a webhook delivery attempt that ended without the delivery function recording
+    it: its work horse or worker died, or RQ's job timeout stopped it."""
+    if len(job.args) < 2 or not isinstance(job.args[1], dict):
+        return
+    webhook_id, event = job.args[0], job.args[1]
+    attempt = int(job.get_meta(refresh=True).get("attempts") or 0) or 1
+    store.record_delivery(webhook_id, {
+        "delivery_id": job.id, "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
+        "attempt": attempt, "status_code": None, "ok": False, "error": error, "duration_ms": None})
+
+
+def on_delivery_failure(
+    job: Job,
+    connection: Redis,
+    exc_type: type[BaseException] | None,
+    exc_value: BaseException | None,
+    traceback: TracebackType | None,
+) -> None:
+    """RQ failure callback of delivery jobs. A failure the delivery function reported
+    itself is already in the log; a timeout (RQ's, raised in the job) and an abandoned job
+    (its worker died: RQ's registry cleanup) are recorded here."""
+    name = exc_type.__name__ if exc_type is not None else ""
+    if name == "JobTimeoutException":
+        record_lost_delivery(store_for(connection), job, "timeout")
+    elif name == "AbandonedJobError":
+        record_lost_delivery(store_for(connection), job, "the worker died during the delivery")

@@ -1,8 +1,16 @@
 """Worker entry point: ``python -m workers.worker`` (or the ``claimtrack-worker`` script).
 
-It loads the spaCy model before the work loop, so the work horse (a child process that runs
-the jobs, which keeps a crashing article from taking the worker down) starts with the model
-in memory, and it runs RQ's scheduler so that failed jobs are retried after their back-off.
+``--serve extraction`` serves article extraction, ``--serve webhooks`` webhook deliveries
+(``all`` by default), so that a slow webhook receiver never delays an article. ``--pool N``
+runs N such workers under RQ's `WorkerPool`, which starts a new worker when one dies;
+`make run` runs one pool per queue.
+
+It loads the spaCy model before the work loop (a pool, before forking its workers), so the
+work horse (a child process that runs the jobs, which keeps a crashing article from taking
+the worker down) starts with the model in memory, and it runs RQ's scheduler so that failed
+jobs are retried after their back-off. Every process it forks dies with its parent and
+drops its parent's sockets (`workers.lifecycle`). Each extraction worker's maintenance pass
+also reconciles the articles' own records with RQ's queues (`service.queue.reconcile`).
 
 RQ's own worker forks a new horse for every job. Here one horse runs up to
 `ClaimtrackWorker.horse_max_jobs` jobs in a row before the worker replaces it with a fresh
@@ -24,21 +32,28 @@ import select
 import signal
 import sys
 import tempfile
+from multiprocessing.process import BaseProcess
 from typing import Any
 
-from rq import Worker
+from redis.exceptions import RedisError
+from rq import Queue, Worker
 from rq.executions import Execution
 from rq.serializers import JSONSerializer
+from rq.utils import now
 from rq.worker import WorkerStatus
+from rq.worker_pool import ForkProcess, WorkerPool
 
 from service import logs
 from service.config import Config
-from service.queue import extraction_queue
+from service.queue import extraction_queue, reconcile
 from service.store import Store
 
-from . import health, model
+from . import health, lifecycle, model
 from . import metrics as job_metrics
-from .jobs import record_failure, store_for
+from .jobs import DELIVER_JOB, record_failure, record_lost_delivery, store_for
+
+#: What `--serve` accepts, and the queues (by role) each serves, extraction first.
+SERVES = {"all": ("extraction", "webhooks"), "extraction": ("extraction",), "webhooks": ("webhooks",)}
 
 log = logging.getLogger("claimtrack.worker")
 
@@ -72,6 +87,21 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     #: The store `build_worker` made over the worker's connection (None for a worker made by
     #: other means, which then uses the jobs' store for the same connection).
     store: Store | None = None
+    #: Set by `build_worker` on a worker that serves the extraction queue: its maintenance
+    #: pass reconciles articles with RQ's queues (None: no reconciliation).
+    config: Config | None = None
+
+    def run_maintenance_tasks(self) -> None:
+        super().run_maintenance_tasks()
+        if self.config is None or self.store is None:
+            return
+        try:
+            requeued = reconcile(self.store, extraction_queue(self.connection, self.config), self.config)
+        except RedisError as failure:
+            log.warning("reconciliation failed: %s", failure)
+            return
+        if requeued:
+            log.warning("queued again %d article(s) whose job was lost: %s", len(requeued), " ".join(requeued))
 
     def execute_job(self, job: Any, queue: Any) -> None:
         """RQ's `Worker.execute_job`, with the job handed to a running horse instead of a
@@ -107,10 +137,23 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
         super().teardown()
 
     def handle_work_horse_killed(self, job: Any, retpid: Any, ret_val: Any, rusage: Any) -> None:
+        """Record a job whose horse died: an article's status, a delivery's attempt.
+
+        A horse killed by RQ's monitor for running past its job's timeout failed for a
+        reason that will recur: such a job is retried once at most.
+        """
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
         signum = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else None
         reason = f"the worker process died (signal {signum})" if signum else f"the worker process exited ({ret_val})"
-        record_failure(self.store or store_for(self.connection), job, reason)
+        started = job.started_at
+        if job.timeout and job.timeout > 0 and started and (now() - started).total_seconds() > job.timeout:
+            reason = f"timed out after {job.timeout} s; {reason}"
+            job.retries_left = min(job.retries_left or 0, 1)
+        store = self.store or store_for(self.connection)
+        if job.func_name == DELIVER_JOB:
+            record_lost_delivery(store, job, reason)
+        else:
+            record_failure(store, job, reason)
 
 
 class _Horse:
@@ -236,9 +279,7 @@ def build_worker(config: Config, name: str | None = None, serve: str = "all") ->
     """A worker for article extraction and webhook deliveries (extraction first), or for
     one of them (`serve`: all, extraction or webhooks)."""
     store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
-    queues = {"all": [extraction_queue(store.raw, config), store.delivery_queue],
-              "extraction": [extraction_queue(store.raw, config)],
-              "webhooks": [store.delivery_queue]}[serve]
+    queues = build_queues(store, config, serve)
     worker = ClaimtrackWorker(
         queues,
         connection=store.raw,
@@ -252,18 +293,54 @@ def build_worker(config: Config, name: str | None = None, serve: str = "all") ->
     )
     worker.store = store
     worker.metrics = job_metrics.JobMetrics()
+    if "extraction" in SERVES[serve]:
+        worker.config = config
     return worker
 
 
+def _run_pool_worker(name: str, config: Config, serve: str) -> None:
+    """A pool's worker process (forked from the pool, with the model already loaded)."""
+    build_worker(config, name, serve).work(with_scheduler=True, logging_level=None)
+
+
+class ClaimtrackPool(WorkerPool):
+    """RQ's `WorkerPool`: keeps `num_workers` workers running, starting a new one when one
+    dies, and stops them all (warm shutdown) on SIGINT or SIGTERM. Its workers are built by
+    `build_worker`, with this service's settings, through the pool's `get_worker_process`."""
+
+    def __init__(self, config: Config, serve: str, num_workers: int) -> None:
+        store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
+        queues = [q.name for q in build_queues(store, config, serve)]
+        super().__init__(queues, connection=store.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
+                         serializer=JSONSerializer)
+        self.config = config
+        self.serve = serve
+
+    def get_worker_process(self, name: str, burst: bool, _sleep: float = 0,
+                           logging_level: str = "INFO") -> BaseProcess:
+        return ForkProcess(target=_run_pool_worker, args=(name, self.config, self.serve),
+                           name=f"claimtrack worker {name} ({self.serve})")
+
+
+def build_queues(store: Store, config: Config, serve: str) -> list[Queue]:
+    """The queues a worker started with `--serve serve` works on, extraction first."""
+    return [q for role, q in (("extraction", extraction_queue(store.raw, config)), ("webhooks", store.delivery_queue))
+            if role in SERVES[serve]]
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run a Claimtrack extraction worker.")
-    parser.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    parser = argparse.ArgumentParser(description="Run Claimtrack workers.")
+    parser.add_argument("--burst", action="store_true", help="exit when the queues are empty")
     parser.add_argument("--name", help="worker name (default: RQ's)")
-    parser.add_argument("--serve", choices=("all", "extraction", "webhooks"), default="all",
+    parser.add_argument("--serve", choices=tuple(SERVES), default="all",
                         help="which queues to work on (default: both)")
+    parser.add_argument("--pool", type=int, metavar="N", default=0,
+                        help="run N workers under RQ's WorkerPool, which restarts any that dies")
     parser.add_argument("--check", action="store_true",
                         help="health check: exit 0 when a worker of this host is live, else 1")
     args = parser.parse_args(argv)
+    if args.pool and (args.burst or args.name):
+        parser.error("--pool runs long-lived workers of its own naming: no --burst or --name")
 
     config = Config.from_env()
     logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
@@ -271,6 +348,10 @@ def main(argv: list[str] | None = None) -> None:
         healthy, reason = health.check(config)
         (log.info if healthy else log.error)(reason)
         sys.exit(0 if healthy else 1)
+    lifecycle.bind_children_to_parent()
+    if args.pool:
+        # A pool started by `make run` stops (warmly) when the script that started it dies.
+        lifecycle.die_with_parent(signal.SIGTERM)
     # Before prometheus-client is first imported (workers.metrics): the horses count into it.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="claimtrack-worker-metrics-"))
     if args.serve != "webhooks":  # deliveries need no model
@@ -281,6 +362,12 @@ def main(argv: list[str] | None = None) -> None:
     # walk would also copy the pages it touches.
     gc.collect()
     gc.freeze()
+    if args.pool:
+        # The pool's workers count into PROMETHEUS_MULTIPROC_DIR (the API's /metrics shows them
+        # under `make run`); one metrics port per pool worker would collide, so none is served.
+        health.register_queues(Store.from_url(config.redis_url, options=config.store_options()), config)
+        ClaimtrackPool(config, args.serve, args.pool).start(logging_level=os.environ.get("LOG_LEVEL", "INFO"))
+        return
     worker = build_worker(config, args.name, args.serve)
     health.register_queues(worker.store, config)
     if config.metrics_port and worker.metrics is not None:

@@ -10,10 +10,11 @@ from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from redis.client import Pipeline
+from rq.job import Job
 
 from ..auth import principal, requires
 from ..problems import abort
-from ..queue import enqueue_extraction
+from ..queue import enqueuer, job_is_live
 from ..runtime import Runtime, runtime
 from ..store import ARTICLE_STATUSES, Conflict, DedupKey, Gone, NotFound, digest, format_time
 from .claims import ClaimPageSchema, IncludeArgs
@@ -147,9 +148,10 @@ class TombstoneSchema(Schema):
     claim_count = fields.Integer(required=True, metadata={"description": "Claims removed with it."})
 
 
-def _enqueue_on(rt: Runtime) -> Callable[[Pipeline, str], None]:
-    """How the store queues an article's extraction, inside its own transaction."""
-    return lambda pipe, aid: enqueue_extraction(rt.queue, rt.config, aid, pipeline=pipe)
+def _enqueue_on(rt: Runtime, text: str | None = None) -> Callable[[Pipeline, str], Job]:
+    """How the store queues an article's extraction, inside its own transaction; `text` is
+    the text the job will read when it is not stored yet (its length sets the time budget)."""
+    return enqueuer(rt.queue, rt.config, rt.store, None if text is None else len(text))
 
 
 @blp.route("", methods=["POST"])
@@ -179,7 +181,7 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
     if headers.get("idempotency_key"):
         dedup.insert(0, DedupKey("idem", digest(principal().name, headers["idempotency_key"]),
                                  rt.config.idempotency_ttl))
-    article, queued = rt.store.create_article(body, dedup, _enqueue_on(rt), by=principal().name)
+    article, queued = rt.store.create_article(body, dedup, _enqueue_on(rt, body["text"]), by=principal().name)
     location = url_for("articles.get_article", article_id=article["id"])
     return send(article, 202 if queued else 200, {"Location": location})
 
@@ -237,7 +239,8 @@ def correct_article(body: dict[str, Any], article_id: str) -> Any:
     if body.get("published_at") is not None:
         body["published_at"] = format_time(body["published_at"])
     try:
-        article, queued = rt.store.revise_article(article_id, body, principal().name, _enqueue_on(rt),
+        article, queued = rt.store.revise_article(article_id, body, principal().name,
+                                                  _enqueue_on(rt, body.get("text")),
                                                   _dedup_of(body))
     except NotFound:
         abort(404, f"No article {article_id!r}.")
@@ -352,16 +355,21 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
 def retry_article(article_id: str) -> Any:
-    """Queue a failed article for extraction again
+    """Queue a failed or stuck article for extraction again
 
-    Only an article whose status is `failed` can be retried; for any other status the
-    answer is 409 and nothing is queued.
+    An article whose status is `failed` can be retried, and so can one that has been
+    `queued` or `processing` for longer than CLAIMTRACK_RECONCILE_AFTER (default 120 s)
+    while its job is in none of the job queue's lists and registries (lost with a killed
+    worker; the workers' reconciliation would queue it again on its own soon after). For
+    any other article the answer is 409 and nothing is queued.
     """
     rt = runtime()
-    result = rt.store.requeue_article(article_id, _enqueue_on(rt))
+    result = rt.store.requeue_article(article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
+                                      job_is_live=lambda job_id: job_is_live(rt.queue, job_id))
     if result is None:
         abort(404, f"No article {article_id!r}.")
     article, requeued = result
     if not requeued:
-        abort(409, f"Only a failed article can be retried; this one is {article['status']}.")
+        abort(409, "Only a failed article, or one stuck for longer than "
+                   f"{rt.config.reconcile_after} s, can be retried; this one is {article['status']}.")
     return article, 202, {"Location": url_for("articles.get_article", article_id=article_id)}

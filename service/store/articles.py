@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -78,8 +79,13 @@ class ArticleStore:
             pipe.zadd(Keys.articles, {aid: score})
 
     def _set_status(self: "Store", pipe: Pipeline, aid: str, score: str | None, old: str | None, new: str) -> None:
-        """Write an article's status change and move it between the status indexes."""
+        """Write an article's status change and move it between the status indexes; keep
+        the pending index (reconciliation) of articles `queued` or `processing`, and since when."""
         pipe.hset(Keys.article(aid), "status", new)
+        if new in ("queued", "processing"):
+            pipe.zadd(Keys.pending, {aid: int(time.time() * 1000)})
+        else:
+            pipe.zrem(Keys.pending, aid)
         if score and old != new:
             if old:
                 pipe.zrem(Keys.articles_by_status(old), aid)

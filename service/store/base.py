@@ -40,9 +40,22 @@ class Page:
     next_cursor: str | None
 
 
-def transaction(redis: Redis, body: Callable[[Pipeline], Any]) -> Any:
-    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it."""
+def transaction(redis: Redis, body: Callable[[Pipeline], Any],
+                before_exec: Callable[[str], None] | None = None, name: str = "") -> Any:
+    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it.
+
+    `before_exec` (tests only: `Store.before_exec`) is called with `name` when `body` starts
+    its MULTI, after its reads, so that a test can hold one transaction there while another
+    changes what it watched, and so force the race the WATCH is for.
+    """
     with redis.pipeline() as pipe:
+        if before_exec is not None:
+            start_multi = pipe.multi
+
+            def multi() -> None:
+                before_exec(name)
+                start_multi()
+            pipe.multi = multi  # type: ignore[method-assign]
         while True:
             try:
                 return body(pipe)

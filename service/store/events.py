@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.client import Pipeline
-from rq import Queue, Retry
+from rq import Callback, Queue, Retry
 
 from .layout import Keys, new_id, utcnow
 
 DELIVER_JOB = "workers.webhooks.deliver"
+#: Records delivery attempts that the delivery itself could not (timeouts, dead workers).
+DELIVERY_FAILURE_CALLBACK = "workers.jobs.on_delivery_failure"
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class Emitter:
                     retry=Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
                     if self.retry_intervals else None,
                     job_timeout=60,
+                    on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
                     result_ttl=600,
                     failure_ttl=7 * 24 * 3600,
                     description=f"deliver {event_type} {event['id']} to {hook.id}",

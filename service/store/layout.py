@@ -8,14 +8,18 @@ hash digest. So nothing in an article or a request can shape, collide with or in
 key                                         type    holds
 ==========================================  ======  ============================================
 ct:article:{aid}                            hash    article record: text, status, error, counts,
-                                                    revision, extractor version; once taken
-                                                    down only a tombstone (deleted_at, _by)
+                                                    revision, extractor version, id of its
+                                                    latest extraction job; once taken down only
+                                                    a tombstone (deleted_at, _by)
 ct:article:{aid}:claims                     zset    its claim ids (superseded ones too), score =
                                                     claim seq
 ct:article:{aid}:revisions                  list    one JSON entry per revision (no text)
 ct:article:{aid}:text:{revision}            string  an earlier revision's text (expires)
 ct:articles                                 zset    article ids, score = listing score (creation
                                                     ms x 1000 + a per-ms counter: unique)
+ct:articles:pending                         zset    ids of articles queued or processing, score =
+                                                    when they last became so (ms); entries of
+                                                    finished articles are dropped by reconciliation
 ct:articles:status:{status}                 zset    article ids by status, same score
 ct:articles:source:{sha256}                 zset    article ids by source, same score
 ct:articles:url:{sha256}                    zset    article ids by url, same score
@@ -226,6 +230,7 @@ class Keys:
     """Key names, in one place so that the layout above is the whole truth."""
 
     articles = f"{PREFIX}:articles"
+    pending = f"{PREFIX}:articles:pending"
     claims = f"{PREFIX}:claims"
     claim_seq = f"{PREFIX}:seq:claims"
     seq_times = f"{PREFIX}:seq:times"

@@ -84,6 +84,8 @@ class Store(VerdictStore, ArticleStore, SessionStore):
         self._page = redis.register_script(PAGE)
         self._hooks_cache: tuple[float, list[Hook]] = (0.0, [])
         self._deliveries = Queue(DELIVERY_QUEUE, connection=raw, serializer=JSONSerializer)
+        #: Tests only: called between a transaction's reads and its MULTI/EXEC (see `base.transaction`).
+        self.before_exec: Callable[[str], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, socket_timeout: float | None = 5.0, options: Options | None = None) -> "Store":
@@ -183,7 +185,7 @@ class Store(VerdictStore, ArticleStore, SessionStore):
             pipe.execute()
             return None
 
-        existing = _transaction(self.redis, body)
+        existing = _transaction(self.redis, body, self.before_exec, "create_article")
         if existing is not None and existing[0] == "revise":
             others = [d for d in dedup if d.kind != "idem"]
             return self.revise_article(existing[1], fields, by or "", enqueue, others)
@@ -202,12 +204,15 @@ class Store(VerdictStore, ArticleStore, SessionStore):
         return is_id("art", aid) and self.redis.hget(Keys.article(aid), "status") is not None
 
     def requeue_article(
-        self, aid: str, enqueue: Callable[[Pipeline, str], None]
+        self, aid: str, enqueue: Callable[[Pipeline, str], None], stuck_after: float | None = None,
+        job_is_live: Callable[[str], bool] | None = None,
     ) -> tuple[dict[str, Any], bool] | None:
-        """Queue a failed article again, with its new job, in one transaction.
+        """Queue an article again, with its new job, in one transaction.
 
-        Returns ``(article, requeued)``: only a `failed` article is requeued; any other is
-        left alone. None for an unknown article.
+        Returns ``(article, requeued)``. A `failed` article is requeued; so is one `queued`
+        or `processing` for more than `stuck_after` seconds whose job `job_is_live` says is
+        in none of RQ's queues and registries (a job lost with a killed worker). Any other
+        article is left alone. None for an unknown article.
         """
         if not is_id("art", aid):
             return None
@@ -216,8 +221,8 @@ class Store(VerdictStore, ArticleStore, SessionStore):
 
         def body(pipe: Pipeline) -> bool | None:
             pipe.watch(key)
-            status, score = pipe.hmget(key, "status", "score")
-            if status != "failed":
+            status, score, job = pipe.hmget(key, "status", "score", "job")
+            if status != "failed" and not self._stuck(pipe, aid, status, job, stuck_after, job_is_live):
                 pipe.unwatch()
                 return None if status is None else False
             pipe.multi()
@@ -234,6 +239,61 @@ class Store(VerdictStore, ArticleStore, SessionStore):
         article = self.get_article(aid)
         assert article is not None
         return article, requeued
+
+    # -- reconciliation (service.queue.reconcile) --------------------------------------------
+
+    @staticmethod
+    def remember_job(pipe: Pipeline, aid: str, job_id: str) -> None:
+        """Record the article's current extraction job (in the enqueueing transaction), so
+        that reconciliation can ask RQ whether it still holds it."""
+        pipe.hset(Keys.article(aid), "job", job_id)
+
+    def text_length(self, aid: str) -> int:
+        """Characters of the article's text (its time budget grows with it)."""
+        return int(self.redis.hstrlen(Keys.article(aid), "text")) if is_id("art", aid) else 0
+
+    @staticmethod
+    def _stuck(pipe: Pipeline, aid: str, status: str | None, job: str | None, stuck_after: float | None,
+               job_is_live: Callable[[str], bool] | None) -> bool:
+        if stuck_after is None or status not in ("queued", "processing"):
+            return False
+        since = pipe.zscore(Keys.pending, aid)
+        if since is not None and since > time.time() * 1000 - stuck_after * 1000:
+            return False
+        return not (job and job_is_live is not None and job_is_live(job))
+
+    def pending_articles(self, older_than: float, limit: int = 500) -> list[str]:
+        """Articles `queued` or `processing` since more than `older_than` seconds, oldest
+        first. Entries of articles that have since finished (done, failed, taken down) are
+        dropped from the pending index on the way."""
+        cutoff = time.time() * 1000 - older_than * 1000
+        ids = self.redis.zrangebyscore(Keys.pending, "-inf", cutoff, start=0, num=limit)
+        if not ids:
+            return []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for aid in ids:
+                pipe.hget(Keys.article(aid), "status")
+            statuses = pipe.execute()
+        for aid, status in zip(ids, statuses):
+            if status not in ("queued", "processing"):
+                self._drop_pending(aid, cutoff)
+        return [aid for aid, status in zip(ids, statuses) if status in ("queued", "processing")]
+
+    def _drop_pending(self, aid: str, cutoff: float) -> None:
+        """Drop a finished article's entry, unless it was queued again meanwhile."""
+        key = Keys.article(aid)
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(key, Keys.pending)
+            since = pipe.zscore(Keys.pending, aid)
+            if since is None or since > cutoff or pipe.hget(key, "status") in ("queued", "processing"):
+                pipe.unwatch()
+                return
+            pipe.multi()
+            pipe.zrem(Keys.pending, aid)
+            pipe.execute()
+
+        _transaction(self.redis, body)
 
     def start_processing(self, aid: str) -> tuple[str, int] | None:
         """Mark an article as being processed; returns its text and revision, or None when

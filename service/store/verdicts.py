@@ -206,7 +206,7 @@ class VerdictStore:
             pipe.execute()
             return target, True
 
-        return transaction(self.redis, body)
+        return transaction(self.redis, body, self.before_exec, "update_verification")
 
     # -- linking and splitting ----------------------------------------------------------------
 

@@ -1,0 +1,93 @@
+"""`make run` under a killed worker: real processes (scripts/run.sh, gunicorn, RQ's worker
+pool), real SIGKILLs. Nothing acknowledged is lost, the API answers throughout, and only
+SIGTERM/Ctrl-C ends the session, with exit status 0."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+from session import Session, alive, children, wait_for
+
+RECONCILE_AFTER = 4
+#: The documented bound for the test's settings: a lost job is queued again within
+#: RECONCILE_AFTER + MAINTENANCE_INTERVAL of when its article was last queued or started,
+#: and then gets its time budget (CLAIMTRACK_JOB_TIMEOUT + 1 s per 1,000 characters).
+BOUND = RECONCILE_AFTER + 1 + 60 + 1
+
+
+def article(i: int) -> str:
+    return f'"Plan {i} is ready for a vote," said Maria Okafor, the governor of Lakeshore.\n'
+
+
+def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redis_server, redis):
+    with Session(redis_server.url, CLAIMTRACK_RECONCILE_AFTER=str(RECONCILE_AFTER)) as session:
+        worker = session.worker("extraction")
+        # The worker has forked its helpers (work horse on the first job, RQ's scheduler).
+        first = session.post_article(article(0))
+        assert first is not None
+        wait_for(lambda: session.status(first) == "done", "the first article")
+        helpers = wait_for(lambda: [p for p in children(worker) if alive(p)], "the worker's child processes")
+
+        acknowledged: list[str] = [first]
+        health_failures: list[int] = []
+        stop = threading.Event()
+
+        def post_continuously() -> None:
+            i = 1
+            while not stop.is_set():
+                aid = session.post_article(article(i))
+                assert aid is not None, "the API refused an article"
+                acknowledged.append(aid)
+                i += 1
+                time.sleep(0.02)
+
+        def check_health() -> None:
+            while not stop.is_set():
+                code, _ = session.get("/healthz", timeout=5)
+                if code != 200:
+                    health_failures.append(code)
+                time.sleep(0.05)
+
+        threads = [threading.Thread(target=post_continuously), threading.Thread(target=check_health)]
+        for thread in threads:
+            thread.start()
+        try:
+            wait_for(lambda: len(acknowledged) >= 10, "articles to arrive")
+            os.kill(worker, signal.SIGKILL)
+            # No helper of the dead worker lives on holding its connections.
+            wait_for(lambda: not any(alive(p) for p in helpers), "the dead worker's child processes to exit",
+                     timeout=10)
+            replacement = wait_for(lambda: next((p for p in children(session.pool("extraction"))
+                                                 if p != worker and alive(p)), None), "a new worker")
+            count = len(acknowledged)
+            wait_for(lambda: len(acknowledged) >= count + 10, "more articles after the restart")
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join()
+
+        deadline = time.monotonic() + BOUND
+        for aid in acknowledged:
+            wait_for(lambda: session.status(aid) == "done", f"article {aid} to be done within the bound",
+                     timeout=max(0.1, deadline - time.monotonic()))
+        assert health_failures == [], "the API stopped answering while a worker was replaced"
+        assert alive(replacement)
+        assert session.process.poll() is None, "the session ended when a worker died"
+        for aid in acknowledged:
+            assert redis.hget(f"ct:article:{aid}", "claim_count") == "1", aid
+        assert session.stop() == 0
+
+
+def test_only_sigterm_ends_the_session_and_every_service_is_restarted(redis_server, redis):
+    with Session(redis_server.url) as session:
+        pool = session.pool("webhooks")
+        os.kill(pool, signal.SIGKILL)
+        wait_for(lambda: session.pool("webhooks") != pool, "a new webhook pool")
+        wait_for(lambda: session.get("/healthz")[0] == 200, "the API")
+        assert session.process.poll() is None
+        tree = session.tree(session.process.pid)
+        assert len(tree) >= 6, "API, two pools, their workers and the API's workers"
+        assert session.stop() == 0
+        assert [p for p in tree if alive(p)] == [], "a process of the session outlived it"
