@@ -9,6 +9,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from helpers import headers
+from races import Overlap
 from service.config import Config
 from service.queue import job_timeout
 from service.store import Store
@@ -102,6 +103,9 @@ def test_idempotency_key_returns_the_first_article(client, store, config):
 
 
 def test_concurrent_duplicates_create_one_article(app, store, config):
+    """All eight posts read "no article yet" before any of them writes (forced by a barrier
+    between WATCH and EXEC); the WATCH makes seven of them start over and find the one."""
+    overlap = Overlap(store, "create_article", parties=8)
     results: list[tuple[int, str]] = []
 
     def send() -> None:
@@ -113,6 +117,7 @@ def test_concurrent_duplicates_create_one_article(app, store, config):
         thread.start()
     for thread in threads:
         thread.join()
+    assert overlap.calls == 8, "every post reached its EXEC once; the seven losers returned the winner's"
     assert sorted(code for code, _ in results) == [200] * 7 + [202]
     assert len({aid for _, aid in results}) == 1
     assert len(queued_jobs(store, config)) == 1

@@ -6,6 +6,7 @@ import threading
 import pytest
 
 from helpers import claim_record, headers, seed_article
+from races import Overlap
 
 TEXT = (
     'Governor Maria Okafor said the dam was safe. "We inspected it twice," Okafor said. '
@@ -177,8 +178,11 @@ def test_stale_if_match_is_412_and_changes_nothing(client, article_id):
     assert patch(client, claim["id"], {"status": "half_true"}, **{"If-Match": 'W/"3"'}).status_code == 200
 
 
-def test_concurrent_patches_with_one_etag_let_exactly_one_win(app, client, article_id):
+def test_concurrent_patches_with_one_etag_let_exactly_one_win(app, client, store, article_id):
+    """All twenty read version 1 and pass the If-Match check before any writes (a barrier
+    between WATCH and EXEC); the WATCH sends nineteen back to read version 2 and answer 412."""
     claim = first_claim(client, article_id)
+    overlap = Overlap(store, "update_verification", parties=20)
     codes: list[int] = []
 
     def send(i: int) -> None:
@@ -192,6 +196,7 @@ def test_concurrent_patches_with_one_etag_let_exactly_one_win(app, client, artic
         thread.start()
     for thread in threads:
         thread.join()
+    assert overlap.calls == 20
     assert sorted(codes) == [200] + [412] * 19
     assert len(client.get(f"/v1/claims/{claim['id']}/history", headers=headers("read")).json["items"]) == 1
 

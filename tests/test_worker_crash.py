@@ -1,5 +1,10 @@
 """Real worker processes killed with SIGKILL in the middle of a job: the article still ends
-`done`, and its claims are stored exactly once."""
+`done`, and its claims are stored exactly once.
+
+Nothing here depends on the machine's speed: the job (tests/crash_jobs.py) is the real
+extraction behind a gate, so each kill lands while a run is known to be in progress, and
+each run goes on only when the test says so.
+"""
 from __future__ import annotations
 
 import os
@@ -10,8 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
+from rq import Callback, Retry
 
+from crash_jobs import gate_key, started_key
 from helpers import headers
+from service.queue import FAILURE_CALLBACK, extraction_queue
 from service.store import Keys
 from service.store.records import unpack_claim
 from workers import model
@@ -22,8 +30,7 @@ NAMES = [("Maria Okafor", "Okafor", "governor", "Lakeshore"), ("Tom Becker", "Be
          ("Priya Raman", "Raman", "chief executive", "Lumen Energy"), ("Ana Silva", "Silva", "minister", "Porto")]
 
 
-def long_article(paragraphs: int = 200) -> str:
-    """About 28,000 characters: seconds of extraction, a wide window to kill in."""
+def long_article(paragraphs: int = 40) -> str:
     parts = []
     for i in range(paragraphs):
         name, last, role, place = NAMES[i % len(NAMES)]
@@ -50,9 +57,11 @@ def work_horses(pid: int) -> list[int]:
 
 def start_worker(redis_url: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "REDIS_URL": redis_url, "CLAIMTRACK_JOB_HEARTBEAT": "1",
-           "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "LOG_LEVEL": "WARNING"}
+           "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "LOG_LEVEL": "WARNING",
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     # A session of its own, so that killing the worker's group also kills its scheduler process.
-    return subprocess.Popen([sys.executable, "-m", "workers.worker"], cwd=ROOT, env=env, start_new_session=True)
+    return subprocess.Popen([sys.executable, "-m", "workers.worker", "--queues", "extraction"], cwd=ROOT, env=env,
+                            start_new_session=True)
 
 
 def stop(worker: subprocess.Popen[bytes]) -> None:
@@ -84,8 +93,25 @@ def status(client, aid: str) -> str:
     return client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"]
 
 
-def horse_of(worker: subprocess.Popen[bytes]) -> int:
-    return wait_for(lambda: next(iter(work_horses(worker.pid)), None), "the work horse")
+def post_gated(store, config, text: str) -> str:
+    """An article whose job is the gated extraction (two retries, no back-off)."""
+    queue = extraction_queue(store.raw, config)
+
+    def enqueue(pipe, aid: str, chars: int):
+        return queue.enqueue("crash_jobs.gated_extract", aid, job_timeout=300, retry=Retry(max=2, interval=[0]),
+                             on_failure=Callback(FAILURE_CALLBACK), pipeline=pipe)
+
+    article, created = store.create_article({"text": text}, [], enqueue)
+    assert created
+    return article["id"]
+
+
+def run_count(redis, aid: str) -> int:
+    return redis.llen(started_key(aid))
+
+
+def open_gate(redis, aid: str, run: int) -> None:
+    redis.rpush(gate_key(aid, run), "go")
 
 
 @pytest.fixture(scope="module")
@@ -99,53 +125,45 @@ def assert_claims_stored_once(client, redis, aid: str, expected: int) -> None:
     assert article["status"] == "done", article
     ids = redis.zrange(Keys.article_claims(aid), 0, -1)
     assert article["claim_count"] == len(ids) == expected > 0
-    assert redis.hget(Keys.article(aid), "attempts") == "2", "the job did not run twice"
+    assert run_count(redis, aid) == 2, "the job did not run twice"
     stored = [unpack_claim(cid, redis.get(Keys.claim(cid))) for cid in ids]
     spans = [(claim["start"], claim["end"]) for claim in stored]
     assert len(set(spans)) == len(spans)
     assert redis.zcard(Keys.claims) == len(ids)
 
 
-@pytest.fixture
-def crash_config(config):
-    return config.replace(job_retries=2, retry_intervals=(0,))
-
-
-@pytest.fixture
-def crash_client(crash_config):
-    from service import create_app
-
-    return create_app(crash_config).test_client()
-
-
-def test_a_killed_work_horse_is_retried_by_its_surviving_worker(crash_client, crash_config, redis, expected_claims):
-    worker = start_worker(crash_config.redis_url)
+def test_a_killed_work_horse_is_retried_by_its_surviving_worker(client, store, config, redis, expected_claims):
+    worker = start_worker(config.redis_url)
     try:
-        text = long_article()
-        aid = crash_client.post("/v1/articles", json={"text": text}, headers=headers("ingest")).json["id"]
-        wait_for(lambda: status(crash_client, aid) == "processing", "the job to start")
-        os.kill(horse_of(worker), signal.SIGKILL)
-        wait_for(lambda: status(crash_client, aid) == "done", "the retried job to finish")
+        aid = post_gated(store, config, long_article())
+        wait_for(lambda: run_count(redis, aid) == 1, "the first run")
+        horse = int(redis.lindex(started_key(aid), 0))
+        assert horse in work_horses(worker.pid)
+        os.kill(horse, signal.SIGKILL)
+        wait_for(lambda: run_count(redis, aid) == 2, "the retry")
+        open_gate(redis, aid, 2)
+        wait_for(lambda: status(client, aid) == "done", "the retried job to finish")
         assert worker.poll() is None, "the worker died with its work horse"
-        assert_claims_stored_once(crash_client, redis, aid, expected_claims)
+        assert_claims_stored_once(client, redis, aid, expected_claims)
     finally:
         stop(worker)
 
 
-def test_a_killed_worker_s_article_is_finished_by_another_worker(crash_client, crash_config, redis, expected_claims):
-    first = start_worker(crash_config.redis_url)
+def test_a_killed_worker_s_article_is_finished_by_another_worker(client, store, config, redis, expected_claims):
+    first = start_worker(config.redis_url)
     second = None
     try:
-        text = long_article()
-        aid = crash_client.post("/v1/articles", json={"text": text}, headers=headers("ingest")).json["id"]
-        wait_for(lambda: status(crash_client, aid) == "processing", "the job to start")
-        horse = horse_of(first)
+        aid = post_gated(store, config, long_article())
+        wait_for(lambda: run_count(redis, aid) == 1, "the first run")
+        horse = int(redis.lindex(started_key(aid), 0))
         os.killpg(first.pid, signal.SIGKILL)
-        os.kill(horse, signal.SIGKILL)
         first.wait()
-        second = start_worker(crash_config.redis_url)
-        wait_for(lambda: status(crash_client, aid) == "done", "another worker to finish the article")
-        assert_claims_stored_once(crash_client, redis, aid, expected_claims)
+        wait_for(lambda: not os.path.exists(f"/proc/{horse}"), "the horse to die with its worker", timeout=10)
+        second = start_worker(config.redis_url)
+        wait_for(lambda: run_count(redis, aid) == 2, "another worker to run the job again")
+        open_gate(redis, aid, 2)
+        wait_for(lambda: status(client, aid) == "done", "another worker to finish the article")
+        assert_claims_stored_once(client, redis, aid, expected_claims)
     finally:
         for process in (first, second):
             if process is not None:
