@@ -15,10 +15,13 @@ Issue 6, item 1. Prints one line of JSON.
   per-stage timings (tokenizer + sentence marks, each spaCy
   component, the rules) and the rule functions that cost most (cProfile), so a missed target
   can be traced to its cost.
+* pathological articles (issue 11): ms per 1,000 characters for hostile texts (quotation
+  mark runs, nested quotes, one 200,000-character sentence, 10,000 short quote lines) beside
+  normal news; `--pathological-only [CASE ...]` times only those.
 * quality: bench/quality.py on the gold folder, at the same settings (same model, same
   extractor), so that speed is never bought with quality.
 
-  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality]
+  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality] [--pathological-only [CASE ...]]
 """
 from __future__ import annotations
 
@@ -229,6 +232,56 @@ def default_gold() -> str | None:
     return str(candidate) if candidate.is_dir() else None
 
 
+def pathological_texts() -> dict[str, str]:
+    """Hostile articles that used to make extraction quadratic (issue 11, item 2)."""
+    unit = '"a \u201cb \'c '
+    sentence = "Officials said "
+    words = "the council said that the plan would cost more money than expected and "
+    sentence += words * (200_000 // len(words))
+    return {
+        "quote_run_10k (issue's example)": '"' * 5000 + "hello" + '"' * 5000 + " he said.",
+        "quote_run_200k": '"' * 100_000 + "hello" + '"' * 100_000 + " he said.",
+        "nested_quotes_20k": "Smith said: " + unit * 1000 + " end" + ' \u201d" ' * 1000 + ".",
+        "one_sentence_200k": sentence[:200_000] + ".",
+        "quote_lines_10000": '"We will win," she said.\n' * 10_000,
+    }
+
+
+def pathological(texts: list[str], cases: list[str] | None = None) -> dict:
+    """ms per 1,000 characters for each hostile article, beside the same figure for normal
+    news (the benchmark's articles, then PolNeAR dev's texts when present), in one process;
+    `ratio_to_normal` is how many times slower per character than normal news."""
+    from workers.extraction import extract_claims
+
+    nlp = extractor_model()
+    normal_sets = {"normal_news (bench articles)": texts[:50]}
+    gold = default_gold()
+    polnear = Path(gold).parent / "polnear-dev" if gold else None
+    if polnear is not None and polnear.is_dir():
+        normal_sets["normal_news (polnear-dev)"] = [p.read_text() for p in sorted(polnear.glob("*.txt"))]
+    rows: dict[str, dict] = {}
+    for label, group in normal_sets.items():
+        extract_claims(group[0], nlp)
+        t0 = time.perf_counter()
+        for text in group:
+            extract_claims(text, nlp)
+        seconds = time.perf_counter() - t0
+        chars = sum(len(t) for t in group)
+        rows[label] = {"chars": chars, "seconds": seconds, "ms_per_1000_chars": seconds * 1e6 / chars}
+    normal = rows["normal_news (bench articles)"]["ms_per_1000_chars"]
+    for label, text in pathological_texts().items():
+        if cases and not any(c in label for c in cases):
+            continue
+        log(f"  pathological: {label}")
+        t0 = time.perf_counter()
+        claims = extract_claims(text, nlp)
+        seconds = time.perf_counter() - t0
+        ms = seconds * 1e6 / len(text)
+        rows[label] = {"chars": len(text), "seconds": seconds, "claims": len(claims), "ms_per_1000_chars": ms,
+                       "ratio_to_normal": ms / normal}
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--articles", type=int, default=200)
@@ -238,12 +291,20 @@ def main() -> None:
     ap.add_argument("--stage-sample", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=2, help="baseline/service alternations")
     ap.add_argument("--long-max", type=int, default=100_000, help="longest article (chars) timed alone")
+    ap.add_argument("--pathological-only", nargs="*", metavar="CASE",
+                    help="only time the hostile articles (those whose name contains a CASE, or all)")
     args = ap.parse_args()
 
     info = machine()
     texts = articles(args.articles, seed=6)
     name = model_name()
     log(f"{len(texts)} articles, {sum(len(t.split()) for t in texts) / len(texts):.0f} words each; model {name}")
+    if args.pathological_only is not None:
+        emit(rounded({"benchmark": "extraction (pathological only)", "model": name,
+                      "pathological": pathological(texts, args.pathological_only), "machine": info}))
+        return
+    log("pathological articles")
+    hostile = pathological(texts)
 
     log("in-process extraction")
     inproc = in_process(texts, args.stage_sample, args.long_max)
@@ -320,6 +381,7 @@ def main() -> None:
         "service": runs,
         "extractor_alone": extractor,
         "extractor_diagnostics": inproc,
+        "pathological": hostile,
         "target": {"ratio_1_worker_min": 1.0, "ratio_1_worker": one["ratio_to_baseline"] if one else None,
                    "met": bool(one and one["ratio_to_baseline"] >= 1.0 and one["failed"] == 0)},
         "quality": qual,
