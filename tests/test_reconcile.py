@@ -109,7 +109,7 @@ def test_jobs_in_any_rq_registry_are_live(client, store, config, redis, queue):
 def test_a_processing_article_whose_job_vanished_is_requeued(client, store, config, redis, queue):
     aid = post(client)
     lose_job(redis, queue, aid)
-    assert store.start_processing(aid) == TEXT
+    assert store.start_processing(aid) == (TEXT, 1)
     age(redis, aid, config.reconcile_after + 1)
     assert reconcile(store, queue, config) == [aid]
     assert client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "queued"

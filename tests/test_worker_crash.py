@@ -97,7 +97,7 @@ def post_gated(store, config, text: str) -> str:
     """An article whose job is the gated extraction (two retries, no back-off)."""
     queue = extraction_queue(store.raw, config)
 
-    def enqueue(pipe, aid: str, chars: int):
+    def enqueue(pipe, aid: str):
         return queue.enqueue("crash_jobs.gated_extract", aid, job_timeout=300, retry=Retry(max=2, interval=[0]),
                              on_failure=Callback(FAILURE_CALLBACK), pipeline=pipe)
 

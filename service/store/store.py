@@ -176,6 +176,7 @@ class Store(VerdictStore, ArticleStore, SessionStore):
                         return article, False
             pipe.multi()
             pipe.hset(Keys.article(aid), mapping=record)
+            pipe.zadd(Keys.pending, {aid: epoch_ms(now)})
             self._index_article(pipe, aid, score, {}, record)
             for d, key in zip(dedup, dedup_keys):
                 pipe.set(key, aid, ex=d.ttl)
