@@ -13,7 +13,7 @@ import pytest
 
 from session import Session, alive, children, wait_for
 
-SECRET = "a-long-enough-shared-secret"
+SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGhlLXdvcmtlci10ZXN0cyE="  # Standard Webhooks form
 
 
 class HoldingReceiver:
