@@ -119,7 +119,7 @@ class Session:
         """The worker pool process serving `role` (extraction or webhooks)."""
         assert self.process is not None
         return wait_for(lambda: next((p for p in children(self.process.pid)
-                                      if f"--queues {role}" in cmdline(p) and alive(p)), None), f"the {role} pool")
+                                      if f"--serve {role}" in cmdline(p) and alive(p)), None), f"the {role} pool")
 
     def worker(self, role: str) -> int:
         """A live worker of the `role` pool."""

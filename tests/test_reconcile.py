@@ -134,7 +134,7 @@ def test_every_extraction_worker_reconciles_in_its_maintenance_pass(client, stor
     aid = post(client)
     lose_job(redis, queue, aid)
     age(redis, aid, config.reconcile_after + 1)
-    build_worker(config, roles=("extraction",)).run_maintenance_tasks()
+    build_worker(config, serve="extraction").run_maintenance_tasks()
     assert queue.get_job_ids() == [job_of(redis, aid)]
-    build_worker(config, roles=("webhooks",)).run_maintenance_tasks()
+    build_worker(config, serve="webhooks").run_maintenance_tasks()
     assert len(queue.get_job_ids()) == 1

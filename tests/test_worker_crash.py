@@ -60,7 +60,7 @@ def start_worker(redis_url: str) -> subprocess.Popen[bytes]:
            "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "LOG_LEVEL": "WARNING",
            "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
     # A session of its own, so that killing the worker's group also kills its scheduler process.
-    return subprocess.Popen([sys.executable, "-m", "workers.worker", "--queues", "extraction"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "workers.worker", "--serve", "extraction"], cwd=ROOT, env=env,
                             start_new_session=True)
 
 
