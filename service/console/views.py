@@ -275,7 +275,7 @@ def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, 
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
         history=list(reversed(store.history(claim["id"]) or [])), cluster=cluster,
-        suggestions=store.similar_claims(claim["id"]) or [], action_form=ClusterForm(),
+        suggestions=store.similar_claims(claim["id"], limit=10, scan=CONSOLE_SIMILAR_SCAN) or [], action_form=ClusterForm(),
         verdicts=VERDICTS), status
 
 
@@ -353,6 +353,11 @@ def claimreview(cid: str) -> Any:
     document = claim_review(claim, rt.store.get_cluster(claim["cluster_id"]), rt.config.reviewer_name,
                             rt.config.reviewer_url or None)
     return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
+
+
+#: The claim page looks for suggestions among the speaker's newest claims only, to stay fast
+#: for speakers with thousands of claims; the API's /similar looks further (SIMILAR_SCAN).
+CONSOLE_SIMILAR_SCAN = 300
 
 
 def _is_superseded(claim: dict[str, Any]) -> bool:

@@ -372,12 +372,13 @@ class VerdictStore:
             "log": [json.loads(e) for e in log],
         }
 
-    def similar_claims(self: "Store", cid: str, limit: int = 20) -> list[dict[str, Any]] | None:
+    def similar_claims(self: "Store", cid: str, limit: int = 20, scan: int = SIMILAR_SCAN
+                       ) -> list[dict[str, Any]] | None:
         """Claims of other clusters that may be the same claim (`rules.suggestion`), best
         first, one per cluster; None for an unknown claim.
 
-        Compares the speaker's `SIMILAR_SCAN` newest claims: a suggestion is an aid to a
-        person, and a speaker with more claims than that is better searched (`q`).
+        Compares the speaker's `scan` newest claims: a suggestion is an aid to a person, and a
+        speaker with more claims than that is better searched (`q`).
         """
         if not is_id("clm", cid):
             return None
@@ -385,7 +386,7 @@ class VerdictStore:
         if raw is None:
             return None
         claim = records.unpack_claim(cid, raw)
-        ids = [i for i in self.redis.zrevrange(Keys.by_speaker(claim["speaker_id"]), 0, SIMILAR_SCAN - 1) if i != cid]
+        ids = [i for i in self.redis.zrevrange(Keys.by_speaker(claim["speaker_id"]), 0, scan - 1) if i != cid]
         best: dict[str, tuple[rules.Suggestion, dict[str, Any]]] = {}
         for other_id, other_raw in zip(ids, self.redis.mget([Keys.claim(i) for i in ids]) if ids else []):
             if other_raw is None:
