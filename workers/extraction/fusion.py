@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy
 from spacy.tokens import Doc, Span
 
+from . import stance
 from .candidates import Candidate
 from .cues import QUESTION_VERBS, cue_lemma
 from .quotes import Quote, word_count
@@ -152,7 +153,7 @@ def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: 
             continue
         out.append(Candidate(start=start, end=end, type=type_, cue=doc[ln.cue.start:ln.cue.end].text,
                              source="model", subject=subject, cue_token=cue_tok, cue_lemma=lemma,
-                             cue_weight=round(ln.score, 3)))
+                             cue_weight=round(ln.score, 3), stance=stance.of_cue(lemma)))
     return out
 
 
