@@ -129,6 +129,7 @@ def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: 
                      inside_quote: Callable[[int], bool], min_score: float | None = None) -> list[Candidate]:
     """Candidates from the tagger's spans, before they meet the rules' candidates."""
     min_score = MIN_SCORE if min_score is None else min_score
+    article = doc.text  # Doc.text joins every token on each access
     out = []
     for ln in link(doc, decode(probs), index):
         if ln.score < min_score:
@@ -141,7 +142,7 @@ def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: 
         if bounds is None:
             continue
         start, end = bounds
-        text = doc.text[start:end]
+        text = article[start:end]
         if word_count(text) < MIN_WORDS:
             continue
         type_ = _type(start, end, quotes)
