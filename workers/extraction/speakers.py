@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from spacy.tokens import Doc, Span, Token
 
 from .claims import Speaker
-from .reported import subject_of
+from .reported import is_age_description, subject_of
 from .tokens import TokenIndex
 
 HONORIFICS = {
@@ -245,7 +245,8 @@ def description(head: Token, max_words: int = 9) -> str:
 
     walk(head, True)
     keep.sort(key=lambda t: t.i)
-    while keep and (keep[0].lower_ in _DETERMINERS or keep[0].is_punct):
+    # "One of them", "some of the fans": the quantifier heads the phrase and stays.
+    while keep and keep[0] is not head and (keep[0].lower_ in _DETERMINERS or keep[0].is_punct):
         keep = keep[1:]
     while keep and keep[-1].is_punct:
         keep = keep[:-1]
@@ -551,6 +552,16 @@ def _speaker_for(entity: Entity, mention: str, title: str | None) -> Speaker:
                    kind="person" if entity.kind == "person" else "organization")
 
 
+def _office_of(res: Resolution, head: Token) -> Resolution:
+    """"Brandt's office said": the office speaks, not Karl Brandt in person, so the speaker is
+    "Karl Brandt's office", an organisation, and no pronoun later refers back to it."""
+    if head.lower_ != "office" or res.speaker.kind != "person":
+        return res
+    name = f"{res.speaker.name}'s office"
+    return Resolution(Speaker(name=name, mention=res.speaker.mention, title=None, kind="organization"), None,
+                      res.how, res.ambiguous)
+
+
 class Resolver:
     """Resolves subjects to speakers in article order, remembering who spoke last.
 
@@ -627,6 +638,11 @@ class Resolver:
             role = self._role(head, mention, exclude)
             if role is not None:
                 return role
+            if is_age_description(head):
+                # "The 61-year-old": the person just named, as a title names them.
+                person = self.last_named_person(head.idx, max_back=1)
+                if person is not None:
+                    return Resolution(replace(person.speaker, mention=mention), person.entity, "role")
         desc = description(head)
         kind = "organization" if low in ORG_NOUNS else "unnamed"
         return Resolution(Speaker(name=desc, mention=mention, title=None, kind=kind), None, "unnamed")
@@ -649,7 +665,7 @@ class Resolver:
     def _issuer(self, head: Token, mention: str, exclude: tuple[int, int]) -> Resolution | None:
         """Who speaks through an office or a document.
 
-        "Putin's office said", "a report by the transit authority", "a statement from
+        "Putin's office said" (Vladimir Putin's office), "a report by the transit authority", "a statement from
         Lumen", "figures released by the ministry": the owner or author named in the phrase.
         "The ministry released a statement saying ...": whoever released it. "His letter
         says": the person the pronoun names.
@@ -668,10 +684,10 @@ class Resolver:
             found = _entity_in_phrase(owner, reg)
             if found is not None:
                 idx = found[0]
-                return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
+                return _office_of(Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named"), head)
             if owner.lower_ in PRONOUN_GENDER or owner.lower_ in ("its", "their"):
                 res = self._pronoun(owner, exclude)
-                return res if res.how != "unknown" else None
+                return _office_of(res, head) if res.how != "unknown" else None
             if owner.tag_ in ("NN", "NNS"):
                 return self.resolve(owner, exclude)
         if head.dep_ == "dobj" and head.head.tag_.startswith("VB"):

@@ -10,6 +10,8 @@ import bisect
 
 from spacy.tokens import Doc
 
+from .quotes import Quote
+
 
 class TokenIndex:
     """Character offset to token, and token to its sentence's token range."""
@@ -31,3 +33,15 @@ class TokenIndex:
         start = self.sent_starts[k] if k >= 0 else 0
         end = self.sent_starts[k + 1] if k + 1 < len(self.sent_starts) else len(self.doc)
         return start, end
+
+
+class QuoteLookup:
+    """Whether a character offset lies inside a quotation's words."""
+
+    def __init__(self, quotes: list[Quote]):
+        self.starts = [q.content_start for q in quotes]
+        self.quotes = quotes
+
+    def __call__(self, pos: int) -> bool:
+        k = bisect.bisect_right(self.starts, pos) - 1
+        return k >= 0 and pos < self.quotes[k].content_end
