@@ -44,10 +44,10 @@ def load_scorer(path: str | None):
     return module
 
 
-def predict(arts: dict, model: str | None) -> tuple[dict[str, list[dict]], float]:
+def predict(arts: dict, model: str | None, tagger: bool = False) -> tuple[dict[str, list[dict]], float]:
     from workers.extraction import extract_many, load_model
 
-    nlp = load_model(model)
+    nlp = load_model(model, attribution=tagger)
     names = list(arts)
     t0 = time.perf_counter()
     results = list(extract_many((arts[n]["text"] for n in names), nlp))
@@ -104,11 +104,13 @@ def main() -> None:
     ap.add_argument("--score", help="path to score.py")
     ap.add_argument("--model", help="spaCy package name (default: load_model's choice)")
     ap.add_argument("--dump", help="write predictions JSON here")
+    ap.add_argument("--tagger", action="store_true",
+                    help="with the trained attribution tagger (what CLAIMTRACK_ATTRIBUTION_MODEL=on loads)")
     args = ap.parse_args()
 
     score = load_scorer(args.score)
     arts = score.load_gold(args.gold_dir)
-    preds, elapsed = predict(arts, args.model)
+    preds, elapsed = predict(arts, args.model, args.tagger)
     if args.dump:
         Path(args.dump).write_text(json.dumps(preds, ensure_ascii=False, indent=1), encoding="utf-8")
     per = {name: score.score_article(a["claims"], preds.get(name, [])) for name, a in arts.items()}

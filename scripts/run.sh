@@ -18,11 +18,25 @@ declare -A service_of=()
 redis_pid=""
 stopping=""
 
+# Whether any of the given processes is still running.
+any_alive() {
+  local pid
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
+
 stop_all() {
   trap - INT TERM EXIT
-  local pids=("${!service_of[@]}")
+  local pids=("${!service_of[@]}") pid
   if [ ${#pids[@]} -gt 0 ]; then
     kill -TERM "${pids[@]}" 2>/dev/null || true
+    # Workers finish their current job. A service still up after STOP_GRACE seconds (a long job,
+    # or a worker its pool was starting when the signal came and so never heard of) gets the
+    # signal in its whole process group (each service is a session of its own), then SIGKILL.
+    for _ in $(seq $((${STOP_GRACE:-30} * 10))); do any_alive "${pids[@]}" || break; sleep 0.1; done
+    for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+    for _ in $(seq 100); do any_alive "${pids[@]}" || break; sleep 0.1; done
+    for pid in "${pids[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
     wait "${pids[@]}" 2>/dev/null || true
   fi
   # Redis last, once nothing uses it any more.

@@ -119,6 +119,7 @@ class Config:
     request_timeout: int = 15
     idempotency_ttl: int = 24 * 3600
     spacy_model: str | None = None
+    attribution_model: bool = False
     redis_socket_timeout: float = 5.0
     rate_limit: str = "1200 per minute"
     auth_failure_limit: str = "30 per minute"
@@ -156,6 +157,7 @@ class Config:
             request_timeout=_int(env, "CLAIMTRACK_REQUEST_TIMEOUT", 15, minimum=1),
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
+            attribution_model=_switch(env, "CLAIMTRACK_ATTRIBUTION_MODEL", False),
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
             auth_failure_limit=_rate_limit(env.get("CLAIMTRACK_AUTH_FAILURE_LIMIT", "30 per minute"),
                                            "CLAIMTRACK_AUTH_FAILURE_LIMIT"),

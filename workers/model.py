@@ -15,13 +15,15 @@ from .extraction import load_model
 _loaded: list[Language] = []
 
 
-def preload(name: str | None) -> Language:
-    """Load the pipeline named `name` (None: the preferred installed English model)."""
-    _loaded[:] = [load_model(name)]
+def preload(name: str | None, attribution: bool = False) -> Language:
+    """Load the pipeline named `name` (None: the preferred installed English model), with
+    the trained attribution tagger when `attribution` (CLAIMTRACK_ATTRIBUTION_MODEL)."""
+    _loaded[:] = [load_model(name, attribution)]
     return _loaded[0]
 
 
 def nlp() -> Language:
     """The preloaded pipeline, or the configured one loaded now (a worker that skipped
     `preload`, such as a test's, pays the load on its first job)."""
-    return _loaded[0] if _loaded else preload(Config.from_env().spacy_model)
+    config = Config.from_env()
+    return _loaded[0] if _loaded else preload(config.spacy_model, config.attribution_model)

@@ -355,7 +355,7 @@ def main(argv: list[str] | None = None) -> None:
     # Before prometheus-client is first imported (workers.metrics): the horses count into it.
     os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="claimtrack-worker-metrics-"))
     if args.serve != "webhooks":  # deliveries need no model
-        nlp = model.preload(config.spacy_model)
+        nlp = model.preload(config.spacy_model, config.attribution_model)
         log.info("model loaded", extra={"model": nlp.meta.get("name"), "version": nlp.meta.get("version")})
     # Everything allocated so far (mostly the model) lives as long as the process: keep the
     # collector from walking it, in the worker and in every horse forked from it, where each

@@ -9,11 +9,17 @@ import numpy
 import pytest
 from conftest import only
 
-from workers.extraction import extract_claims
+from workers.extraction import extract_claims, load_model
 from workers.extraction.candidates import Candidate
 from workers.extraction.fusion import fuse
 from workers.extraction.pipeline import claims_from_doc, prepare
 from workers.extraction.tagger import COMPONENT, PROBS_KEY, TAGS, decode
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    """The pipeline with the trained tagger (workers load it with CLAIMTRACK_ATTRIBUTION_MODEL=on)."""
+    return load_model(attribution=True)
 
 
 def tag(nlp, text: str, marks: dict[str, str]):

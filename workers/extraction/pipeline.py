@@ -40,7 +40,7 @@ _NOT_A_START = numpy.uint64(2**64 - 1)
 _THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
 
 
-def load_model(name: str | None = None, attribution: bool = True) -> Language:
+def load_model(name: str | None = None, attribution: bool = False) -> Language:
     """The spaCy pipeline the extractor needs, with components it never reads disabled.
 
     With `attribution`, the trained attribution tagger (tagger.py) is added after the
