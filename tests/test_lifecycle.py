@@ -272,13 +272,15 @@ def test_migration_gives_older_articles_their_listing(app, client, store, redis)
     # What an article of schema 2 looked like.
     redis.hdel(Keys.article(aid), "score", "revision", "dedup", "updated_at")
     redis.zadd(Keys.articles, {aid: 1764633600000})
-    redis.delete(Keys.articles_by_status("queued"), Keys.articles_by_source("Daily"), Keys.revisions(aid))
+    redis.delete(Keys.articles_by_status("queued"), Keys.articles_by_source("Daily"), Keys.revisions(aid),
+                 Keys.pending)
     redis.set(Keys.schema, 2)
     result = app.test_cli_runner().invoke(args=["migrate"])
     assert result.exit_code == 0, result.output
     assert [a["id"] for a in get(client, "/v1/articles?status=queued&source=Daily")["items"]] == [aid]
     assert [r["revision"] for r in get(client, f"/v1/articles/{aid}/revisions")["items"]] == [1]
     assert get(client, f"/v1/articles/{aid}")["revision"] == 1
+    assert redis.zscore(Keys.pending, aid) is not None
 
 
 def test_an_article_without_claims_is_taken_down_too(client, store):

@@ -9,7 +9,8 @@ old extractor meant by them.
 
 Version 3 (article lifecycle): every article gets its listing score (creation ms x 1000 plus
 a tie-breaker), its place in the status, source and url listing indexes, revision 1 with its
-revision entry, and the list of its dedup keys (so that a takedown can remove them).
+revision entry, the list of its dedup keys (so that a takedown can remove them), and, when it is
+still queued or processing, an entry in the pending index that reconciliation watches.
 
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
@@ -25,7 +26,7 @@ from redis.client import Pipeline
 from . import records
 from .base import transaction
 from .articles import revision_entry
-from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, utcnow
+from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .store import Store
 from .text import claim_signature, normalize_claim
 
@@ -92,6 +93,9 @@ def _index_article(store: Store, aid: str) -> int:
         pipe.multi()
         pipe.zrem(Keys.articles, aid)
         store._index_article(pipe, aid, score, {}, raw)
+        if raw.get("status") in ("queued", "processing"):
+            # Reconciliation watches it from now on (an older job of it may still be live).
+            pipe.zadd(Keys.pending, {aid: epoch_ms(utcnow())})
         pipe.hset(key, mapping={"score": score, "revision": raw.get("revision") or 1, "dedup": " ".join(dedup),
                                 "updated_at": raw.get("created_at") or utcnow()})
         pipe.delete(Keys.revisions(aid))
