@@ -18,9 +18,10 @@ from .stance import Stance
 # paragraph, or the quote this one continues; "previous-paragraph": the last claim's
 # speaker; "last-named": the last person named before the quote; "label": a transcript
 # turn opened by its speaker's name ("HOLT: ..."); "model": the trained tagger's spans
-# (fusion.py), with the content's mean tag probability as `cue_weight`.
+# (fusion.py), with the content's mean tag probability as `cue_weight`; "learned": a verb or
+# noun from the learned lexicon (learned.py), with its corpus precision as `cue_weight`.
 Source = Literal["clause", "according", "quote-cue", "colon", "dash", "same-paragraph",
-                 "continued", "previous-paragraph", "last-named", "label", "model"]
+                 "continued", "previous-paragraph", "last-named", "label", "model", "learned"]
 
 
 @dataclass(frozen=True, slots=True)

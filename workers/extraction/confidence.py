@@ -13,7 +13,7 @@ from .quotes import word_count
 SOURCE_BASE = {
     "quote-cue": 0.95, "clause": 0.9, "according": 0.85, "colon": 0.85, "dash": 0.85,
     "continued": 0.85, "same-paragraph": 0.8, "previous-paragraph": 0.65, "last-named": 0.45,
-    "label": 0.9, "model": 0.55,
+    "label": 0.9, "model": 0.55, "learned": 0.8,
 }
 RESOLUTION_FACTOR = {"named": 1.0, "role": 0.9, "pronoun": 0.92, "unnamed": 0.9, "unknown": 0.45}
 

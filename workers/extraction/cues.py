@@ -114,6 +114,20 @@ def _regular_forms(lemma: str) -> tuple[str, ...]:
     return lemma, plural, lemma + "ed", lemma + "ing"
 
 
+def verb_forms(lemma: str) -> tuple[str, ...]:
+    """The forms a verb's lemma takes in news text ("admit": admits, admitted, admitting).
+
+    A final consonant after a single vowel may or may not double ("commit", "visit"); both
+    spellings are listed, since a form that never occurs costs nothing.
+    """
+    if lemma in _IRREGULAR:
+        return (lemma,) + _IRREGULAR[lemma]
+    forms = _regular_forms(lemma)
+    if len(lemma) > 2 and lemma[-1] in "bdgklmnprtz" and lemma[-2] in "aeiou" and lemma[-3] not in "aeiou":
+        forms += (lemma + lemma[-1] + "ed", lemma + lemma[-1] + "ing")
+    return forms
+
+
 def _build_forms() -> MappingProxyType:
     forms: dict[str, str] = {}
     lemmas = set(CUE_WEIGHT) | QUESTION_VERBS | set(PHRASAL) | set(OBJECT_CUES)

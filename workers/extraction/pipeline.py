@@ -8,6 +8,7 @@ unattributed quote paragraph or a pronoun depends on who spoke before it.
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy
@@ -22,6 +23,7 @@ from .candidates import Candidate, with_span
 from .claims import Claim, Speaker
 from .cues import COGNITION
 from .fusion import fuse, model_candidates
+from .learned import find_learned
 from .quotes import Quote, find_quotes, paragraphs, word_count
 from .reported import find_reported
 from .speakers import Resolution, Resolver, build_registry, learn_genders
@@ -184,6 +186,20 @@ def _drop_nested(cands: list[Candidate], doc: Doc) -> list[Candidate]:
     return [c for k, c in enumerate(cands) if k not in drop]
 
 
+def _outside(extra: list[Candidate], cands: list[Candidate], doc: Doc) -> list[Candidate]:
+    """The `extra` candidates whose words and cue lie outside every one of `cands`: where the
+    rules found a claim, theirs stands."""
+    spans = sorted((c.start, c.end) for c in cands)
+    starts = [a for a, _ in spans]
+    reach = list(itertools.accumulate((b for _, b in spans), max))
+
+    def covered(start: int, end: int) -> bool:
+        k = bisect.bisect_left(starts, end) - 1
+        return k >= 0 and reach[k] > start
+    return [c for c in extra if not covered(c.start, c.end)
+            and not covered(doc[c.cue_token].idx, doc[c.cue_token].idx + 1)]
+
+
 def _dedupe(cands: list[Candidate]) -> list[Candidate]:
     seen: set[tuple[int, int]] = set()
     out = []
@@ -231,6 +247,8 @@ def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote], para
     `inside_quote` is the lookup over `quotes`, built once by the caller, which also needs it.
     """
     clauses = _drop_nested(find_reported(doc, index, inside_quote), doc)
+    learned = find_learned(doc, inside_quote, {c.cue_token for c in clauses if c.cue_token is not None})
+    clauses += _drop_nested(_outside(learned, clauses, doc), doc)
     merged, used = merge_quotes(text, clauses, quotes)
     turn_at = {t.label_start: t for t in turns}
     for k, q in enumerate(quotes):

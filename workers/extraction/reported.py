@@ -46,7 +46,7 @@ def subject_of(verb: Token, depth: int = 0) -> Token | None:
     """
     subjects = [c for c in verb.children if c.dep_ == "nsubj"]
     if subjects:
-        if subjects[0].lower_ in ("who", "that") and verb.dep_ == "relcl":
+        if subjects[0].lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
             return _antecedent(verb.head) if subjects[0].lower_ == "who" else verb.head
         # "The fund's chair, Grace Liu, said": the parser gives the verb both phrases as
         # subjects; the name is the speaker, the role is its description.
@@ -114,7 +114,7 @@ def _antecedent(noun: Token) -> Token:
     return noun
 
 
-def _is_question(comp: Token) -> bool:
+def is_question(comp: Token) -> bool:
     """An embedded question ("asked whether ...", "did not say when ..."), not an assertion."""
     if any(c.dep_ == "mark" and c.lower_ in ("whether", "if") for c in comp.children):
         return True
@@ -184,7 +184,7 @@ def _has_comma_after(clause: Token, verb: Token) -> bool:
     return any(doc[i].text == "," for i in range(clause.right_edge.i + 1, verb.i))
 
 
-def _trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
+def trim(doc: Doc, first: int, last: int) -> tuple[int, int] | None:
     while first <= last and (doc[first].lower_ in _STRIP_LEFT or doc[first].is_space):
         first += 1
     while last >= first and (doc[last].text in _STRIP_RIGHT or doc[last].is_space):
@@ -211,10 +211,10 @@ def clause_tokens(verb: Token, comp: Token) -> tuple[int, int] | None:
         first = _relative_start(verb, comp)
         if first is None:
             return None
-    last = _cut_tail(doc, comp, first, last)
+    last = cut_tail(doc, comp, first, last)
     if comp.i > verb.i:
         last = _colon_continuation(doc, last)
-    return _trim(doc, first, last)
+    return trim(doc, first, last)
 
 
 def _sequel(conj: Token) -> bool:
@@ -327,7 +327,7 @@ def _colon_continuation(doc: Doc, last: int) -> int:
     return end
 
 
-def _cut_tail(doc: Doc, comp: Token, first: int, last: int) -> int:
+def cut_tail(doc: Doc, comp: Token, first: int, last: int) -> int:
     """End the clause before what the parser wrongly hung on it.
 
     A semicolon starts a new sentence in all but name, and a closing description of a name
@@ -435,7 +435,7 @@ def object_content(verb: Token, lemma: str) -> tuple[int, int] | None:
                 span = pobj.left_edge.i, pobj.right_edge.i
         if span is not None:
             first_i, last_i = span
-            trimmed = _trim(verb.doc, first_i, _cut_tail(verb.doc, verb.doc[first_i], first_i, last_i))
+            trimmed = trim(verb.doc, first_i, cut_tail(verb.doc, verb.doc[first_i], first_i, last_i))
             if trimmed is not None and trimmed[1] - trimmed[0] >= 1:
                 return trimmed
     return None
@@ -477,7 +477,7 @@ def _parenthetical(verb: Token) -> tuple[int, int] | None:
         last = sub_first - 1
     elif sub_first <= first:
         first = sub_last + 1
-    return _trim(verb.doc, first, last)
+    return trim(verb.doc, first, last)
 
 
 def _as_put_it(verb: Token) -> str | None:
@@ -507,7 +507,7 @@ def _as_parenthetical(verb: Token) -> tuple[int, int] | None:
         first, last = verb.right_edge.i + 1, head.right_edge.i
     else:
         first, last = head.left_edge.i, verb.left_edge.i - 1
-    return _trim(verb.doc, first, last)
+    return trim(verb.doc, first, last)
 
 
 def _has_comma_before(verb: Token) -> bool:
@@ -540,7 +540,7 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
         if lemma in THAT_ONLY and comp is not None and comp is not _that_clause(tok) and not _has_that(comp):
             continue
         if comp is not None:
-            if asked is None and _is_question(comp):
+            if asked is None and is_question(comp):
                 continue
             span = clause_tokens(tok, comp)
         elif lemma not in COGNITION and lemma not in THAT_ONLY:
@@ -634,7 +634,7 @@ def _according(doc: Doc, tok: Token, index: TokenIndex, inside_quote: Callable[[
         last = phrase_first - 1
     else:
         return None
-    span = _trim(doc, first, last)
+    span = trim(doc, first, last)
     if span is None or span[1] - span[0] < 2:
         return None
     first, last = span
