@@ -12,7 +12,8 @@ for lemmas), and for every verb and common noun counts, per argument shape
         that attribution's content (the scorer's rule: 60% of the content's words and 50%
         of the argument's)
 
-and writes the pairs seen at least `--min-seen` times with a smoothed precision of at least
+Nouns are also pooled per shape (lemma "*"), for nouns too rare to be counted alone. It
+writes the pairs seen at least `--min-seen` times with a smoothed precision of at least
 `--min-precision` to workers/extraction/data/learned_cues.tsv. The table holds lemmas and
 counts only, never the corpus's text; extraction applies its own, stricter thresholds
 (`learned.MIN_SEEN`, `learned.MIN_PRECISION`, chosen on the dev split).
@@ -38,7 +39,7 @@ import spacy  # noqa: E402
 from spacy.tokens import Doc, DocBin  # noqa: E402
 
 from workers.extraction.cues import verb_forms  # noqa: E402
-from workers.extraction.learned import TABLE, noun_forms, part_of_speech, sightings  # noqa: E402
+from workers.extraction.learned import ANY, TABLE, noun_forms, part_of_speech, sightings  # noqa: E402
 from workers.extraction.pipeline import PREFERRED_MODELS, prepare  # noqa: E402
 from workers.extraction.quotes import find_quotes, paragraphs  # noqa: E402
 from workers.extraction.tokens import QuoteLookup  # noqa: E402
@@ -105,12 +106,13 @@ def count(docs: list[tuple[Doc, Path]]) -> tuple[Counter, Counter]:
                 continue
             mine = [words for cue, words in attributions if any(a <= tok.idx < b for a, b in cue)]
             for shape, _, (first, last) in sightings(tok, pos, inside):
-                key = (pos, lemma, shape)
-                seen[key] += 1
                 pred = _words(doc, first, last)
-                if any(pred and gold and len(pred & gold) >= 0.6 * len(gold) and len(pred & gold) >= 0.5 * len(pred)
-                       for gold in mine):
-                    hits[key] += 1
+                hit = any(pred and gold and len(pred & gold) >= 0.6 * len(gold) and len(pred & gold) >= 0.5 * len(pred)
+                          for gold in mine)
+                keys = [(pos, lemma, shape)] + ([(pos, ANY, shape)] if pos == "N" else [])
+                for key in keys:
+                    seen[key] += 1
+                    hits[key] += hit
     return seen, hits
 
 

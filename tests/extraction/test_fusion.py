@@ -79,24 +79,24 @@ def test_rule_and_model_claim_over_the_same_words_are_one_claim(nlp):
 
 def test_model_only_reported_clause_gets_a_resolved_speaker(nlp):
     text = ("Mayor Ana Silva opened the new bridge in Porto on Monday.\n"
-            "She praised the wisdom of the state transport budget for the coming year.\n")
+            "She toasted the wisdom of the state transport budget for the coming year.\n")
     without = claims_from_doc(nlp(prepare(text, nlp)).copy())
     assert not [c for c in without if "wisdom" in c.text], "the rules alone should miss this claim"
-    doc = tag(nlp, text, {"She": "SOURCE", "praised": "CUE",
+    doc = tag(nlp, text, {"She": "SOURCE", "toasted": "CUE",
                           "the wisdom of the state transport budget for the coming year": "CONTENT"})
     c = only(claims_from_doc(doc), "wisdom")
     assert c.text == "the wisdom of the state transport budget for the coming year"
     assert c.type == "indirect"
-    assert c.cue == "praised"
+    assert c.cue == "toasted"
     assert c.speaker.name == "Ana Silva"
     assert c.speaker.mention == "She"
 
 
 def test_model_claim_confidence_stays_below_a_rule_clause(nlp):
     text = ("Mayor Ana Silva opened the new bridge in Porto on Monday.\n"
-            "She praised the wisdom of the state transport budget for the coming year.\n"
+            "She toasted the wisdom of the state transport budget for the coming year.\n"
             "She said the bridge would carry 40,000 cars a day.\n")
-    doc = tag(nlp, text, {"She": "SOURCE", "praised": "CUE",
+    doc = tag(nlp, text, {"She": "SOURCE", "toasted": "CUE",
                           "the wisdom of the state transport budget for the coming year": "CONTENT"})
     claims = claims_from_doc(doc)
     model, rule = only(claims, "wisdom"), only(claims, "40,000 cars")
@@ -114,8 +114,8 @@ def test_model_content_inside_a_quotation_is_left_to_the_rules(nlp):
 
 
 def test_without_a_source_span_the_cue_verbs_subject_speaks(nlp):
-    text = "Officials praised the wisdom of the state transport budget for the coming year.\n"
-    doc = tag(nlp, text, {"praised": "CUE",
+    text = "Officials toasted the wisdom of the state transport budget for the coming year.\n"
+    doc = tag(nlp, text, {"toasted": "CUE",
                           "the wisdom of the state transport budget for the coming year": "CONTENT"})
     c = only(claims_from_doc(doc), "wisdom")
     assert c.speaker.mention == "Officials"

@@ -33,13 +33,14 @@ from .candidates import Candidate
 from .cues import cue_lemma, verb_forms
 from .reported import complement, clause_tokens, cut_tail, is_age_description, is_question, subject_of, trim
 
-import os
-_DEBUG = os.environ.get("LEARNED_DEBUG")
 TABLE = Path(__file__).resolve().parent / "data" / "learned_cues.tsv"
+# The lemma of a row that pools every noun with one shape: a noun the table does not list
+# ("her assurance that ...") is used when nouns with that shape report content often enough.
+ANY = "*"
 # A pair must have been seen this often with a speaker...
-MIN_SEEN = 4
+MIN_SEEN = 3
 # ...and its span must have been annotated content this share of the time (add-one smoothed).
-MIN_PRECISION = 0.5
+MIN_PRECISION = 0.4
 
 # Prepositions whose object can be what a verb or noun reports ("spoke about", "accused of").
 PREPOSITIONS = frozenset({"about", "of", "for", "on", "against", "to", "over", "as", "with"})
@@ -49,8 +50,8 @@ _EMPTY_HEADS = frozenset({"it", "this", "that", "these", "those", "so", "much", 
                           "one", "some", "all", "same", "thing", "things", "way", "other", "others"})
 _NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
                            "who", "whoever", "'s", "’s", "it"})
-# Articles, possessive pronouns and the infinitive marker: no content of their own.
-_FUNCTION_TAGS = frozenset({"DT", "PRP$", "TO", "POS"})
+# Articles, possessive pronouns, prepositions and the infinitive marker: no content of their own.
+_FUNCTION_TAGS = frozenset({"DT", "PRP$", "TO", "POS", "IN"})
 _SPEAKER_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
 
 
@@ -90,6 +91,8 @@ def _lexicon(min_seen: int, min_precision: float) -> tuple[MappingProxyType, Map
     usable = {k: e for k, e in load_table().items() if e.seen >= min_seen and e.precision >= min_precision}
     forms: dict[tuple[str, str], str] = {}
     for pos, lemma, _ in usable:
+        if lemma == ANY:
+            continue
         for form in (verb_forms(lemma) if pos == "V" else noun_forms(lemma)):
             forms.setdefault((pos, form), lemma)
     return MappingProxyType(usable), MappingProxyType(forms)
@@ -117,7 +120,8 @@ def _phrase(tok: Token, first: int, last: int) -> tuple[int, int] | None:
     span = trim(doc, first, cut_tail(doc, doc[first], first, last))
     if span is None:
         return None
-    words = [t for t in doc[span[0]:span[1] + 1] if not (t.is_punct or t.is_space or t.tag_ in _FUNCTION_TAGS)]
+    words = [t for t in doc[span[0]:span[1] + 1] if not (t.is_punct or t.is_space or t.tag_ in _FUNCTION_TAGS
+                                                          or t.ent_type_ in ("DATE", "TIME"))]
     if len(words) < 2 or len(words) == 2 and words[-1].lower_ in _EMPTY_HEADS:
         return None
     return span
@@ -260,29 +264,32 @@ def find_learned(doc: Doc, inside_quote: Callable[[int], bool], taken: set[int])
     usable, forms = lexicon()
     if not usable:
         return []
+    pooled = {k: e for k, e in usable.items() if k[1] == ANY}
     found: list[Candidate] = []
     for tok in doc:
         pos = part_of_speech(tok)
         if pos is None or tok.i in taken:
             continue
         lemma = forms.get((pos, tok.lower_))
-        if lemma is None:
+        if lemma is None and pos == "N" and not pooled:
             continue
+        entries = usable if lemma is not None else pooled
         ruled = pos == "V" and cue_lemma(tok) is not None
         best: tuple[float, str, Token, tuple[int, int]] | None = None
         for shape, speaker, span in sightings(tok, pos, inside_quote):
             if ruled and shape == "ccomp":
                 continue
-            entry = usable.get((pos, lemma, shape))
+            entry = entries.get((pos, lemma, shape)) if lemma is not None else pooled.get((pos, ANY, shape))
             if entry is not None and (best is None or entry.precision > best[0]):
                 best = (entry.precision, shape, speaker, span)
         if best is None:
             continue
         weight, shape, speaker, (first, last) = best
         # Negated verbs never get here (`sightings`), so the cue's own stance is the claim's.
-        said = stance.of_cue(lemma) if pos == "V" else "asserts"
+        said = stance.of_cue(lemma) if pos == "V" and lemma is not None else "asserts"
+        lemma = lemma or tok.lower_
         found.append(Candidate(
-            start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect", cue=tok.text + (f"[{pos}:{lemma}:{shape}]" if _DEBUG else ""),
+            start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect", cue=tok.text,
             source="learned", subject=speaker.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,
             stance=said))
     return found

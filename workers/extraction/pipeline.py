@@ -296,7 +296,10 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     claims: list[Claim] = []
     for c in sorted(cands, key=lambda c: c.start):
         res = _resolve(c, doc, resolver)
-        if res is None or res.how == "unknown" and c.subject is not None and doc[c.subject].lower_ in _THING_PRONOUNS:
+        if res is None or res.how == "unknown" and (c.source == "learned" or c.subject is not None
+                                                    and doc[c.subject].lower_ in _THING_PRONOUNS):
+            # A learned cue is weaker evidence than a speech verb: it needs a speaker the
+            # article identifies.
             continue
         anchor = doc[c.cue_token].idx if c.cue_token is not None else c.start
         resolver.remember(anchor, res)

@@ -340,7 +340,7 @@ def cut_tail(doc: Doc, comp: Token, first: int, last: int) -> int:
     for tok in doc[first:last + 1]:
         if tok.text == ";" and tok.i > first:
             return tok.i - 1
-        if _closing_gloss(tok, first, last):
+        if _closing_gloss(tok, first, last) or _closing_relative(tok, first, last):
             return tok.left_edge.i - 2
         if tok.i > comp.i and tok.head.i == comp.i and (
                 _further_act(tok) or _own_speaker_clause(tok)
@@ -361,6 +361,19 @@ def _closing_gloss(tok: Token, first: int, last: int) -> bool:
         return False
     start = tok.left_edge.i
     return start - 2 > first and tok.doc[start - 1].text == "," and tok.head.i < start
+
+
+def _closing_relative(tok: Token, first: int, last: int) -> bool:
+    """A "..., who ..." clause on a name that ends the content: the writer's aside about a
+    person or body the speaker named ("will not pardon Dana Holt, who has not been charged").
+    One on a common noun ("a staged rollout, which the firm had skipped") is usually part of
+    the claim."""
+    if tok.dep_ != "relcl" or tok.right_edge.i < last or tok.head.tag_ not in ("NNP", "NNPS"):
+        return False
+    start = tok.left_edge.i
+    doc = tok.doc
+    return start - 2 > first and doc[start - 1].text == "," and doc[start].lower_ in ("which", "who", "whom", "whose") \
+        and tok.head.i < start
 
 
 def _further_act(tok: Token) -> bool:

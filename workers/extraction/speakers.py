@@ -240,7 +240,7 @@ def description(head: Token, max_words: int = 9) -> str:
                 walk(child, False)
         keep.append(tok)
         for child in tok.rights:
-            if child.dep_ not in _DROP_CHILD_DEPS and not (top and child.dep_ in ("advmod",)):
+            if child.dep_ not in _DROP_CHILD_DEPS and not (top and child.dep_ in ("advmod", "case")):
                 walk(child, False)
 
     walk(head, True)
@@ -279,7 +279,7 @@ def mention_text(head: Token) -> str:
     """The words the sentence uses for the speaker, without relative clauses."""
     keep = [head]
     for child in head.children:
-        if child.dep_ not in ("relcl", "punct", "acl", "advcl", "parataxis", "cc", "conj", "npadvmod") \
+        if child.dep_ not in ("relcl", "punct", "acl", "advcl", "parataxis", "cc", "conj", "npadvmod", "case") \
                 and not _parenthesised(child):
             keep.extend(t for t in child.subtree if not _in_clause_below(t, child))
     keep.sort(key=lambda t: t.i)

@@ -1,0 +1,108 @@
+"""Attribution through the learned lexicon: noun-phrase, infinitive and noun-headed contents.
+
+Every sentence here is invented for the tests; none comes from the corpus the lexicon was
+learned from.
+"""
+import pytest
+from conftest import only
+
+from workers.extraction import learned
+from workers.extraction.cues import verb_forms
+
+
+def test_the_committed_table_loads_and_is_usable():
+    table = learned.load_table()
+    assert len(table) > 100
+    usable, forms = learned.lexicon()
+    assert usable and forms
+    assert all(e.seen >= learned.MIN_SEEN and e.precision >= learned.MIN_PRECISION for e in usable.values())
+
+
+def test_verb_forms_double_a_final_consonant_too():
+    assert {"commits", "committed", "committing"} <= set(verb_forms("commit"))
+    assert {"urges", "urged", "urging"} <= set(verb_forms("urge"))
+
+
+@pytest.mark.parametrize("text, content, cue", [
+    ("Senator Ana Ruiz questioned the integrity of the state's new voting machines.\n",
+     "the integrity of the state's new voting machines", "questioned"),
+    ("Mayor Tomas Keller criticized the board's decision to close the clinic in Dover.\n",
+     "the board's decision to close the clinic in Dover", "criticized"),
+    ("Governor Lena Ford pledged to veto any bill that raises the fuel tax.\n",
+     "to veto any bill that raises the fuel tax", "pledged"),
+])
+def test_noun_phrase_and_infinitive_contents(extract, text, content, cue):
+    c = only(extract(text), content.split()[1])
+    assert c.text == content
+    assert c.cue == cue
+    assert c.type == "indirect"
+
+
+def test_questioning_a_noun_phrase_has_the_stance_questions(extract):
+    c = only(extract("Senator Ana Ruiz questioned the integrity of the state's new voting machines.\n"), "integrity")
+    assert c.stance == "questions"
+    assert c.speaker.name == "Ana Ruiz"
+
+
+def test_described_as(extract):
+    c = only(extract("Marta Lind described the harbour project as a waste of public money.\n"), "harbour")
+    assert c.text == "the harbour project as a waste of public money"
+    assert c.speaker.name == "Marta Lind"
+
+
+@pytest.mark.parametrize("text, content, speaker", [
+    ("Senator Marta Lind spoke on Monday. Her claim that the harbour was losing money drew protests.\n",
+     "the harbour was losing money", "Marta Lind"),
+    ("The prosecutor's assertion that the files had been destroyed was not disputed by the defence.\n",
+     "the files had been destroyed", "prosecutor"),
+])
+def test_noun_headed_attribution(extract, text, content, speaker):
+    c = only(extract(text), content)
+    assert c.text == content
+    assert c.speaker.name == speaker
+    assert c.cue in ("claim", "assertion")
+    assert c.stance == "asserts"
+
+
+def test_a_rejected_claim_stays_the_rejecters_denial(extract):
+    c = only(extract("The board rejected the claim that the harbour was losing money.\n"), "harbour")
+    assert c.text == "the harbour was losing money"
+    assert c.speaker.name.lower().endswith("board")
+    assert c.stance == "denies"
+
+
+def test_relative_which_speaks_for_its_noun(extract):
+    c = only(extract("The Halden Institute, which found that rents rose 9 percent last year, is funded by the city.\n"),
+             "rents rose")
+    assert c.text == "rents rose 9 percent last year"
+    assert c.speaker.name == "Halden Institute"
+
+
+@pytest.mark.parametrize("text", [
+    "The coach declined to comment on Monday.\n",
+    "Karl Berg opened the new bridge in Porto on Monday.\n",
+    "Mayor Elena Vasquez proposed the measure in June.\n",
+    "The striker scored twice in the second half.\n",
+    "The ministry published its annual report on Friday.\n",
+])
+def test_acts_without_checkable_content_are_not_claims(extract, text):
+    assert extract(text) == []
+
+
+def test_learned_claims_sit_below_a_plain_said(extract):
+    text = ("Senator Ana Ruiz questioned the integrity of the state's new voting machines.\n"
+            "Ruiz said the machines had failed twice in the spring.\n")
+    claims = extract(text)
+    assert only(claims, "integrity").confidence < only(claims, "failed twice").confidence
+
+
+def test_a_name_the_writer_glosses_at_the_end_is_not_part_of_the_claim(extract):
+    c = only(extract("Karl Berg said he would not pardon Dana Holt, who has not been charged with any crime.\n"),
+             "pardon")
+    assert c.text == "he would not pardon Dana Holt"
+
+
+def test_a_relative_clause_on_a_thing_stays_in_the_claim(extract):
+    c = only(extract("The engineers said the leak came from a valve, which the crew had replaced in May.\n"),
+             "leak")
+    assert c.text.endswith("which the crew had replaced in May")
