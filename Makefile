@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export PORT WORKERS VENV
 
-.PHONY: run test install install-test bench openapi model lock clean
+.PHONY: run test install install-test bench openapi model cues lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ openapi: install
 POLNEAR ?= ../shared/eval/polnear
 model: install
 	$(PY) scripts/train_model.py $(POLNEAR)
+
+# Relearn the cue table (workers/extraction/data/learned_cues.tsv) from PolNeAR train
+# (a few minutes, most of it parsing; CI never runs it).
+cues: install
+	$(PY) scripts/learn_cues.py $(POLNEAR)
 
 # Regenerate the pins after changing a range in pyproject.toml.
 lock:

@@ -13,9 +13,11 @@ from workers.extraction.cues import verb_forms
 def test_the_committed_table_loads_and_is_usable():
     table = learned.load_table()
     assert len(table) > 100
-    usable, forms = learned.lexicon()
-    assert usable and forms
-    assert all(e.seen >= learned.MIN_SEEN and e.precision >= learned.MIN_PRECISION for e in usable.values())
+    shapes, forms = learned.lexicon()
+    assert shapes and forms
+    assert all(e.seen >= learned.MIN_SEEN and e.precision >= learned.MIN_PRECISION
+               for entries in shapes.values() for e in entries.values())
+    assert forms[("V", "urged")] == "urge"
 
 
 def test_verb_forms_double_a_final_consonant_too():
@@ -87,6 +89,13 @@ def test_relative_which_speaks_for_its_noun(extract):
 ])
 def test_acts_without_checkable_content_are_not_claims(extract, text):
     assert extract(text) == []
+
+
+def test_noun_stance(extract):
+    text = "Senator Ana Ruiz spoke on Monday. Her questions about the bridge's safety went unanswered.\n"
+    c = only(extract(text), "safety")
+    assert c.speaker.name == "Ana Ruiz"
+    assert c.stance == "questions"
 
 
 def test_learned_claims_sit_below_a_plain_said(extract):

@@ -20,7 +20,7 @@ left alone, and so is a clause of a verb in the rules' own lexicon.
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,7 +31,8 @@ from spacy.tokens import Doc, Token
 from . import stance
 from .candidates import Candidate
 from .cues import cue_lemma, verb_forms
-from .reported import complement, clause_tokens, cut_tail, is_age_description, is_question, subject_of, trim
+from .contents import clause_tokens, complement, cut_tail, is_question, trim
+from .reported import is_age_description, subject_of
 
 TABLE = Path(__file__).resolve().parent / "data" / "learned_cues.tsv"
 # The lemma of a row that pools every noun with one shape: a noun the table does not list
@@ -42,6 +43,14 @@ MIN_SEEN = 3
 # ...and its span must have been annotated content this share of the time (add-one smoothed).
 MIN_PRECISION = 0.4
 
+class _All:
+    """Every shape: what learning asks for."""
+
+    def __contains__(self, shape: object) -> bool:
+        return True
+
+
+ALL: Container[str] = _All()
 # Prepositions whose object can be what a verb or noun reports ("spoke about", "accused of").
 PREPOSITIONS = frozenset({"about", "of", "for", "on", "against", "to", "over", "as", "with"})
 # Heads that name no checkable content.
@@ -87,15 +96,17 @@ def noun_forms(lemma: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=4)
 def _lexicon(min_seen: int, min_precision: float) -> tuple[MappingProxyType, MappingProxyType]:
-    """The usable pairs, and a form-to-lemma map for the words they name, per part of speech."""
-    usable = {k: e for k, e in load_table().items() if e.seen >= min_seen and e.precision >= min_precision}
+    """The usable shapes of each (part of speech, lemma), and a form-to-lemma map for them."""
+    shapes: dict[tuple[str, str], dict[str, Entry]] = {}
     forms: dict[tuple[str, str], str] = {}
-    for pos, lemma, _ in usable:
-        if lemma == ANY:
+    for (pos, lemma, shape), e in load_table().items():
+        if e.seen < min_seen or e.precision < min_precision:
             continue
-        for form in (verb_forms(lemma) if pos == "V" else noun_forms(lemma)):
-            forms.setdefault((pos, form), lemma)
-    return MappingProxyType(usable), MappingProxyType(forms)
+        shapes.setdefault((pos, lemma), {})[shape] = e
+        if lemma != ANY:
+            for form in (verb_forms(lemma) if pos == "V" else noun_forms(lemma)):
+                forms.setdefault((pos, form), lemma)
+    return MappingProxyType(shapes), MappingProxyType(forms)
 
 
 def lexicon() -> tuple[MappingProxyType, MappingProxyType]:
@@ -131,9 +142,10 @@ def _object_phrase(obj: Token) -> bool:
     return obj.lower_ not in _EMPTY_HEADS and obj.tag_ not in ("PRP", "WP", "WDT", "EX")
 
 
-def verb_arguments(verb: Token) -> Iterator[tuple[str, tuple[int, int]]]:
-    """(shape, first and last token) of each argument of a verb that could be what it reports."""
-    comp = complement(verb)
+def verb_arguments(verb: Token, wanted: Container[str] = ALL) -> Iterator[tuple[str, tuple[int, int]]]:
+    """(shape, first and last token) of each argument of a verb that could be what it reports;
+    only the shapes in `wanted` are worked out."""
+    comp = complement(verb) if "ccomp" in wanted else None
     if comp is not None and not is_question(comp):
         span = clause_tokens(verb, comp)
         if span is not None:
@@ -146,10 +158,10 @@ def verb_arguments(verb: Token) -> Iterator[tuple[str, tuple[int, int]]]:
         dobj = None
     if xcomp is not None:
         if dobj is not None and dobj.i < xcomp.i:
-            span = _phrase(verb, dobj.left_edge.i, xcomp.right_edge.i)
+            span = _phrase(verb, dobj.left_edge.i, xcomp.right_edge.i) if "dobj+xcomp" in wanted else None
             if span is not None:
                 yield "dobj+xcomp", span
-        else:
+        elif "xcomp" in wanted:
             span = _phrase(verb, xcomp.left_edge.i, xcomp.right_edge.i)
             if span is not None:
                 yield "xcomp", span
@@ -158,35 +170,36 @@ def verb_arguments(verb: Token) -> Iterator[tuple[str, tuple[int, int]]]:
         preps += [c for c in dobj.rights if c.dep_ == "prep" and c.lower_ in PREPOSITIONS and c.lower_ != "of"]
         for prep in preps:
             pobj = _right(prep, ("pobj", "pcomp"))
-            if prep.i > dobj.i and pobj is not None and pobj.ent_type_ not in ("DATE", "TIME"):
+            if prep.i > dobj.i and pobj is not None and pobj.ent_type_ not in ("DATE", "TIME") \
+                    and "dobj+" + prep.lower_ in wanted:
                 span = _phrase(verb, dobj.left_edge.i, max(prep.right_edge.i, dobj.right_edge.i))
                 if span is not None:
                     yield "dobj+" + prep.lower_, span
-        span = _phrase(verb, dobj.left_edge.i, dobj.right_edge.i)
+        span = _phrase(verb, dobj.left_edge.i, dobj.right_edge.i) if "dobj" in wanted else None
         if span is not None:
             yield "dobj", span
     else:
         for prep in preps:
             pobj = _right(prep, ("pobj", "pcomp"))
-            if pobj is not None and _object_phrase(pobj):
+            if pobj is not None and _object_phrase(pobj) and prep.lower_ in wanted:
                 span = _phrase(verb, pobj.left_edge.i, pobj.right_edge.i)
                 if span is not None:
                     yield prep.lower_, span
 
 
-def noun_arguments(noun: Token) -> Iterator[tuple[str, tuple[int, int]]]:
+def noun_arguments(noun: Token, wanted: Container[str] = ALL) -> Iterator[tuple[str, tuple[int, int]]]:
     """(shape, first and last token) of what a noun could report: "claim that ...", "promise to ..."."""
     for child in noun.rights:
-        if child.dep_ in ("acl", "ccomp", "appos", "relcl") and any(
+        if child.dep_ in ("acl", "ccomp", "appos", "relcl") and "that" in wanted and any(
                 c.dep_ == "mark" and c.lower_ == "that" for c in child.children):
             span = _phrase(noun, child.left_edge.i, child.right_edge.i)
             if span is not None:
                 yield "that", span
-        elif child.dep_ in ("acl", "relcl") and _infinitive(child):
+        elif child.dep_ in ("acl", "relcl") and "to" in wanted and _infinitive(child):
             span = _phrase(noun, child.left_edge.i, child.right_edge.i)
             if span is not None:
                 yield "to", span
-        elif child.dep_ == "prep" and child.lower_ in PREPOSITIONS:
+        elif child.dep_ == "prep" and child.lower_ in PREPOSITIONS and child.lower_ in wanted:
             pobj = _right(child, ("pobj", "pcomp"))
             if pobj is not None and _object_phrase(pobj):
                 span = _phrase(noun, pobj.left_edge.i, pobj.right_edge.i)
@@ -226,10 +239,12 @@ def _speaker_ok(subject: Token | None, inside_quote: Callable[[int], bool]) -> b
     return subject.tag_ not in ("WDT", "EX", "DT") or subject.ent_type_ in _SPEAKER_ENTS
 
 
-def sightings(tok: Token, pos: str, inside_quote: Callable[[int], bool]) -> Iterator[tuple[str, Token, tuple[int, int]]]:
-    """Every (shape, speaker head, span) the word offers, before any lexicon is consulted.
+def sightings(tok: Token, pos: str, inside_quote: Callable[[int], bool],
+              wanted: Container[str] = ALL) -> Iterator[tuple[str, Token, tuple[int, int]]]:
+    """Every (shape, speaker head, span) the word offers among the `wanted` shapes.
 
-    Learning and extraction both read this, so the counts describe exactly what is extracted.
+    Learning (all shapes) and extraction (the shapes the lexicon lists for the word) both read
+    this, so the counts describe exactly what is extracted.
     """
     if inside_quote(tok.idx):
         return
@@ -237,10 +252,10 @@ def sightings(tok: Token, pos: str, inside_quote: Callable[[int], bool]) -> Iter
         if any(c.dep_ == "neg" for c in tok.children) or tok.dep_ in ("amod", "compound"):
             return
         speaker = subject_of(tok)
-        args = verb_arguments(tok)
+        args = verb_arguments(tok, wanted)
     else:
         speaker = noun_speaker(tok)
-        args = noun_arguments(tok)
+        args = noun_arguments(tok, wanted)
     if not _speaker_ok(speaker, inside_quote):
         return
     for shape, (first, last) in args:
@@ -261,33 +276,32 @@ def part_of_speech(tok: Token) -> str | None:
 def find_learned(doc: Doc, inside_quote: Callable[[int], bool], taken: set[int]) -> list[Candidate]:
     """Claims reported through learned (lemma, shape) pairs, for words not in `taken`
     (the cue tokens of the rules' claims)."""
-    usable, forms = lexicon()
-    if not usable:
+    shapes, forms = lexicon()
+    if not shapes:
         return []
-    pooled = {k: e for k, e in usable.items() if k[1] == ANY}
     found: list[Candidate] = []
     for tok in doc:
         pos = part_of_speech(tok)
         if pos is None or tok.i in taken:
             continue
         lemma = forms.get((pos, tok.lower_))
-        if lemma is None and pos == "N" and not pooled:
+        entries = shapes.get((pos, lemma if lemma is not None else ANY))
+        if entries is None:
             continue
-        entries = usable if lemma is not None else pooled
-        ruled = pos == "V" and cue_lemma(tok) is not None
+        if pos == "V" and "ccomp" in entries and cue_lemma(tok) is not None:
+            # A clause of a verb the rules know is theirs to find or to refuse.
+            entries = {k: e for k, e in entries.items() if k != "ccomp"}
         best: tuple[float, str, Token, tuple[int, int]] | None = None
-        for shape, speaker, span in sightings(tok, pos, inside_quote):
-            if ruled and shape == "ccomp":
-                continue
-            entry = entries.get((pos, lemma, shape)) if lemma is not None else pooled.get((pos, ANY, shape))
-            if entry is not None and (best is None or entry.precision > best[0]):
+        for shape, speaker, span in sightings(tok, pos, inside_quote, entries):
+            entry = entries[shape]
+            if best is None or entry.precision > best[0]:
                 best = (entry.precision, shape, speaker, span)
         if best is None:
             continue
         weight, shape, speaker, (first, last) = best
         # Negated verbs never get here (`sightings`), so the cue's own stance is the claim's.
-        said = stance.of_cue(lemma) if pos == "V" and lemma is not None else "asserts"
         lemma = lemma or tok.lower_
+        said = stance.of_cue(lemma) if pos == "V" else stance.of_noun(lemma)
         found.append(Candidate(
             start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect", cue=tok.text,
             source="learned", subject=speaker.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,

@@ -40,6 +40,21 @@ def of_cue(lemma: str, negated: bool = False) -> Stance:
     return "asserts"
 
 
+#: Nouns that carry the same stances ("her denial that ...", "doubts about ...").
+DENIAL_NOUNS = frozenset({"denial", "rejection", "dismissal", "rebuttal", "refutation"})
+QUESTION_NOUNS = frozenset({"question", "doubt", "query"})
+
+
+def of_noun(lemma: str) -> Stance:
+    """The stance a noun of attribution gives its content ("claim" asserts, "denial" denies);
+    a plural ("doubts") as its singular."""
+    if lemma in DENIAL_NOUNS or lemma[:-1] in DENIAL_NOUNS:
+        return "denies"
+    if lemma in QUESTION_NOUNS or lemma[:-1] in QUESTION_NOUNS:
+        return "questions"
+    return "asserts"
+
+
 def denial_frame(doc: Doc, first: int, last: int) -> int | None:
     """Where the denied clause starts when a reported clause is "it was not true that X" (or
     "it is false that X"); None for any other clause.
