@@ -115,3 +115,11 @@ def test_a_relative_clause_on_a_thing_stays_in_the_claim(extract):
     c = only(extract("The engineers said the leak came from a valve, which the crew had replaced in May.\n"),
              "leak")
     assert c.text.endswith("which the crew had replaced in May")
+
+
+def test_a_coordinated_reply_with_its_own_speaker_is_a_claim_of_its_own(extract):
+    text = ("Karl Berg said the port would lose money this year, and when asked why the board had waited, "
+            "the chairman replied that nobody had seen the figures.\n")
+    claims = extract(text)
+    assert only(claims, "lose money").text == "the port would lose money this year"
+    assert only(claims, "nobody").text == "nobody had seen the figures"

@@ -250,7 +250,7 @@ def cut_tail(doc: Doc, comp: Token, first: int, last: int) -> int:
         if _closing_gloss(tok, first, last) or _closing_relative(tok, first, last):
             return tok.left_edge.i - 2
         if tok.i > comp.i and tok.head.i == comp.i and (
-                _further_act(tok) or _own_speaker_clause(tok)
+                _further_act(tok) or _own_speaker_clause(tok) or _own_speaker_conjunct(tok)
                 or tok.dep_ == "advcl" and tok.tag_ == "VBG" and (cue_lemma(tok) is not None or tok.lower_ == "citing")):
             end = tok.left_edge.i - 1
             while end > first and (doc[end].dep_ == "cc" or doc[end].is_punct):
@@ -293,6 +293,18 @@ def _further_act(tok: Token) -> bool:
     if tok.dep_ != "conj" or lemma is None or lemma in COGNITION or tok.tag_ in ("VB", "VBG"):
         return False
     return not any(c.dep_ in ("nsubj", "nsubjpass") or c.tag_ == "MD" for c in tok.children)
+
+
+def _own_speaker_conjunct(tok: Token) -> bool:
+    """"said the port would lose money, and the chairman replied that ...": a coordinated
+    clause that reports someone's speech with its own subject is a new attribution, not
+    part of the first."""
+    if tok.dep_ != "conj" or tok.tag_ not in ("VBD", "VBZ"):
+        return False
+    lemma = cue_lemma(tok)
+    if lemma is None or lemma in COGNITION or lemma in QUESTION_VERBS:
+        return False
+    return any(c.dep_ == "nsubj" for c in tok.children) and not any(c.tag_ == "MD" for c in tok.children)
 
 
 def _own_speaker_clause(tok: Token) -> bool:
