@@ -123,3 +123,35 @@ def test_a_coordinated_reply_with_its_own_speaker_is_a_claim_of_its_own(extract)
     claims = extract(text)
     assert only(claims, "lose money").text == "the port would lose money this year"
     assert only(claims, "nobody").text == "nobody had seen the figures"
+
+
+def _learn_cues():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "learn_cues.py"
+    spec = importlib.util.spec_from_file_location("learn_cues", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_learning_counts_an_annotated_content_as_a_hit(tmp_path):
+    import spacy
+
+    from workers.extraction.pipeline import PREFERRED_MODELS, prepare
+
+    learn = _learn_cues()
+    text = "Mayor Tomas Keller urged the council to rebuild the old harbour wall.\n"
+    cue = text.index("urged")
+    content = text.index("the council")
+    ann = tmp_path / "a_x.ann"
+    ann.write_text(f"T1\tSource 0 18\tMayor Tomas Keller\nT2\tCue {cue} {cue + 5}\turged\n"
+                   f"T3\tContent {content} {len(text) - 2}\t{text[content:-2]}\n"
+                   "E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1\n", encoding="utf-8")
+    assert learn.read_attributions(ann) == [([(cue, cue + 5)], [(content, len(text) - 2)])]
+    name = next((m for m in PREFERRED_MODELS if spacy.util.is_package(m)), PREFERRED_MODELS[-1])
+    nlp = spacy.load(name, exclude=["senter"])
+    seen, hits = learn.count([(nlp(prepare(text, nlp)), ann)])
+    assert seen[("V", "urge", "dobj+xcomp")] == 1
+    assert hits[("V", "urge", "dobj+xcomp")] == 1

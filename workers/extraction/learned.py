@@ -43,6 +43,7 @@ MIN_SEEN = 3
 # ...and its span must have been annotated content this share of the time (add-one smoothed).
 MIN_PRECISION = 0.4
 
+
 class _All:
     """Every shape: what learning asks for."""
 
@@ -110,6 +111,8 @@ def _lexicon(min_seen: int, min_precision: float) -> tuple[MappingProxyType, Map
 
 
 def lexicon() -> tuple[MappingProxyType, MappingProxyType]:
+    """{(pos, lemma): {shape: Entry}} of the pairs in use, and {(pos, form): lemma}; built once
+    per threshold setting (the thresholds are module constants, read at call time)."""
     return _lexicon(MIN_SEEN, MIN_PRECISION)
 
 
@@ -124,8 +127,9 @@ def _infinitive(tok: Token) -> bool:
 def _phrase(tok: Token, first: int, last: int) -> tuple[int, int] | None:
     """A trimmed span that names something checkable.
 
-    It needs two words besides articles, possessives and the infinitive's "to": "declined to
-    comment" and "proposed the measure" report that someone acted, not anything they claimed.
+    It needs two words besides articles, possessives, prepositions, dates and the infinitive's
+    "to": "declined to comment on Monday" and "proposed the measure" report that someone acted,
+    not anything they claimed.
     """
     doc = tok.doc
     span = trim(doc, first, cut_tail(doc, doc[first], first, last))
