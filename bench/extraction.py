@@ -9,7 +9,9 @@ Issue 6, item 1. Prints one line of JSON.
 * service: a private redis-server, gunicorn with the service's configuration, and 1 (then 2)
   `python -m workers.worker` processes; the articles are POSTed (4 client threads) and the
   clock runs from the first POST to the last article seen `done` in Redis. Articles and
-  tokens per second, and their ratio to the baseline.
+  tokens per second, and their ratio to the baseline. Both run twice: over the generated
+  articles, and over real news (`real_news`: the texts of ../shared/eval/polnear-dev, or
+  `--real DIR`), each against the baseline on the same texts.
 * the extractor alone, in this process, in every round next to the baseline: `extract_claims`
   per article, as the job calls it, and `extract_many` (batched); once, before the rounds:
   per-stage timings (tokenizer + sentence marks, each spaCy
@@ -21,7 +23,7 @@ Issue 6, item 1. Prints one line of JSON.
 * quality: bench/quality.py on the gold folder, at the same settings (same model, same
   extractor), so that speed is never bought with quality.
 
-  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality] [--pathological-only [CASE ...]]
+  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality] [--real DIR] [--pathological-only [CASE ...]]
 """
 from __future__ import annotations
 
@@ -203,6 +205,82 @@ def service_run(procs: Processes, redis: RedisServer, base: str, texts: list[str
             "service_cpu_ms_per_article": cpu / len(texts) * 1000}
 
 
+def measure_set(procs: Processes, redis: RedisServer, base: str, texts: list[str], counts: list[int],
+                rounds: int, name: str, tag: str) -> dict:
+    """Baseline and service runs over one set of texts. They alternate, so that each service
+    run is compared with the baselines measured just before and just after it (this machine is
+    shared and noisy)."""
+    base_runs: list[dict] = []
+    extractor_runs: list[dict] = []
+    service_runs: dict[str, list[dict]] = {str(c): [] for c in counts}
+    for round_no in range(rounds):
+        log(f"round {round_no + 1}: baseline (plain spaCy, all components)")
+        base_runs.append(baseline(texts, name))
+        log(f"  baseline: {base_runs[-1]['articles_per_s']:.2f} articles/s")
+        extractor_runs.append(extractor_timed(texts))
+        extractor_runs[-1]["round"] = round_no + 1
+        log(f"  extractor alone: {extractor_runs[-1]['extract_claims']['articles_per_s']:.2f} articles/s")
+        for count in counts:
+            run = service_run(procs, redis, base, texts, count, base_runs[0]["tokens"],
+                              f"{tag}-{round_no}-{count}")
+            run["round"] = round_no + 1
+            service_runs[str(count)].append(run)
+            log(f"  {count} worker(s): {run['articles_per_s']:.2f} articles/s")
+    log("final baseline")
+    base_runs.append(baseline(texts, name))
+
+    def baseline_around(round_no: int, key: str) -> float:
+        """The mean of the baselines measured just before and just after round `round_no`."""
+        around = base_runs[round_no - 1:round_no + 1]
+        return sum(b[key] for b in around) / len(around)
+
+    for runs_of in service_runs.values():
+        for run in runs_of:
+            ref = baseline_around(run["round"], "articles_per_s")
+            run["baseline_articles_per_s"] = ref
+            run["ratio_to_baseline"] = run["articles_per_s"] / ref
+            run["cpu_ratio_to_baseline"] = (baseline_around(run["round"], "cpu_ms_per_article")
+                                            / run["service_cpu_ms_per_article"])
+    runs = {}
+    for count, runs_of in service_runs.items():
+        runs[count] = {
+            "workers": int(count),
+            "articles_per_s": statistics.median(r["articles_per_s"] for r in runs_of),
+            "tokens_per_s": statistics.median(r["tokens_per_s"] for r in runs_of),
+            "ratio_to_baseline": statistics.median(r["ratio_to_baseline"] for r in runs_of),
+            "cpu_ratio_to_baseline": statistics.median(r["cpu_ratio_to_baseline"] for r in runs_of),
+            "service_cpu_ms_per_article": statistics.median(r["service_cpu_ms_per_article"] for r in runs_of),
+            "failed": sum(r["failed"] for r in runs_of),
+            "runs": runs_of,
+        }
+    extractor = {"claims": extractor_runs[0]["claims"], "claims_batched": extractor_runs[0]["claims_batched"]}
+    for key in ("extract_claims", "extract_many"):
+        ratios = [run[key]["articles_per_s"] / baseline_around(run["round"], "articles_per_s")
+                  for run in extractor_runs]
+        extractor[key] = {"articles_per_s": statistics.median(r[key]["articles_per_s"] for r in extractor_runs),
+                          "ratio_to_baseline": statistics.median(ratios)}
+    extractor["extract_claims"]["per_article_ms"] = extractor_runs[-1]["extract_claims"]["per_article_ms"]
+    return {
+        "texts": len(texts), "tokens": base_runs[0]["tokens"],
+        "baseline": {"what": "spacy.load(model) with every component, list(nlp.pipe(texts)), one process",
+                     "components": base_runs[0]["components"],
+                     "articles_per_s": statistics.median(b["articles_per_s"] for b in base_runs),
+                     "tokens_per_s": statistics.median(b["tokens_per_s"] for b in base_runs),
+                     "cpu_ms_per_article": statistics.median(b["cpu_ms_per_article"] for b in base_runs),
+                     "runs_articles_per_s": [r["articles_per_s"] for r in base_runs]},
+        "service": runs,
+        "extractor_alone": extractor,
+    }
+
+
+def real_texts(folder: str | None) -> list[str]:
+    """Real news for the throughput runs: the article texts of a gold folder (PolNeAR dev by
+    default), headline and body as the scorer posts them."""
+    if not folder or not Path(folder).is_dir():
+        return []
+    return [p.read_text(encoding="utf-8") for p in sorted(Path(folder).glob("*.txt"))]
+
+
 def _statuses(url: str, ids: list[str]) -> list[tuple[str, str]]:
     from service.store import Store
 
@@ -232,6 +310,12 @@ def default_gold() -> str | None:
     return str(candidate) if candidate.is_dir() else None
 
 
+def default_real() -> str | None:
+    gold = default_gold()
+    candidate = Path(gold).parent / "polnear-dev" if gold else None
+    return str(candidate) if candidate is not None and candidate.is_dir() else None
+
+
 def pathological_texts() -> dict[str, str]:
     """Hostile articles that used to make extraction quadratic (issue 11, item 2)."""
     unit = '"a \u201cb \'c '
@@ -255,10 +339,9 @@ def pathological(texts: list[str], cases: list[str] | None = None) -> dict:
 
     nlp = extractor_model()
     normal_sets = {"normal_news (bench articles)": texts[:50]}
-    gold = default_gold()
-    polnear = Path(gold).parent / "polnear-dev" if gold else None
-    if polnear is not None and polnear.is_dir():
-        normal_sets["normal_news (polnear-dev)"] = [p.read_text() for p in sorted(polnear.glob("*.txt"))]
+    real = real_texts(default_real())
+    if real:
+        normal_sets["normal_news (polnear-dev)"] = real
     rows: dict[str, dict] = {}
     for label, group in normal_sets.items():
         extract_claims(group[0], nlp)
@@ -290,6 +373,8 @@ def main() -> None:
     ap.add_argument("--no-quality", action="store_true")
     ap.add_argument("--stage-sample", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=2, help="baseline/service alternations")
+    ap.add_argument("--real", default=default_real(),
+                    help="a folder of real news texts (*.txt) also sent through the service (default: PolNeAR dev)")
     ap.add_argument("--long-max", type=int, default=100_000, help="longest article (chars) timed alone")
     ap.add_argument("--pathological-only", nargs="*", metavar="CASE",
                     help="only time the hostile articles (those whose name contains a CASE, or all)")
@@ -309,81 +394,36 @@ def main() -> None:
     log("in-process extraction")
     inproc = in_process(texts, args.stage_sample, args.long_max)
 
-    # Baseline and service runs alternate, so that each service run is compared with the
-    # baselines measured just before and just after it (this machine is shared and noisy).
     counts = [int(c) for c in args.workers.split(",") if c.strip()]
-    base_runs: list[dict] = []
-    extractor_runs: list[dict] = []
-    service_runs: dict[str, list[dict]] = {str(c): [] for c in counts}
+    sets = {"generated": texts}
+    real = real_texts(args.real)
+    if real:
+        sets["real_news"] = real
+    measured = {}
     with Processes() as procs:
         redis = RedisServer(procs)
         base = start_gunicorn(procs, redis.url)
-        for round_no in range(args.rounds):
-            log(f"round {round_no + 1}: baseline (plain spaCy, all components)")
-            base_runs.append(baseline(texts, name))
-            log(f"  baseline: {base_runs[-1]['articles_per_s']:.2f} articles/s")
-            extractor_runs.append(extractor_timed(texts))
-            extractor_runs[-1]["round"] = round_no + 1
-            log(f"  extractor alone: {extractor_runs[-1]['extract_claims']['articles_per_s']:.2f} articles/s")
-            for count in counts:
-                run = service_run(procs, redis, base, texts, count, base_runs[0]["tokens"], f"{round_no}-{count}")
-                run["round"] = round_no + 1
-                service_runs[str(count)].append(run)
-                log(f"  {count} worker(s): {run['articles_per_s']:.2f} articles/s")
-    log("final baseline")
-    base_runs.append(baseline(texts, name))
-    tokens = base_runs[0]["tokens"]
-
-    def baseline_around(round_no: int, key: str) -> float:
-        """The mean of the baselines measured just before and just after round `round_no`."""
-        around = base_runs[round_no - 1:round_no + 1]
-        return sum(b[key] for b in around) / len(around)
-
-    for count, runs_of in service_runs.items():
-        for run in runs_of:
-            ref = baseline_around(run["round"], "articles_per_s")
-            run["baseline_articles_per_s"] = ref
-            run["ratio_to_baseline"] = run["articles_per_s"] / ref
-            run["cpu_ratio_to_baseline"] = (baseline_around(run["round"], "cpu_ms_per_article")
-                                            / run["service_cpu_ms_per_article"])
-    base_aps = statistics.median(b["articles_per_s"] for b in base_runs)
-    base_tps = statistics.median(b["tokens_per_s"] for b in base_runs)
-    runs = {}
-    for count, runs_of in service_runs.items():
-        runs[count] = {
-            "workers": int(count),
-            "articles_per_s": statistics.median(r["articles_per_s"] for r in runs_of),
-            "tokens_per_s": statistics.median(r["tokens_per_s"] for r in runs_of),
-            "ratio_to_baseline": statistics.median(r["ratio_to_baseline"] for r in runs_of),
-            "cpu_ratio_to_baseline": statistics.median(r["cpu_ratio_to_baseline"] for r in runs_of),
-            "service_cpu_ms_per_article": statistics.median(r["service_cpu_ms_per_article"] for r in runs_of),
-            "failed": sum(r["failed"] for r in runs_of),
-            "runs": runs_of,
-        }
-    extractor = {"claims": extractor_runs[0]["claims"], "claims_batched": extractor_runs[0]["claims_batched"]}
-    for key in ("extract_claims", "extract_many"):
-        ratios = [run[key]["articles_per_s"] / baseline_around(run["round"], "articles_per_s")
-                  for run in extractor_runs]
-        extractor[key] = {"articles_per_s": statistics.median(r[key]["articles_per_s"] for r in extractor_runs),
-                          "ratio_to_baseline": statistics.median(ratios)}
-    extractor["extract_claims"]["per_article_ms"] = extractor_runs[-1]["extract_claims"]["per_article_ms"]
+        for set_name, set_texts in sets.items():
+            log(f"text set {set_name}: {len(set_texts)} articles")
+            measured[set_name] = measure_set(procs, redis, base, set_texts, counts, args.rounds, name, set_name)
 
     qual = {"skipped": "--no-quality"} if args.no_quality else quality(args.gold)
-    one = runs.get("1")
+    generated = measured["generated"]
+    one = generated["service"].get("1")
+    real_one = measured["real_news"]["service"].get("1") if "real_news" in measured else None
+    met = [r for r in (one, real_one) if r is not None]
     emit(rounded({
         "benchmark": "extraction",
-        "articles": len(texts), "tokens": tokens, "words_per_article": sum(len(t.split()) for t in texts) / len(texts),
+        "articles": len(texts), "words_per_article": sum(len(t.split()) for t in texts) / len(texts),
         "model": name,
-        "baseline": {"what": "spacy.load(model) with every component, list(nlp.pipe(texts)), one process",
-                     "components": base_runs[0]["components"], "articles_per_s": base_aps, "tokens_per_s": base_tps,
-                     "cpu_ms_per_article": statistics.median(b["cpu_ms_per_article"] for b in base_runs),
-                     "runs_articles_per_s": [r["articles_per_s"] for r in base_runs]},
-        "service": runs,
-        "extractor_alone": extractor,
+        **generated,
+        "real_news": measured.get("real_news", {"skipped": "no PolNeAR dev texts (--real DIR)"}),
         "extractor_diagnostics": inproc,
         "pathological": hostile,
-        "target": {"ratio_1_worker_min": 1.0, "ratio_1_worker": one["ratio_to_baseline"] if one else None,
-                   "met": bool(one and one["ratio_to_baseline"] >= 1.0 and one["failed"] == 0)},
+        "target": {"ratio_1_worker_min": 1.0,
+                   "ratio_1_worker": one["ratio_to_baseline"] if one else None,
+                   "ratio_1_worker_real_news": real_one["ratio_to_baseline"] if real_one else None,
+                   "met": bool(met) and all(r["ratio_to_baseline"] >= 1.0 and r["failed"] == 0 for r in met)},
         "quality": qual,
         "machine": info,
     }))

@@ -35,7 +35,7 @@ from thinc.api import Adam, fix_random_seed  # noqa: E402
 from workers.extraction.pipeline import load_model, prepare  # noqa: E402
 from workers.extraction.quotes import find_quotes  # noqa: E402
 from workers.extraction.tokens import QuoteLookup  # noqa: E402
-from workers.extraction.tagger import KINDS, MODEL_DIR, TAGS, AttributionTagger, features, paragraph_ranges  # noqa: E402
+from workers.extraction.tagger import KINDS, MODEL_DIR, AttributionTagger, features, paragraph_ranges  # noqa: E402
 
 _SPAN = re.compile(r"^T\d+\t(Source|Cue|Content) ([\d; ]+)\t", re.M)
 

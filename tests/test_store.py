@@ -5,7 +5,7 @@ import pytest
 
 from helpers import claim_record
 from service.store import BadCursor, DedupKey, Keys, Store, decode_cursor, encode_cursor
-from service.store import store as store_module
+from service.store import claim_reading
 
 
 def new_article(store: Store, text: str = "Okafor said it.") -> str:
@@ -56,7 +56,7 @@ def test_enqueue_runs_inside_the_article_transaction(store, redis):
 
 
 def test_filtered_walk_stops_after_its_budget_and_resumes(store, monkeypatch):
-    monkeypatch.setattr(store_module, "SCAN_BUDGET", 3)
+    monkeypatch.setattr(claim_reading, "SCAN_BUDGET", 3)
     aid = new_article(store, "x" * 100)
     store.start_processing(aid)
     claims = [

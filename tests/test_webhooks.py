@@ -7,7 +7,6 @@ refused before any connection is made.
 """
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time

@@ -12,7 +12,6 @@ from rq.timeouts import JobTimeoutException
 
 from service.config import Config
 from service.store import Store, utcnow
-from service.store.events import DELIVER_JOB
 
 from . import model
 from .extraction import extract_claims, extractor_version

@@ -23,11 +23,11 @@ from rq.job import Job, JobStatus
 
 from service.metrics import scrape_registry, use_cached_pid
 from service.queue import EXTRACT_JOB
+from service.store.events import DELIVER_JOB
 
 if TYPE_CHECKING:
     from rq import Queue
 
-DELIVER_JOB = "workers.webhooks.deliver"
 #: Extraction takes 0.05-2 s for most articles, up to the job timeout for the longest.
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
 CLAIM_BUCKETS = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500)

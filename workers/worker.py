@@ -47,10 +47,11 @@ from service import logs
 from service.config import Config
 from service.queue import extraction_queue, reconcile
 from service.store import Store
+from service.store.events import DELIVER_JOB
 
 from . import health, lifecycle, model
 from . import metrics as job_metrics
-from .jobs import DELIVER_JOB, record_failure, record_lost_delivery, store_for
+from .jobs import record_failure, record_lost_delivery, store_for
 
 #: What `--serve` accepts, and the queues (by role) each serves, extraction first.
 SERVES = {"all": ("extraction", "webhooks"), "extraction": ("extraction",), "webhooks": ("webhooks",)}

@@ -18,7 +18,9 @@ from .layout import (
     utcnow,
 )
 from .base import Conflict, CursorExpired, NotFound, Page, VersionMismatch
-from .store import DELIVERY_QUEUE, DedupKey, Options, Store
+from .store import Options, Store
+from .extraction_jobs import DedupKey
+from .webhooks import DELIVERY_QUEUE
 from .articles import Gone
 from .text import words
 

@@ -1,4 +1,4 @@
-"""The article lifecycle in Redis: listing, corrections (revisions), re-extraction and takedown.
+"""The article lifecycle in Redis: reading, listing, corrections (revisions), re-extraction and takedown.
 
 A mixin of `Store`. An article's text changes only through `revise_article`, which keeps the
 replaced text for `Options.revision_retention` and queues extraction again; the claims found
@@ -19,7 +19,17 @@ from redis.client import Pipeline
 
 from . import records, rules, speakers
 from .base import SCAN_BUDGET, Conflict, NotFound, Page, transaction
-from .layout import Keys, cluster_of_claim, decode_cursor, digest, encode_cursor, epoch_ms, is_id, utcnow
+from .layout import (
+    ARTICLE_STATUSES,
+    Keys,
+    cluster_of_claim,
+    decode_cursor,
+    digest,
+    encode_cursor,
+    epoch_ms,
+    is_id,
+    utcnow,
+)
 from .text import claim_signature, normalize_claim, words
 
 if TYPE_CHECKING:
@@ -51,7 +61,26 @@ def revision_entry(revision: int, at: str, by: str | None, text: str) -> str:
 
 
 class ArticleStore:
-    """Listing, revisions, re-extraction and takedown (mixed into `Store`)."""
+    """Reading, listing, revisions, re-extraction and takedown (mixed into `Store`)."""
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get_article(self: "Store", aid: str) -> dict[str, Any] | None:
+        if not is_id("art", aid):
+            return None
+        raw = self.redis.hgetall(Keys.article(aid))
+        return records.article(raw) if raw and not raw.get("deleted_at") else None
+
+    def has_article(self: "Store", aid: str) -> bool:
+        """Whether the article exists (and was not taken down), without reading its text."""
+        return is_id("art", aid) and self.redis.hget(Keys.article(aid), "status") is not None
+
+    def article_counts(self: "Store") -> dict[str, int]:
+        """How many articles are in each status: the sizes of the status indexes, one round trip."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for status in ARTICLE_STATUSES:
+                pipe.zcard(Keys.articles_by_status(status))
+            return dict(zip(ARTICLE_STATUSES, pipe.execute()))
 
     # -- indexes ------------------------------------------------------------------------------
 

@@ -6,6 +6,9 @@ never recorded without its deliveries being queued.
 
 The stream keeps events for `retention` seconds (trimmed approximately, on each write, with
 XADD MINID): a poller that falls further behind than that gets 410 instead of a silent gap.
+
+`EventStore`, a mixin of `Store`, reads the feed and gives each write its `Emitter`; the
+webhook subscriptions the emitter fans out to are kept by `webhooks.py`.
 """
 from __future__ import annotations
 
@@ -13,12 +16,17 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from redis.client import Pipeline
 from rq import Callback, Queue, Retry
 
-from .layout import Keys, new_id, utcnow
+from . import records
+from .base import CursorExpired, Page
+from .layout import Keys, decode_cursor, encode_cursor, new_id, utcnow
+
+if TYPE_CHECKING:
+    from .store import Store
 
 DELIVER_JOB = "workers.webhooks.deliver"
 #: Records delivery attempts that the delivery itself could not (timeouts, dead workers).
@@ -76,3 +84,39 @@ def read_hooks(redis: Any) -> list[Hook]:
             pipe.hget(Keys.webhook(wid), "events")
         found = pipe.execute()
     return [Hook(wid, frozenset(json.loads(types))) for wid, types in zip(ids, found) if types]
+
+
+class EventStore:
+    """The change feed read, and each write's emitter made (mixed into `Store`)."""
+
+    def _emitter(self: "Store") -> Emitter:
+        return Emitter(self._hooks(), self._deliveries, self.options.webhook_retry_intervals,
+                       self.options.event_retention)
+
+    def events(self: "Store", after: str | None = None, limit: int = 100) -> Page:
+        """Events oldest first, after the cursor's event; the cursor to continue from is
+        returned even when nothing new has happened yet (keep polling with it)."""
+        start, position = "-", None
+        if after is not None:
+            position = decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}")
+            info = self.redis.xinfo_stream(Keys.events) if self.redis.exists(Keys.events) else {}
+            first = info.get("first-entry")
+            oldest_kept = first[0] if first else info.get("last-generated-id")
+            if _before(position, oldest_kept):
+                raise CursorExpired(position)
+            start = "(" + position
+        entries = self.redis.xrange(Keys.events, start, "+", count=limit)
+        items = [records.event(fields) for _, fields in entries]
+        last = entries[-1][0] if entries else position
+        return Page(items, encode_cursor(last) if last else None)
+
+
+def _before(position: str, other: str | None) -> bool:
+    """Whether stream id `position` comes strictly before stream id `other`. A cursor before
+    the oldest event kept is past the retention: the events after it may have been trimmed,
+    and the feed cannot tell, so it says so rather than skip them silently."""
+    if not other:
+        return False
+    a = tuple(int(p) for p in position.split("-"))
+    b = tuple(int(p) for p in str(other).split("-"))
+    return a < b

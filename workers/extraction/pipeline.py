@@ -25,8 +25,9 @@ from .cues import COGNITION
 from .fusion import fuse, model_candidates
 from .learned import find_learned
 from .quotes import Quote, find_quotes, paragraphs, word_count
+from .registry import build_registry, learn_genders
 from .reported import find_reported
-from .speakers import Resolution, Resolver, build_registry, learn_genders
+from .speakers import Resolution, Resolver
 from .tagger import COMPONENT as ATTRIBUTION_COMPONENT
 from .tagger import PROBS_KEY
 from .tokens import QuoteLookup, TokenIndex

@@ -1,0 +1,224 @@
+"""The speaker registry as people use it: reading, prefix search, a speaker's claims,
+renames and merges.
+
+A mixin of `Store`. Which registry speaker an extracted name is (linking) is `speakers.py`;
+this is what happens to the registry afterwards. A merged speaker's id keeps answering with
+the speaker it was merged into, so that ids handed out before the merge go on working; every
+lookup here follows merges. A rename or merge rewrites the speaker's claims in the same
+transaction, after WATCHing them, so that a verdict set meanwhile is never overwritten.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from redis.client import Pipeline
+
+from . import records, speakers
+from .base import Conflict, NotFound, Page, transaction
+from .layout import Keys, decode_cursor, encode_cursor, is_id, normalize_name
+
+if TYPE_CHECKING:
+    from .store import Store
+
+
+class SpeakerRegistryStore:
+    """Reading and editing registry speakers (mixed into `Store`)."""
+
+    def _current_speaker(self: "Store", sid: str) -> str | None:
+        """`sid`, or the speaker it was merged into; None when unknown."""
+        if not is_id("spk", sid):
+            return None
+        for _ in range(16):
+            merged, exists = self.redis.hmget(Keys.speaker(sid), "merged_into", "id")
+            if exists is None:
+                return None
+            if not merged:
+                return sid
+            sid = merged
+        return sid
+
+    def get_speaker(self: "Store", sid: str) -> dict[str, Any] | None:
+        """A speaker; asking for a merged one answers with the speaker it was merged into."""
+        current = self._current_speaker(sid)
+        if current is None:
+            return None
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(Keys.speaker(current))
+            pipe.smembers(Keys.speaker_aliases(current))
+            pipe.smembers(Keys.speaker_titles(current))
+            raw, aliases, titles = pipe.execute()
+        return records.speaker(raw, aliases, titles)
+
+    def _speakers(self: "Store", ids: list[str]) -> list[dict[str, Any]]:
+        """Speakers by id, read in one round trip; unknown ids are left out, and a merged
+        speaker (rare here: a merge moves its search entries) is followed like `get_speaker`."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for sid in ids:
+                pipe.hgetall(Keys.speaker(sid))
+                pipe.smembers(Keys.speaker_aliases(sid))
+                pipe.smembers(Keys.speaker_titles(sid))
+            replies = pipe.execute()
+        found = []
+        for k, sid in enumerate(ids):
+            raw, aliases, titles = replies[3 * k:3 * k + 3]
+            speaker = self.get_speaker(sid) if raw.get("merged_into") else (
+                records.speaker(raw, aliases, titles) if raw.get("id") else None)
+            if speaker is not None:
+                found.append(speaker)
+        return found
+
+    def search_speakers(self: "Store", prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
+        """Named speakers whose name or alias (or a later word of one) starts with `prefix`,
+        case- and accent-insensitively, in alphabetical order."""
+        term = normalize_name(prefix) if prefix.strip() else ""
+        start = "[" + term
+        if cursor is not None:
+            start = "(" + decode_cursor(cursor, pattern=r"[^\x00]*\x00spk_[0-9a-f]{16}")
+        # Byte 0xFF never occurs in UTF-8, so it bounds every extension of the term; a str
+        # "\xff" would be sent as C3 BF and stop at the first letter above U+00FF.
+        end: str | bytes = b"[" + term.encode("utf-8") + b"\xff" if term else "+"
+        found: dict[str, None] = {}
+        last = None
+        batch = max(limit * 3, 50)
+        while len(found) < limit:
+            entries = self.redis.zrangebylex(Keys.speaker_search, start, end, start=0, num=batch)
+            for entry in entries:
+                last = entry
+                found.setdefault(entry.rpartition("\0")[2], None)
+                if len(found) >= limit:
+                    break
+            if len(entries) < batch or len(found) >= limit:
+                break
+            start = "(" + entries[-1]
+        more = last is not None and bool(self.redis.zrangebylex(Keys.speaker_search, "(" + last, end, start=0, num=1))
+        unique = list({s["id"]: s for s in self._speakers(list(found))}.values())
+        return Page(unique, encode_cursor(last) if more and last else None)
+
+    def speaker_claims(self: "Store", sid: str, cursor: str | None = None, limit: int = 50) -> Page | None:
+        current = self._current_speaker(sid)
+        if current is None:
+            return None
+        return self._walk([Keys.by_speaker(current)], "desc", cursor, limit, excluded=[Keys.superseded])
+
+    def rename_speaker(self: "Store", sid: str, name: str) -> dict[str, Any]:
+        """Give a speaker a new name; its claims take it, the old name stays an alias."""
+        current = self._current_speaker(sid)
+        if current is None:
+            raise NotFound(sid)
+        key = Keys.speaker(current)
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(key, Keys.by_speaker(current))
+            old, kind = pipe.hmget(key, "name", "kind")
+            taken = pipe.get(speakers.name_key(kind, name)) if kind in speakers.NAMED else None
+            if taken and self._current_speaker(taken) != current:
+                pipe.unwatch()
+                raise Conflict(f"another speaker ({taken}) is already called {name!r}; merge them instead")
+            claims = self._watch_claims(pipe, pipe.zrange(Keys.by_speaker(current), 0, -1))
+            pipe.multi()
+            pipe.hset(key, "name", name)
+            if old and normalize_name(old) != normalize_name(name):
+                pipe.sadd(Keys.speaker_aliases(current), old)
+            if kind in speakers.NAMED:
+                speakers.index_name(pipe, kind, current, name)
+            if kind == "person":
+                old_words, new_words = normalize_name(old or "").split(), normalize_name(name).split()
+                if old_words and old_words[-1:] != new_words[-1:]:
+                    pipe.hdel(Keys.surname(old_words[-1]), current)
+                if new_words:
+                    pipe.hset(Keys.surname(new_words[-1]), current, name)
+            self._move_claims(pipe, claims, current, name, kind)
+            pipe.execute()
+
+        transaction(self.redis, body)
+        renamed = self.get_speaker(current)
+        assert renamed is not None
+        return renamed
+
+    def merge_speakers(self: "Store", sid: str, into: str) -> dict[str, Any]:
+        """Fold speaker `sid` into `into`: its claims, names and titles move; histories stay.
+
+        The merged speaker's id keeps answering, with the speaker it was merged into.
+        """
+        source, target = self._current_speaker(sid), self._current_speaker(into)
+        if source is None:
+            raise NotFound(sid)
+        if target is None:
+            raise NotFound(into)
+        if source == target:
+            raise Conflict("a speaker cannot be merged into itself")
+        emitter = self._emitter()
+
+        def body(pipe: Pipeline) -> None:
+            pipe.watch(Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
+                       Keys.speaker_aliases(source), Keys.speaker_titles(source),
+                       Keys.speaker_clusters(source), Keys.speaker_clusters(target))
+            src = pipe.hgetall(Keys.speaker(source))
+            dst = pipe.hgetall(Keys.speaker(target))
+            aliases = pipe.smembers(Keys.speaker_aliases(source)) | {src["name"]}
+            titles = pipe.smembers(Keys.speaker_titles(source))
+            tables = pipe.hgetall(Keys.speaker_clusters(source))
+            theirs = dict(zip(tables, pipe.hmget(Keys.speaker_clusters(target), list(tables)))) if tables else {}
+            cluster_ids = [c for ids in tables.values() for c in ids.split()]
+            shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
+            seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
+            claims = self._watch_claims(pipe, [cid for cid, _ in seqs])
+            new_aliases = [a for a in aliases if normalize_name(a) != normalize_name(dst["name"])]
+            pipe.multi()
+            if new_aliases:
+                pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
+            if titles:
+                pipe.sadd(Keys.speaker_titles(target), *titles)
+            for signature, ids in tables.items():
+                pipe.hset(Keys.speaker_clusters(target), signature, f"{theirs.get(signature) or ''} {ids}".strip())
+            pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
+            pipe.hset(Keys.speaker(target), mapping={
+                "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
+                "last_seen": max(filter(None, (src.get("last_seen"), dst.get("last_seen")))),
+            })
+            pipe.hset(Keys.speaker(source), mapping={"merged_into": target, "claim_count": 0})
+            if src.get("kind") in speakers.NAMED:
+                for alias in aliases:
+                    speakers.index_name(pipe, src["kind"], target, alias)
+                stale = [f"{term}\0{source}" for alias in aliases for term in speakers.search_terms(alias)]
+                if stale:
+                    pipe.zrem(Keys.speaker_search, *stale)
+                last_words = normalize_name(src["name"]).split()
+                if last_words:
+                    pipe.hdel(Keys.surname(last_words[-1]), source)
+            if seqs:
+                pipe.zadd(Keys.by_speaker(target), dict(seqs))
+                pipe.delete(Keys.by_speaker(source))
+            self._move_claims(pipe, claims, target, dst["name"], dst.get("kind") or "person")
+            pipe.delete(Keys.speaker_clusters(source))
+            for clsid in shared_clusters:
+                pipe.hset(Keys.cluster(clsid), "speaker_id", target)
+            emitter.emit(pipe, "speaker.merged", {"speaker_id": source, "merged_into": target,
+                                                   "claims_moved": len(claims)})
+            pipe.execute()
+
+        transaction(self.redis, body)
+        merged = self.get_speaker(target)
+        assert merged is not None
+        return merged
+
+    def _speaker_named(self: "Store", name: str) -> str | None:
+        """The registry speaker (a person, else an organisation) with this name or alias."""
+        for kind in speakers.NAMED:
+            sid = self.redis.get(speakers.name_key(kind, name))
+            if sid:
+                return self._current_speaker(sid)
+        return None
+
+    @staticmethod
+    def _move_claims(pipe: Pipeline, claims: dict[str, dict[str, Any]], sid: str, name: str, kind: str) -> None:
+        """Point claims at speaker `sid`, of `kind`, called `name`. Only unnamed sources are in
+        the name index (named speakers are found through the registry), so entries move there."""
+        for cid, fields in claims.items():
+            old_name, old_kind = fields["speaker_name"], fields["speaker_kind"]
+            fields.update(speaker_id=sid, speaker_name=name, speaker_kind=kind)
+            pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
+            if old_kind not in speakers.NAMED:
+                pipe.zrem(Keys.by_name(old_name), cid)
+            if kind not in speakers.NAMED:
+                pipe.zadd(Keys.by_name(name), {cid: fields["seq"]})

@@ -1,0 +1,125 @@
+"""Webhook subscriptions, their secrets, and the log of their deliveries.
+
+A mixin of `Store`. Every write reads the subscriptions, to queue deliveries with its events
+(`events.py`), so each process keeps them for `HOOKS_TTL`; adding or deleting one here drops
+this process's copy at once. A rotated secret goes on signing beside the new one for a grace
+period, so that a receiver can switch secrets without rejecting deliveries.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from redis.client import Pipeline
+from rq import Queue
+
+from . import records
+from .base import transaction
+from .events import Hook, read_hooks
+from .layout import Keys, format_time, is_id, new_id, utcnow
+
+if TYPE_CHECKING:
+    from .store import Store
+
+DELIVERY_QUEUE = "claimtrack-webhooks"
+HOOKS_TTL = 1.0
+MAX_DELIVERY_LOG = 200
+
+
+class WebhookStore:
+    """Webhooks and their deliveries (mixed into `Store`)."""
+
+    @property
+    def delivery_queue(self: "Store") -> Queue:
+        """The RQ queue of webhook deliveries."""
+        return self._deliveries
+
+    def _hooks(self: "Store") -> list[Hook]:
+        """The registered webhooks, read at most once a second per process: every write needs
+        them, and they change rarely. A webhook registered elsewhere gets events from at most
+        a second later; one deleted elsewhere may have deliveries queued for that second,
+        which its delivery jobs then drop."""
+        expires, hooks = self._hooks_cache
+        if time.monotonic() >= expires:
+            hooks = read_hooks(self.redis)
+            self._hooks_cache = (time.monotonic() + HOOKS_TTL, hooks)
+        return hooks
+
+    def add_webhook(self: "Store", url: str, event_types: Sequence[str], secret: str) -> dict[str, Any]:
+        wid = new_id("whk")
+        record = {"id": wid, "url": url, "events": json.dumps(sorted(set(event_types))), "secret": secret,
+                  "created_at": utcnow()}
+        with self.redis.pipeline() as pipe:
+            pipe.hset(Keys.webhook(wid), mapping=record)
+            pipe.sadd(Keys.webhooks, wid)
+            pipe.execute()
+        self._hooks_cache = (0.0, [])
+        return records.webhook(record)
+
+    def list_webhooks(self: "Store") -> list[dict[str, Any]]:
+        with self.redis.pipeline(transaction=False) as pipe:
+            for wid in self.redis.smembers(Keys.webhooks):
+                pipe.hgetall(Keys.webhook(wid))
+            found = [records.webhook(raw) for raw in pipe.execute() if raw]
+        return sorted(found, key=lambda w: w["created_at"])
+
+    def webhook_target(self: "Store", wid: str) -> tuple[str, list[str]] | None:
+        """(url, secrets to sign with) of a webhook, for its delivery job; None once it is
+        deleted. The secrets are the current one and, for a while after a rotation, the one
+        before it."""
+        if not is_id("whk", wid):
+            return None
+        url, secret, previous, until = self.redis.hmget(
+            Keys.webhook(wid), "url", "secret", "previous_secret", "previous_until")
+        if not url:
+            return None
+        honoured = [secret] + ([previous] if previous and until and float(until) > time.time() else [])
+        return url, honoured
+
+    def rotate_webhook_secret(self: "Store", wid: str, secret: str, grace: int) -> dict[str, Any] | None:
+        """Give a webhook a new secret; the old one still signs (beside it) for `grace` seconds."""
+        if not is_id("whk", wid):
+            return None
+        key = Keys.webhook(wid)
+
+        def body(pipe: Pipeline) -> dict[str, Any] | None:
+            pipe.watch(key)
+            record = pipe.hgetall(key)
+            if not record:
+                return None
+            until = time.time() + grace
+            pipe.multi()
+            pipe.hset(key, mapping={"secret": secret, "previous_secret": record["secret"],
+                                    "previous_until": f"{until:.3f}"})
+            pipe.execute()
+            return {**records.webhook(record), "previous_secret_expires_at": format_time(
+                datetime.fromtimestamp(until, timezone.utc))}
+
+        return transaction(self.redis, body)
+
+    def delete_webhook(self: "Store", wid: str) -> bool:
+        if not is_id("whk", wid):
+            return False
+        with self.redis.pipeline() as pipe:
+            pipe.srem(Keys.webhooks, wid)
+            pipe.delete(Keys.webhook(wid), Keys.deliveries(wid))
+            removed, _ = pipe.execute()
+        self._hooks_cache = (0.0, [])
+        return bool(removed)
+
+    def record_delivery(self: "Store", wid: str, attempt: Mapping[str, Any]) -> None:
+        if not self.redis.exists(Keys.webhook(wid)):
+            return
+        with self.redis.pipeline() as pipe:
+            pipe.lpush(Keys.deliveries(wid), json.dumps(dict(attempt)))
+            pipe.ltrim(Keys.deliveries(wid), 0, MAX_DELIVERY_LOG - 1)
+            pipe.execute()
+
+    def deliveries(self: "Store", wid: str, limit: int = MAX_DELIVERY_LOG) -> list[dict[str, Any]] | None:
+        """Delivery attempts, newest first; None for an unknown webhook."""
+        if not is_id("whk", wid) or not self.redis.exists(Keys.webhook(wid)):
+            return None
+        return [json.loads(e) for e in self.redis.lrange(Keys.deliveries(wid), 0, limit - 1)]
