@@ -41,7 +41,9 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
                 assert aid is not None, "the API refused an article"
                 acknowledged.append(aid)
                 i += 1
-                time.sleep(0.02)
+                # A few articles a second: the point is articles arriving around the kill,
+                # not a backlog whose draining time would depend on the machine's speed.
+                time.sleep(0.2)
 
         def check_health() -> None:
             while not stop.is_set():
@@ -62,7 +64,7 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
             replacement = wait_for(lambda: next((p for p in children(session.pool("extraction"))
                                                  if p != worker and alive(p)), None), "a new worker")
             count = len(acknowledged)
-            wait_for(lambda: len(acknowledged) >= count + 10, "more articles after the restart")
+            wait_for(lambda: len(acknowledged) >= count + 5, "more articles after the restart")
         finally:
             stop.set()
             for thread in threads:
