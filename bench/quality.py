@@ -110,6 +110,8 @@ def main() -> None:
 
     score = load_scorer(args.score)
     arts = score.load_gold(args.gold_dir)
+    if not arts:
+        raise SystemExit(f"no annotated articles (*.gold.json) in {args.gold_dir}")
     preds, elapsed = predict(arts, args.model, args.tagger)
     if args.dump:
         Path(args.dump).write_text(json.dumps(preds, ensure_ascii=False, indent=1), encoding="utf-8")
