@@ -105,13 +105,19 @@ _IRREGULAR = {
 }
 
 
+def plural(word: str) -> str:
+    """The -s form of a regular verb or noun ("claims", "policies", "pushes")."""
+    if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "sh", "ch", "x", "z")) else "s")
+
+
 def _regular_forms(lemma: str) -> tuple[str, ...]:
     if lemma.endswith("e"):
-        return lemma, lemma + "s", lemma + "d", lemma[:-1] + "ing"
+        return lemma, plural(lemma), lemma + "d", lemma[:-1] + "ing"
     if lemma.endswith("y") and lemma[-2] not in "aeiou":
-        return lemma, lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"
-    plural = lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x", "z")) else "s")
-    return lemma, plural, lemma + "ed", lemma + "ing"
+        return lemma, plural(lemma), lemma[:-1] + "ied", lemma + "ing"
+    return lemma, plural(lemma), lemma + "ed", lemma + "ing"
 
 
 def verb_forms(lemma: str) -> tuple[str, ...]:

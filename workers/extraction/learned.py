@@ -30,7 +30,7 @@ from spacy.tokens import Doc, Token
 
 from . import stance
 from .candidates import Candidate
-from .cues import cue_lemma, verb_forms
+from .cues import cue_lemma, plural, verb_forms
 from .contents import clause_tokens, complement, cut_tail, is_question, trim
 from .reported import is_age_description, subject_of
 
@@ -90,9 +90,7 @@ def load_table(path: Path = TABLE) -> MappingProxyType:
 
 def noun_forms(lemma: str) -> tuple[str, ...]:
     """A noun and its plural ("claim", "claims"; "policy", "policies")."""
-    if lemma.endswith("y") and len(lemma) > 1 and lemma[-2] not in "aeiou":
-        return lemma, lemma[:-1] + "ies"
-    return lemma, lemma + ("es" if lemma.endswith(("s", "sh", "ch", "x", "z")) else "s")
+    return lemma, plural(lemma)
 
 
 @lru_cache(maxsize=4)
