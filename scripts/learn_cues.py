@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO))
 import spacy  # noqa: E402
 from spacy.tokens import Doc, DocBin  # noqa: E402
 
+from scripts.polnear import fragments, split_articles  # noqa: E402
 from workers.extraction.cues import verb_forms  # noqa: E402
 from workers.extraction.learned import ANY, TABLE, noun_forms, part_of_speech, sightings  # noqa: E402
 from workers.extraction.pipeline import PREFERRED_MODELS, prepare  # noqa: E402
@@ -52,8 +53,7 @@ _ATTRS = ["ORTH", "TAG", "DEP", "HEAD", "LEMMA", "ENT_IOB", "ENT_TYPE", "SENT_ST
 def read_attributions(ann: Path) -> list[tuple[list[tuple[int, int]], list[tuple[int, int]]]]:
     """(cue fragments, content fragments) of every attribution in one brat file."""
     raw = ann.read_text(encoding="utf-8")
-    frags = {m.group(1): [tuple(int(x) for x in part.split()) for part in m.group(3).split(";")]
-             for m in _TEXT_BOUND.finditer(raw)}
+    frags = {m.group(1): fragments(m.group(3)) for m in _TEXT_BOUND.finditer(raw)}
     out = []
     for m in _EVENT.finditer(raw):
         roles = dict(part.split(":", 1) for part in m.group(1).split())
@@ -64,17 +64,14 @@ def read_attributions(ann: Path) -> list[tuple[list[tuple[int, int]], list[tuple
 
 
 def load(corpus: Path, split: str, cache: Path | None) -> list[tuple[Doc, Path]]:
-    folder = corpus / split
-    names = sorted(p.stem for p in (folder / "text").glob("*.txt"))
-    pairs = [(n, sorted((folder / "attributions").glob(f"{n}_*.ann"))) for n in names]
-    pairs = [(n, files[0]) for n, files in pairs if files]
+    pairs = split_articles(corpus, split)
     name = next((m for m in PREFERRED_MODELS if spacy.util.is_package(m)), PREFERRED_MODELS[-1])
     nlp = spacy.load(name, exclude=["senter"])
     if cache is not None and cache.exists():
         docs = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
     else:
         t0 = time.perf_counter()
-        texts = [(folder / "text" / f"{n}.txt").read_text(encoding="utf-8") for n, _ in pairs]
+        texts = [text.read_text(encoding="utf-8") for text, _ in pairs]
         docs = list(nlp.pipe((prepare(t, nlp) for t in texts), batch_size=16))
         print(f"# parsed {len(docs)} articles in {time.perf_counter() - t0:.0f}s", flush=True)
         if cache is not None:

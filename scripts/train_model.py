@@ -32,10 +32,17 @@ sys.path.insert(0, str(REPO))
 
 from thinc.api import Adam, fix_random_seed  # noqa: E402
 
+from scripts.polnear import fragments, split_articles  # noqa: E402
 from workers.extraction.pipeline import load_model, prepare  # noqa: E402
 from workers.extraction.quotes import find_quotes  # noqa: E402
+from workers.extraction.tagger import (  # noqa: E402
+    KINDS,
+    MODEL_DIR,
+    AttributionTagger,
+    features,
+    paragraph_ranges,
+)
 from workers.extraction.tokens import QuoteLookup  # noqa: E402
-from workers.extraction.tagger import KINDS, MODEL_DIR, AttributionTagger, features, paragraph_ranges  # noqa: E402
 
 _SPAN = re.compile(r"^T\d+\t(Source|Cue|Content) ([\d; ]+)\t", re.M)
 
@@ -44,8 +51,7 @@ def read_spans(ann: Path) -> list[tuple[str, list[tuple[int, int]]]]:
     """(kind, fragments) for every Source, Cue and Content annotation of one brat file."""
     spans = []
     for m in _SPAN.finditer(ann.read_text(encoding="utf-8")):
-        frags = [tuple(int(x) for x in part.split()) for part in m.group(2).split(";")]
-        spans.append((m.group(1).upper(), [(a, b) for a, b in frags if b > a]))
+        spans.append((m.group(1).upper(), [(a, b) for a, b in fragments(m.group(2)) if b > a]))
     return spans
 
 
@@ -72,15 +78,9 @@ def token_tags(doc, spans) -> numpy.ndarray:
 
 def load_split(corpus: Path, split: str, nlp, tagger: AttributionTagger) -> list[tuple[numpy.ndarray, numpy.ndarray]]:
     """(features, tags) per paragraph of every article of the split."""
-    folder = corpus / split
-    names = sorted(p.stem for p in (folder / "text").glob("*.txt"))
-    texts, anns = [], []
-    for name in names:
-        files = sorted((folder / "attributions").glob(f"{name}_*.ann"))
-        if not files:
-            continue
-        texts.append((folder / "text" / f"{name}.txt").read_text(encoding="utf-8"))
-        anns.append(files[0])
+    articles = split_articles(corpus, split)
+    texts = [text.read_text(encoding="utf-8") for text, _ in articles]
+    anns = [ann for _, ann in articles]
     out = []
     for text, ann, doc in zip(texts, anns, nlp.pipe(prepare(t, nlp) for t in texts)):
         feats = features(doc, tagger.dep_labels, tagger.tag_labels, QuoteLookup(find_quotes(text)))
