@@ -386,11 +386,9 @@ def model_name() -> str:
     configured = Config.from_env().spacy_model
     if configured:
         return configured
-    import spacy
+    from workers.extraction.pipeline import installed_model
 
-    from workers.extraction.pipeline import PREFERRED_MODELS
-
-    return next((n for n in PREFERRED_MODELS if spacy.util.is_package(n)), PREFERRED_MODELS[-1])
+    return installed_model()
 
 
 _CLK = os.sysconf("SC_CLK_TCK")

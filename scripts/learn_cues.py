@@ -41,7 +41,7 @@ from spacy.tokens import Doc, DocBin  # noqa: E402
 from scripts.polnear import fragments, split_articles  # noqa: E402
 from workers.extraction.cues import verb_forms  # noqa: E402
 from workers.extraction.learned import ANY, TABLE, noun_forms, part_of_speech, sightings  # noqa: E402
-from workers.extraction.pipeline import PREFERRED_MODELS, prepare  # noqa: E402
+from workers.extraction.pipeline import installed_model, prepare  # noqa: E402
 from workers.extraction.quotes import find_quotes, paragraphs  # noqa: E402
 from workers.extraction.tokens import QuoteLookup  # noqa: E402
 
@@ -65,8 +65,7 @@ def read_attributions(ann: Path) -> list[tuple[list[tuple[int, int]], list[tuple
 
 def load(corpus: Path, split: str, cache: Path | None) -> list[tuple[Doc, Path]]:
     pairs = split_articles(corpus, split)
-    name = next((m for m in PREFERRED_MODELS if spacy.util.is_package(m)), PREFERRED_MODELS[-1])
-    nlp = spacy.load(name, exclude=["senter"])
+    nlp = spacy.load(installed_model(), exclude=["senter"])
     if cache is not None and cache.exists():
         docs = list(DocBin().from_disk(cache).get_docs(nlp.vocab))
     else:

@@ -139,7 +139,7 @@ def _learn_cues():
 def test_learning_counts_an_annotated_content_as_a_hit(tmp_path):
     import spacy
 
-    from workers.extraction.pipeline import PREFERRED_MODELS, prepare
+    from workers.extraction.pipeline import installed_model, prepare
 
     learn = _learn_cues()
     text = "Mayor Tomas Keller urged the council to rebuild the old harbour wall.\n"
@@ -150,8 +150,7 @@ def test_learning_counts_an_annotated_content_as_a_hit(tmp_path):
                    f"T3\tContent {content} {len(text) - 2}\t{text[content:-2]}\n"
                    "E1\tAttribution:T2 Content:T3 Cue:T2 Source:T1\n", encoding="utf-8")
     assert learn.read_attributions(ann) == [([(cue, cue + 5)], [(content, len(text) - 2)])]
-    name = next((m for m in PREFERRED_MODELS if spacy.util.is_package(m)), PREFERRED_MODELS[-1])
-    nlp = spacy.load(name, exclude=["senter"])
+    nlp = spacy.load(installed_model(), exclude=["senter"])
     seen, hits = learn.count([(nlp(prepare(text, nlp)), ann)])
     assert seen[("V", "urge", "dobj+xcomp")] == 1
     assert hits[("V", "urge", "dobj+xcomp")] == 1

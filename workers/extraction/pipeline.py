@@ -43,6 +43,11 @@ _NOT_A_START = numpy.uint64(2**64 - 1)
 _THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
 
 
+def installed_model() -> str:
+    """The first of `PREFERRED_MODELS` that is installed (the last one when none is)."""
+    return next((n for n in PREFERRED_MODELS if spacy.util.is_package(n)), PREFERRED_MODELS[-1])
+
+
 def load_model(name: str | None = None, attribution: bool = False) -> Language:
     """The spaCy pipeline the extractor needs, with components it never reads disabled.
 
@@ -50,9 +55,7 @@ def load_model(name: str | None = None, attribution: bool = False) -> Language:
     parser; it reads the token vectors the pipeline has computed anyway. Without it, the
     extractor runs on its rules alone.
     """
-    if name is None:
-        name = next((n for n in PREFERRED_MODELS if spacy.util.is_package(n)), PREFERRED_MODELS[-1])
-    nlp = spacy.load(name)
+    nlp = spacy.load(installed_model() if name is None else name)
     for component in UNUSED_COMPONENTS:
         if component in nlp.pipe_names:
             nlp.disable_pipe(component)
