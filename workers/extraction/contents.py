@@ -322,7 +322,7 @@ def _own_speaker_clause(tok: Token) -> bool:
     return mark in _CONCESSIVE and subject.lower_ in ("he", "she")
 
 
-_EMPTY_OBJECTS = frozenset({"it", "this", "that", "so", "much", "nothing", "something", "anything",
+EMPTY_OBJECTS = frozenset({"it", "this", "that", "so", "much", "nothing", "something", "anything",
                             "everything", "them", "him", "her", "what", "which", "more", "less"})
 
 
@@ -340,7 +340,7 @@ def object_content(verb: Token, lemma: str) -> tuple[int, int] | None:
     dobj = _child(verb, ("dobj",))
     for shape in shapes.split():
         span = None
-        if shape == "dobj" and dobj is not None and dobj.lower_ not in _EMPTY_OBJECTS \
+        if shape == "dobj" and dobj is not None and dobj.lower_ not in EMPTY_OBJECTS \
                 and dobj.right_edge.i - dobj.left_edge.i >= 3:
             span = dobj.left_edge.i, dobj.right_edge.i
         elif shape == "xcomp":

@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Token
 from . import stance
 from .candidates import Candidate
 from .cues import cue_lemma, plural, verb_forms
-from .contents import clause_tokens, complement, cut_tail, is_question, trim
+from .contents import EMPTY_OBJECTS, clause_tokens, complement, cut_tail, is_question, trim
 from .reported import is_age_description, subject_of
 
 TABLE = Path(__file__).resolve().parent / "data" / "learned_cues.tsv"
@@ -54,10 +54,9 @@ class _All:
 ALL: Container[str] = _All()
 # Prepositions whose object can be what a verb or noun reports ("spoke about", "accused of").
 PREPOSITIONS = frozenset({"about", "of", "for", "on", "against", "to", "over", "as", "with"})
-# Heads that name no checkable content.
-_EMPTY_HEADS = frozenset({"it", "this", "that", "these", "those", "so", "much", "nothing", "something",
-                          "anything", "everything", "them", "him", "her", "what", "which", "more", "less",
-                          "one", "some", "all", "same", "thing", "things", "way", "other", "others"})
+# Heads that name no checkable content: the objects the rules refuse as contents, and more.
+_EMPTY_HEADS = EMPTY_OBJECTS | frozenset({"these", "those", "one", "some", "all", "same", "thing", "things", "way",
+                                         "other", "others"})
 _NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
                            "who", "whoever", "'s", "’s", "it"})
 # Articles, possessive pronouns, prepositions and the infinitive marker: no content of their own.
