@@ -12,6 +12,9 @@ imported from the shared eval folder, so the figures are the ones the service is
   -v        the scorer's per-article listing of misses and wrong speakers
   --dump    also write the predictions as JSON for `score.py --predictions`
 
+It also reports on stderr the process's resident memory once the model is loaded and once
+every article is extracted (what a worker holds; compare with and without --tagger).
+
 Usage: bench/quality.py GOLD_DIR [-v] [--bands] [--score PATH/score.py] [--dump FILE]
 The scorer is found at --score, else $CLAIMTRACK_EVAL_DIR/score.py, else
 ../shared/eval/score.py relative to the repository root.
@@ -22,6 +25,7 @@ import argparse
 import importlib.util
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -44,10 +48,18 @@ def load_scorer(path: str | None):
     return module
 
 
-def predict(arts: dict, model: str | None, tagger: bool = False) -> tuple[dict[str, list[dict]], float]:
+def resident_mb() -> int:
+    """This process's resident memory now (Linux), in MB."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:"))
+
+
+def predict(arts: dict, model: str | None, tagger: bool = False) -> tuple[dict[str, list[dict]], float, int]:
+    """The predictions, the seconds extraction took, and resident MB once the model was loaded."""
     from workers.extraction import extract_many, load_model
 
     nlp = load_model(model, attribution=tagger)
+    loaded_mb = resident_mb()
     names = list(arts)
     t0 = time.perf_counter()
     results = list(extract_many((arts[n]["text"] for n in names), nlp))
@@ -58,7 +70,7 @@ def predict(arts: dict, model: str | None, tagger: bool = False) -> tuple[dict[s
                         "speaker": {"name": c.speaker.name, "mention": c.speaker.mention,
                                     "title": c.speaker.title, "kind": c.speaker.kind}}
                        for c in claims]
-    return preds, elapsed
+    return preds, elapsed, loaded_mb
 
 
 def bands(score, arts: dict, preds: dict) -> list[dict]:
@@ -112,7 +124,7 @@ def main() -> None:
     arts = score.load_gold(args.gold_dir)
     if not arts:
         raise SystemExit(f"no annotated articles (*.gold.json) in {args.gold_dir}")
-    preds, elapsed = predict(arts, args.model, args.tagger)
+    preds, elapsed, loaded_mb = predict(arts, args.model, args.tagger)
     if args.dump:
         Path(args.dump).write_text(json.dumps(preds, ensure_ascii=False, indent=1), encoding="utf-8")
     per = {name: score.score_article(a["claims"], preds.get(name, [])) for name, a in arts.items()}
@@ -127,7 +139,9 @@ def main() -> None:
     if args.bands:
         print(json.dumps({"precision_by_confidence": bands(score, arts, preds)}, indent=1))
         print(json.dumps({"recall_by_type": recall_by_type(score, arts, preds)}, indent=1))
-    print(f"# {len(arts)} articles extracted in {elapsed:.2f}s", file=sys.stderr)
+    print(f"# {len(arts)} articles extracted in {elapsed:.2f}s; resident memory {loaded_mb} MB with the model "
+          f"loaded, {resident_mb()} MB after (peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB)",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":
