@@ -7,12 +7,14 @@ pickled code.
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from redis import Redis
 from redis.client import Pipeline
 from rq import Callback, Queue, Retry
+from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -73,17 +75,38 @@ def enqueuer(queue: Queue, config: Config, store: Store, chars: int | None = Non
     return enqueue
 
 
-def job_is_live(queue: Queue, job_id: str) -> bool:
+def job_is_live(queue: Queue, job_id: str, overdue_after: float) -> bool:
     """Whether RQ still holds the job somewhere it will run from: waiting in the queue (or
     in the list a worker moves it to while fetching it), running, scheduled for a retry,
-    or deferred. A job id in none of them will never run."""
+    or deferred. A job id in none of them will never run.
+
+    A registry entry that RQ's own recovery should have acted on more than `overdue_after`
+    seconds ago counts as lost too, because that recovery is itself run by a process that
+    may have died holding a lock: a retry whose time has come is queued only by the one
+    scheduler holding the queue's scheduler lock (a killed worker's scheduler keeps it for
+    a minute), and a running job whose heartbeats stopped is retried only by the worker
+    holding the queue's cleaning lock (kept for 15 minutes if that worker is killed
+    mid-cleaning). Queuing such an article again is safe: a job run twice stores the
+    claims once.
+    """
     connection = queue.connection
     if connection.lpos(queue.key, job_id) is not None:
         return True
     if connection.lpos(queue.intermediate_queue_key, job_id) is not None:
         return True
-    return any(job_id in registry for registry in (
-        queue.started_job_registry, queue.scheduled_job_registry, queue.deferred_job_registry))
+    if job_id in queue.deferred_job_registry:
+        return True
+    cutoff = time.time() - overdue_after
+    started = queue.started_job_registry
+    # Entries are scored with the time their heartbeat lapses; one per execution.
+    beating = connection.zrangebyscore(started.key, cutoff, "+inf")
+    if any(started.parse_job_id(entry) == job_id for entry in beating):
+        return True
+    try:
+        due = queue.scheduled_job_registry.get_scheduled_time(job_id)
+    except NoSuchJobError:
+        return False
+    return due.timestamp() > cutoff
 
 
 def reconcile(store: Store, queue: Queue, config: Config) -> list[str]:
@@ -100,7 +123,7 @@ def reconcile(store: Store, queue: Queue, config: Config) -> list[str]:
     requeued = []
     for aid in store.pending_articles(config.reconcile_after):
         result = store.requeue_article(aid, enqueue, stuck_after=config.reconcile_after,
-                                       job_is_live=lambda job_id: job_is_live(queue, job_id))
+                                       job_is_live=lambda job_id: job_is_live(queue, job_id, config.reconcile_after))
         if result is not None and result[1]:
             requeued.append(aid)
     return requeued

@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rq import get_current_job
+from rq import Callback, Queue, Retry, get_current_job
 
+from service.queue import FAILURE_CALLBACK
+from service.store import Store
 from workers.jobs import extract_article
 
 
@@ -28,3 +30,26 @@ def gated_extract(article_id: str) -> dict[str, Any]:
     run = job.connection.rpush(started_key(article_id), os.getpid())
     job.connection.blpop([gate_key(article_id, run)], timeout=0)
     return extract_article(article_id)
+
+
+def post_gated(store: Store, queue: Queue, text: str, retry: Retry, timeout: int = 300) -> str:
+    """An article whose job is the gated extraction, recorded as the article's job as the
+    service's own enqueueing does (so that reconciliation asks RQ about it)."""
+    def enqueue(pipe, aid: str):
+        job = queue.enqueue("crash_jobs.gated_extract", aid, job_timeout=timeout, retry=retry,
+                            on_failure=Callback(FAILURE_CALLBACK), pipeline=pipe)
+        store.remember_job(pipe, aid, job.id)
+        return job
+
+    article, created = store.create_article({"text": text}, [], enqueue)
+    assert created
+    return article["id"]
+
+
+def run_count(redis, article_id: str) -> int:
+    """Runs of the article's gated job that have started."""
+    return redis.llen(started_key(article_id))
+
+
+def open_gate(redis, article_id: str, run: int) -> None:
+    redis.rpush(gate_key(article_id, run), "go")

@@ -138,3 +138,42 @@ def test_every_extraction_worker_reconciles_in_its_maintenance_pass(client, stor
     assert queue.get_job_ids() == [job_of(redis, aid)]
     build_worker(config, serve="webhooks").run_maintenance_tasks()
     assert len(queue.get_job_ids()) == 1
+
+
+def test_a_retry_whose_time_passed_long_ago_is_queued_again(client, store, config, redis, queue):
+    """What a killed worker leaves: RQ scheduled its abandoned job's retry, but the only
+    scheduler allowed to queue it was the dead worker's, whose lock outlives it by a minute."""
+    aid = post(client)
+    job = queue.fetch_job(job_of(redis, aid))
+    lose_job(redis, queue, aid)
+    age(redis, aid, config.reconcile_after + 1)
+    redis.set(f"rq:scheduler-lock:{queue.name}", "a-dead-scheduler")
+
+    queue.scheduled_job_registry.schedule(job, datetime.now(timezone.utc) - timedelta(seconds=1))
+    assert reconcile(store, queue, config) == [], "a retry just due: the scheduler has time to queue it"
+    queue.scheduled_job_registry.schedule(
+        job, datetime.now(timezone.utc) - timedelta(seconds=config.reconcile_after + 1))
+    assert reconcile(store, queue, config) == [aid]
+    assert queue.get_job_ids() == [job_of(redis, aid)]
+    assert build_worker(config).work(burst=True, logging_level="WARNING")
+    assert client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "done"
+
+
+def test_a_running_job_whose_heartbeats_stopped_long_ago_is_queued_again(client, store, config, redis, queue):
+    """A job RQ's cleaner should have retried, when the worker holding the cleaning lock was
+    killed mid-cleaning (the lock then stays for 15 minutes)."""
+    aid = post(client)
+    job = queue.fetch_job(job_of(redis, aid))
+    lose_job(redis, queue, aid)
+    assert store.start_processing(aid) == (TEXT, 1)
+    age(redis, aid, config.reconcile_after + 1)
+    started = queue.started_job_registry
+    execution = Execution("exec-1", job.id, connection=store.raw)
+
+    store.raw.zadd(started.key, {execution.composite_key: time.time() - 1})
+    assert reconcile(store, queue, config) == [], "heartbeats just lapsed: RQ's cleaner retries it"
+    store.raw.zadd(started.key, {execution.composite_key: time.time() - config.reconcile_after - 1})
+    assert reconcile(store, queue, config) == [aid]
+    assert build_worker(config).work(burst=True, logging_level="WARNING")
+    article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json
+    assert article["status"] == "done" and article["claim_count"] == 1

@@ -15,11 +15,12 @@ import time
 from pathlib import Path
 
 import pytest
-from rq import Callback, Retry
+from rq import Retry
 
-from crash_jobs import gate_key, started_key
+import crash_jobs
+from crash_jobs import open_gate, run_count, started_key
 from helpers import headers
-from service.queue import FAILURE_CALLBACK, extraction_queue
+from service.queue import extraction_queue
 from service.store import Keys
 from service.store.records import unpack_claim
 from workers import model
@@ -55,10 +56,10 @@ def work_horses(pid: int) -> list[int]:
     return found
 
 
-def start_worker(redis_url: str) -> subprocess.Popen[bytes]:
+def start_worker(redis_url: str, **settings: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "REDIS_URL": redis_url, "CLAIMTRACK_JOB_HEARTBEAT": "1",
            "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "LOG_LEVEL": "WARNING",
-           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")])}
+           "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]), **settings}
     # A session of its own, so that killing the worker's group also kills its scheduler process.
     return subprocess.Popen([sys.executable, "-m", "workers.worker", "--serve", "extraction"], cwd=ROOT, env=env,
                             start_new_session=True)
@@ -93,25 +94,9 @@ def status(client, aid: str) -> str:
     return client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"]
 
 
-def post_gated(store, config, text: str) -> str:
-    """An article whose job is the gated extraction (two retries, no back-off)."""
-    queue = extraction_queue(store.raw, config)
-
-    def enqueue(pipe, aid: str):
-        return queue.enqueue("crash_jobs.gated_extract", aid, job_timeout=300, retry=Retry(max=2, interval=[0]),
-                             on_failure=Callback(FAILURE_CALLBACK), pipeline=pipe)
-
-    article, created = store.create_article({"text": text}, [], enqueue)
-    assert created
-    return article["id"]
-
-
-def run_count(redis, aid: str) -> int:
-    return redis.llen(started_key(aid))
-
-
-def open_gate(redis, aid: str, run: int) -> None:
-    redis.rpush(gate_key(aid, run), "go")
+def post_gated(store, config, text: str, back_off: int = 0) -> str:
+    """An article whose job is the gated extraction (two retries, `back_off` seconds apart)."""
+    return crash_jobs.post_gated(store, extraction_queue(store.raw, config), text, Retry(max=2, interval=[back_off]))
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +149,42 @@ def test_a_killed_worker_s_article_is_finished_by_another_worker(client, store, 
         open_gate(redis, aid, 2)
         wait_for(lambda: status(client, aid) == "done", "another worker to finish the article")
         assert_claims_stored_once(client, redis, aid, expected_claims)
+    finally:
+        for process in (first, second):
+            if process is not None:
+                stop(process)
+
+
+@pytest.mark.parametrize("lock", ["scheduler", "cleaner"])
+def test_a_killed_worker_s_article_is_finished_when_rq_s_recovery_died_with_it(
+        client, store, config, redis, expected_claims, lock):
+    """RQ's recovery of a dead worker's job runs in one process at a time, behind a lock the
+    dead worker may hold: its scheduler's lock (which alone queues a retry with a back-off,
+    as the service's retries have) outlives it by a minute, and its registry-cleaning lock
+    (which alone retries a job whose heartbeats stopped) by 15 minutes if it died while
+    cleaning. Here the lock is made to outlive the test, so the article is finished only if
+    reconciliation does not wait for that recovery."""
+    queue = extraction_queue(store.raw, config)
+    first = start_worker(config.redis_url)
+    second = None
+    try:
+        aid = post_gated(store, config, long_article(), back_off=5)
+        lost = redis.hget(Keys.article(aid), "job")
+        assert lost
+        wait_for(lambda: run_count(redis, aid) == 1, "the first run")
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        if lock == "scheduler":
+            assert redis.expire(f"rq:scheduler-lock:{queue.name}", 3600), "the dead worker held the scheduler lock"
+        else:
+            redis.set(queue.registry_cleaning_key, "1", ex=3600)
+        second = start_worker(config.redis_url, CLAIMTRACK_RECONCILE_AFTER="2")
+        wait_for(lambda: status(client, aid) == "done", "the article to be finished")
+        assert redis.hget(Keys.article(aid), "job") != lost, "reconciliation queued it again"
+        assert run_count(redis, aid) == 1, "the lost job itself never ran again"
+        article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json
+        assert article["claim_count"] == redis.zcard(Keys.article_claims(aid)) == expected_claims
+        assert redis.zcard(Keys.claims) == expected_claims
     finally:
         for process in (first, second):
             if process is not None:

@@ -359,13 +359,15 @@ def retry_article(article_id: str) -> Any:
 
     An article whose status is `failed` can be retried, and so can one that has been
     `queued` or `processing` for longer than CLAIMTRACK_RECONCILE_AFTER (default 120 s)
-    while its job is in none of the job queue's lists and registries (lost with a killed
-    worker; the workers' reconciliation would queue it again on its own soon after). For
+    while its job is in none of the job queue's lists and registries, or only in one that RQ
+    should have acted on that long ago (lost with a killed worker; the workers'
+    reconciliation would queue it again on its own soon after). For
     any other article the answer is 409 and nothing is queued.
     """
     rt = runtime()
-    result = rt.store.requeue_article(article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
-                                      job_is_live=lambda job_id: job_is_live(rt.queue, job_id))
+    result = rt.store.requeue_article(
+        article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
+        job_is_live=lambda job_id: job_is_live(rt.queue, job_id, overdue_after=rt.config.reconcile_after))
     if result is None:
         abort(404, f"No article {article_id!r}.")
     article, requeued = result
