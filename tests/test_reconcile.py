@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from rq import Queue
 from rq.executions import Execution
+from rq.scheduler import RQScheduler
 
 from helpers import headers
 from service.queue import extraction_queue, reconcile
@@ -147,7 +148,7 @@ def test_a_retry_whose_time_passed_long_ago_is_queued_again(client, store, confi
     job = queue.fetch_job(job_of(redis, aid))
     lose_job(redis, queue, aid)
     age(redis, aid, config.reconcile_after + 1)
-    redis.set(f"rq:scheduler-lock:{queue.name}", "a-dead-scheduler")
+    redis.set(RQScheduler.get_locking_key(queue.name), "a-dead-scheduler")
 
     queue.scheduled_job_registry.schedule(job, datetime.now(timezone.utc) - timedelta(seconds=1))
     assert reconcile(store, queue, config) == [], "a retry just due: the scheduler has time to queue it"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from rq import Retry
+from rq.scheduler import RQScheduler
 
 import crash_jobs
 from crash_jobs import open_gate, run_count, started_key
@@ -175,7 +176,7 @@ def test_a_killed_worker_s_article_is_finished_when_rq_s_recovery_died_with_it(
         os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         if lock == "scheduler":
-            assert redis.expire(f"rq:scheduler-lock:{queue.name}", 3600), "the dead worker held the scheduler lock"
+            assert redis.expire(RQScheduler.get_locking_key(queue.name), 3600), "the dead worker held the lock"
         else:
             redis.set(queue.registry_cleaning_key, "1", ex=3600)
         second = start_worker(config.redis_url, CLAIMTRACK_RECONCILE_AFTER="2")
