@@ -32,7 +32,7 @@ from . import stance
 from .candidates import Candidate
 from .cues import cue_lemma, plural, verb_forms
 from .contents import EMPTY_OBJECTS, clause_tokens, complement, cut_tail, is_question, trim
-from .reported import is_age_description, subject_of
+from .reported import NON_SPEAKERS, can_speak, subject_of
 
 TABLE = Path(__file__).resolve().parent / "data" / "learned_cues.tsv"
 # The lemma of a row that pools every noun with one shape: a noun the table does not list
@@ -57,8 +57,8 @@ PREPOSITIONS = frozenset({"about", "of", "for", "on", "against", "to", "over", "
 # Heads that name no checkable content: the objects the rules refuse as contents, and more.
 _EMPTY_HEADS = EMPTY_OBJECTS | frozenset({"these", "those", "one", "some", "all", "same", "thing", "things", "way",
                                          "other", "others"})
-_NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
-                           "who", "whoever", "'s", "’s", "it"})
+# The rules' refused subjects, and "it": a learned cue's "it" is mostly a thing that acted.
+_NON_SPEAKERS = NON_SPEAKERS | {"it"}
 # Articles, possessive pronouns, prepositions and the infinitive marker: no content of their own.
 _FUNCTION_TAGS = frozenset({"DT", "PRP$", "TO", "POS", "IN"})
 _SPEAKER_ENTS = frozenset({"PERSON", "ORG", "GPE", "NORP"})
@@ -233,9 +233,7 @@ def noun_speaker(noun: Token) -> Token | None:
 
 
 def _speaker_ok(subject: Token | None, inside_quote: Callable[[int], bool]) -> bool:
-    if subject is None or subject.lower_ in _NON_SPEAKERS or inside_quote(subject.idx):
-        return False
-    if subject.ent_type_ in ("DATE", "TIME") and not is_age_description(subject):
+    if not can_speak(subject, inside_quote, _NON_SPEAKERS):
         return False
     return subject.tag_ not in ("WDT", "EX", "DT") or subject.ent_type_ in _SPEAKER_ENTS
 

@@ -21,8 +21,10 @@ from .contents import (DATIVE_CUES, clause_tokens, complement, finite, is_questi
 from .cues import AS_CUES, COGNITION, CUE_WEIGHT, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, THAT_ONLY, cue_lemma, cue_weight
 from .tokens import TokenIndex
 
-_NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
-                           "who", "whoever", "'s", "’s"})
+# Subjects that never name a claim's speaker (relative and demonstrative pronouns, the
+# reporter's own "I" and "we", a possessive's clitic).
+NON_SPEAKERS = frozenset({"that", "this", "which", "what", "there", "i", "we", "you", "me", "us",
+                          "who", "whoever", "'s", "’s"})
 # Events at which people speak, never speakers themselves.
 _OCCASIONS = frozenset({
     "conference", "briefing", "speech", "address", "interview", "rally", "hearing", "meeting",
@@ -180,6 +182,16 @@ def _has_comma_before(verb: Token) -> bool:
     return start > 0 and doc[start - 1].text in (",", "—", "–")
 
 
+def can_speak(subject: Token | None, inside_quote: Callable[[int], bool],
+              refused: frozenset[str] = NON_SPEAKERS) -> bool:
+    """Whether a cue's subject can be the speaker of what it reports: not a word in `refused`,
+    not inside a quotation, and not a date or time ("Monday said ..." is a parse error), unless
+    the date describes a person by age ("the 61-year-old said ...")."""
+    if subject is None or subject.lower_ in refused or inside_quote(subject.idx):
+        return False
+    return subject.ent_type_ not in ("DATE", "TIME") or is_age_description(subject)
+
+
 def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], bool]) -> list[Candidate]:
     """Every reported clause whose cue lies outside direct quotations."""
     found: list[Candidate] = []
@@ -196,8 +208,7 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
         if asked is None and (lemma in QUOTE_ONLY or lemma in QUESTION_VERBS):
             continue
         subject = subject_of(tok)
-        if subject is None or subject.lower_ in _NON_SPEAKERS or inside_quote(subject.idx) \
-                or subject.ent_type_ in ("DATE", "TIME") and not is_age_description(subject):
+        if not can_speak(subject, inside_quote):
             continue
         comp = asked or complement(tok)
         span = None
