@@ -40,20 +40,25 @@ def job_timeout(config: Config, chars: int) -> int:
     return config.job_timeout + -(-max(chars, 0) * config.job_timeout_per_1k_chars // 1000)
 
 
+def extraction_retry(config: Config) -> Retry | None:
+    """RQ's retries of a failed extraction: CLAIMTRACK_JOB_RETRIES of them, each after its
+    CLAIMTRACK_RETRY_INTERVALS back-off (None when retries are off)."""
+    if not config.job_retries:
+        return None
+    intervals = list(config.retry_intervals[: config.job_retries]) or [0]
+    return Retry(max=config.job_retries, interval=intervals)
+
+
 def enqueue_extraction(queue: Queue, config: Config, article_id: str, chars: int = 0,
                        pipeline: Pipeline | None = None) -> Job:
     """Queue one extraction of `article_id` (whose text has `chars` characters); with
     `pipeline`, only when it is executed."""
-    retry = None
-    if config.job_retries:
-        intervals = list(config.retry_intervals[: config.job_retries]) or [0]
-        retry = Retry(max=config.job_retries, interval=intervals)
     return queue.enqueue(
         EXTRACT_JOB,
         article_id,
         job_id=f"extract-{article_id}-{secrets.token_hex(4)}",
         job_timeout=job_timeout(config, chars),
-        retry=retry,
+        retry=extraction_retry(config),
         on_failure=Callback(FAILURE_CALLBACK),
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,

@@ -12,26 +12,30 @@ import signal
 import threading
 import time
 
-from rq import Retry
-
 from crash_jobs import open_gate, post_gated, run_count
-from service.queue import extraction_queue
+from service.config import Config
+from service.queue import extraction_queue, extraction_retry, job_timeout
 from session import ROOT, Session, alive, children, wait_for
 
-#: The session's settings (tests/session.py sets a 1 s heartbeat and maintenance interval).
-HEARTBEAT = MAINTENANCE = 1
 RECONCILE_AFTER = 4
 JOB_TIMEOUT = 10
-#: The service's default retries.
-RETRY = Retry(max=3, interval=[5, 30, 120])
-#: The documented bounds for these settings, after which an article is done: a lost job is
-#: queued again within RECONCILE_AFTER + MAINTENANCE of when its article was last queued or
-#: started; the running job of a killed worker has its retry scheduled within 3 heartbeats and
-#: a maintenance pass, and the retry is queued by reconciliation at the latest
-#: RECONCILE_AFTER + MAINTENANCE after its back-off (the dead worker's scheduler holds the
-#: scheduler lock); then each gets its time budget (JOB_TIMEOUT + 1 s per 1,000 characters).
-LOST = RECONCILE_AFTER + MAINTENANCE + JOB_TIMEOUT + 1
-KILLED = 3 * HEARTBEAT + MAINTENANCE + RETRY.intervals[0] + LOST
+
+
+def bounds(config: Config, chars: int) -> tuple[float, float]:
+    """The documented bounds for the session's settings, after which an article is done:
+    a lost job is queued again within RECONCILE_AFTER + MAINTENANCE_INTERVAL of when its
+    article was last queued or started; the running job of a killed worker has its retry
+    scheduled within 3 heartbeats and a maintenance pass, and the retry is queued by
+    reconciliation at the latest RECONCILE_AFTER + MAINTENANCE_INTERVAL after its back-off
+    (the dead worker's scheduler holds the scheduler lock); then each gets its time budget.
+    Returns (lost, killed) in seconds, for articles of up to `chars` characters."""
+    lost = config.reconcile_after + config.maintenance_interval + job_timeout(config, chars)
+    back_off = extraction_retry(config).intervals[0]
+    return lost, 3 * config.job_heartbeat + config.maintenance_interval + back_off + lost
+
+
+#: Every article here is shorter than this, so each has the same time budget.
+ARTICLE_CHARS = 1000
 
 
 def article(i: int) -> str:
@@ -47,7 +51,10 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
         assert first is not None
         wait_for(lambda: session.status(first) == "done", "the first article")
         helpers = wait_for(lambda: [p for p in children(worker) if alive(p)], "the worker's child processes")
-        held = post_gated(store, extraction_queue(store.raw, config), article(-1), RETRY, timeout=JOB_TIMEOUT + 1)
+        # The session's own settings: its retries (the service's defaults) and time budget.
+        settings = Config.from_env(session.env)
+        held = post_gated(store, extraction_queue(store.raw, config), article(-1), extraction_retry(settings),
+                          timeout=job_timeout(settings, ARTICLE_CHARS))
         wait_for(lambda: run_count(redis, held) == 1, "the held job to be running")
         # Any later run of the held job goes through: the killed run's gate alone stays shut.
         open_gate(redis, held, 2)
@@ -93,7 +100,8 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
             for thread in threads:
                 thread.join()
 
-        deadline = max(killed_at + KILLED, time.monotonic() + LOST)
+        lost, killed = bounds(settings, ARTICLE_CHARS)
+        deadline = max(killed_at + killed, time.monotonic() + lost)
         for aid in [held, *acknowledged]:
             wait_for(lambda: session.status(aid) == "done", f"article {aid} to be done within the bound",
                      timeout=max(0.1, deadline - time.monotonic()))
