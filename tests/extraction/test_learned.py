@@ -92,10 +92,16 @@ def test_acts_without_checkable_content_are_not_claims(extract, text):
 
 
 def test_noun_stance(extract):
-    text = "Senator Ana Ruiz spoke on Monday. Her questions about the bridge's safety went unanswered.\n"
-    c = only(extract(text), "safety")
+    text = "Senator Ana Ruiz spoke on Monday. Her doubts about whether the bridge was safe went unanswered.\n"
+    c = only(extract(text), "safe")
     assert c.speaker.name == "Ana Ruiz"
     assert c.stance == "questions"
+
+
+def test_a_question_about_a_bare_noun_phrase_is_no_claim(extract):
+    # "questions about the bridge's safety" names a topic, not a proposition (propositions.py).
+    text = "Senator Ana Ruiz spoke on Monday. Her questions about the bridge's safety went unanswered.\n"
+    assert [c for c in extract(text) if "safety" in c.text] == []
 
 
 def test_learned_claims_sit_below_a_plain_said(extract):

@@ -23,3 +23,33 @@ def test_headline_fragment_without_speaker_is_not_a_claim(extract):
 def test_scare_quote_inside_reported_clause_makes_it_mixed(extract):
     claims = extract('Karl Berg said the plan was "reckless" and would fail within a year.\n')
     assert len(claims) == 1 and claims[0].type == "mixed"
+
+
+def test_directives_are_not_claims(extract):
+    assert extract("Mayor Tom Birch urged residents to back the library levy.\n") == []
+    assert extract("The union called on members to stay home on Friday.\n") == []
+
+
+def test_refusals_are_not_claims(extract):
+    assert extract("A spokeswoman for the club declined to comment on the dispute.\n") == []
+    assert extract("The coach refused to rule it out.\n") == []
+
+
+def test_acts_are_not_claims(extract):
+    assert extract("The city council voted to cap annual rent increases at 4 percent.\n") == []
+
+
+def test_a_bare_noun_phrase_is_not_a_claim(extract):
+    assert extract("The nurses' union called for a one-day strike next month.\n") == []
+
+
+def test_characterisations_stay_claims(extract):
+    claims = extract("Senator Ruth Vance described the governor as a reckless spender.\n")
+    assert [c.text for c in claims] == ["the governor as a reckless spender"]
+    claims = extract("The company accused the union of walking away from the table.\n")
+    assert len(claims) == 1 and "walking away from the table" in claims[0].text
+
+
+def test_a_promise_stays_a_claim(extract):
+    claims = extract("Governor Ada Lund vowed to cut property taxes by 10 percent.\n")
+    assert [c.text for c in claims] == ["to cut property taxes by 10 percent"]

@@ -17,10 +17,12 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Token
 
-from . import bounds, confidence
+from . import bounds, confidence, report_nouns
 from .attribution import attribute_quote
 from .candidates import Candidate, with_span
 from .claims import Claim, Speaker
+from .coordination import split_conjoined
+from .propositions import keep_claims
 from .cues import COGNITION
 from .fusion import fuse, model_candidates
 from .learned import find_learned
@@ -293,6 +295,8 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     probs = doc.user_data.get(PROBS_KEY)
     if probs is not None:
         cands = fuse(cands, model_candidates(doc, probs, index, quotes, quotes_lookup))
+    cands = split_conjoined(doc, report_nouns.settle(doc, cands, quotes, quotes_lookup), index)
+    cands = keep_claims(doc, cands, index)
     para_starts = [s for s, _ in paras]
     registry = build_registry(doc, para_starts, quotes_lookup)
     learn_genders(doc, index, registry, quotes_lookup)
