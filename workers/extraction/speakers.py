@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from spacy.tokens import Doc, Token
 
 from .claims import Speaker
-from .names import (DEFINITE, DETERMINERS, DOCUMENT_NOUNS, GENERIC_ORG_NOUNS, ORG_NOUNS, ORG_ROLE_REACH, PLURAL_PRONOUNS,
-                    PRONOUN_GENDER, ROLE_REACH, STAFF_NOUNS, description, fold, is_title_word, mention_text, name_key,
-                    name_words, person_name, title_of)
+from .names import (DEFINITE, DETERMINERS, DOCUMENT_NOUNS, GENERIC_ORG_NOUNS, INSTITUTION_GLOSSES, ORG_NOUNS,
+                    ORG_ROLE_REACH, PLURAL_PRONOUNS, PRONOUN_GENDER, QUOTE_REACH, ROLE_REACH, STAFF_NOUNS, description,
+                    fold, is_title_word, mention_text, name_key, name_words, person_name, title_of)
 from .registry import Entity, Mention, Registry, paragraph_index
 from .reported import is_age_description, subject_of
 
@@ -71,21 +71,27 @@ class Resolver:
         self.registry = registry
         self.paragraph_starts = paragraph_starts
         self.history: list[tuple[int, int, Resolution]] = []  # (pos, paragraph, resolution)
+        self.quoted: list[tuple[int, int, Resolution]] = []  # the same, for quotations only
 
     def paragraph(self, pos: int) -> int:
         return paragraph_index(self.paragraph_starts, pos)
 
-    def remember(self, pos: int, res: Resolution) -> None:
+    def remember(self, pos: int, res: Resolution, quoted: bool = False) -> None:
+        """Record who spoke at `pos`; `quoted` when the claim quotes their words."""
         para = self.paragraph(pos)
         self.history.append((pos, para, res))
+        if quoted:
+            self.quoted.append((pos, para, res))
         if res.entity is not None:
             # After any mention at the same position, where a stable sort would put it.
             bisect.insort(self.registry.mentions, Mention(pos=pos, entity=res.entity, salient=True, paragraph=para),
                           key=lambda m: m.pos)
 
-    def last_speaker(self, before: int, max_back: int = 1) -> Resolution | None:
+    def last_speaker(self, before: int, max_back: int = 1, quoted: bool = False) -> Resolution | None:
+        """The speaker of the last claim (of the last quotation, if `quoted`) before `before`,
+        at most `max_back` paragraphs back."""
         para = self.paragraph(before)
-        for pos, p, res in reversed(self.history):
+        for pos, p, res in reversed(self.quoted if quoted else self.history):
             if pos >= before:
                 continue
             if para - p > max_back:
@@ -93,6 +99,20 @@ class Resolver:
             if res.how != "unknown":
                 return res
         return None
+
+    def quote_paragraph_speaker(self, before: int) -> Resolution | None:
+        """Whose words a quote paragraph with no cue of its own is.
+
+        News continues the last speaker: after '"...," Ortiz told supporters.' and
+        "Delaney conceded and congratulated his rival.", the next bare quote paragraphs
+        are still Ortiz's. A person named in between without being attributed anything
+        does not take the quote over. The speaker of any claim in the paragraph just
+        before continues ("Ortiz said she would ..." then her quote); further back, up to
+        `QUOTE_REACH` paragraphs, only someone quoted does (a report's "video shows ..."
+        does not go on speaking). Only when nobody spoke is it the person named just before.
+        """
+        return self.last_speaker(before, max_back=1) or self.last_speaker(before, QUOTE_REACH, quoted=True) \
+            or self.last_named_person(before, max_back=1)
 
     def last_named_person(self, before: int, max_back: int = 1) -> Resolution | None:
         para = self.paragraph(before)
@@ -218,6 +238,17 @@ class Resolver:
                 return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
         return None
 
+    def _org_by_head(self, words: list[str], mention: str) -> Resolution | None:
+        """The organisation whose name a short form opens ("Halvorsen" for "Halvorsen Pharma")."""
+        reg = self.registry
+        short = [fold(w) for w in words]
+        for idx in range(len(reg.entities) - 1, -1, -1):
+            e = reg.entities[idx]
+            full = [fold(w) for w in e.name.split()]
+            if e.kind == "organization" and len(full) > len(short) and full[:len(short)] == short:
+                return Resolution(_speaker_for(e, mention, None), idx, "named")
+        return None
+
     def _known_surname(self, head: Token, mention: str) -> Resolution | None:
         """A capitalised word the tagger took for a common noun ("Anders said" as a plural)
         that is the surname of someone the article names."""
@@ -232,7 +263,7 @@ class Resolver:
         toks = toks[titles[-1] + 1:] if titles else toks
         toks = toks or [head]
         words = name_words(toks)
-        known = self._by_key(name_key(words), mention, person_only=False)
+        known = self._by_key(name_key(words), mention, person_only=False) or self._org_by_head(words, mention)
         if known is not None:
             return known
         reg = self.registry
@@ -246,35 +277,64 @@ class Resolver:
     def _role(self, head: Token, mention: str, exclude: tuple[int, int]) -> Resolution | None:
         """"The minister", "the company": the entity the article introduced in that role."""
         reg = self.registry
-        extra = [c for c in head.children if c.dep_ not in ("det", "punct", "relcl", "acl", "appos")]
-        if extra:
-            return None
         word = head.lower_
         pos = head.idx
         candidates = [m for m in reg.mentions if m.pos < pos and not exclude[0] <= m.pos < exclude[1]]
-        if word in ORG_NOUNS:
-            # An organisation that is a subject inside the claim itself is the fallback:
-            # "Lumen will close its plant in Dover, the company said" names its speaker only
-            # there. Nearest first outside the claim; first (the clause's subject) inside it.
-            inside = [m for m in reversed(reg.mentions) if m.pos < pos and exclude[0] <= m.pos < exclude[1]
-                      and m.salient]
-            for pool in (candidates, inside):
-                for m in reversed(pool):
-                    e = reg.entities[m.entity]
-                    if e.kind == "organization" and word in e.name.lower().split():
-                        return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-                if word in GENERIC_ORG_NOUNS:
-                    for m in reversed(pool):
-                        e = reg.entities[m.entity]
-                        if e.kind == "organization" and not e.plural:
-                            return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-            return self._earlier_unnamed(word, mention, pos)
+        if word in INSTITUTION_GLOSSES:
+            # "The drug maker said": the organisation introduced as one, modifiers allowed.
+            modifiers = [c for c in head.children if c.dep_ in ("compound", "amod")]
+            extra = [c for c in head.children if c.dep_ not in ("det", "punct", "relcl", "acl", "appos")
+                     and c not in modifiers]
+            org = self._org_in_focus(head, modifiers, candidates, exclude) if not extra else None
+            if org is not None or word in ORG_NOUNS:
+                return org or (None if extra else self._earlier_unnamed(word, mention, pos))
+        if any(c.dep_ not in ("det", "punct", "relcl", "acl", "appos") for c in head.children):
+            return None
         for m in reversed(candidates):
             e = reg.entities[m.entity]
             if e.kind == "person" and any(word in t.lower().replace("-", " ").split() for t in e.titles):
                 return Resolution(_speaker_for(e, mention, next(t for t in e.titles if word in t.lower())),
                                   m.entity, "role")
         return self._earlier_unnamed(word, mention, pos)
+
+    def _org_in_focus(self, head: Token, modifiers: list[Token], candidates: list[Mention],
+                      exclude: tuple[int, int]) -> Resolution | None:
+        """"The company / the agency / the ministry said": the organisation in focus.
+
+        That is the nearest organisation before the phrase whose name or description has
+        the noun and its modifiers ("Norda Energy Agency" for "the agency", "Halvorsen Pharma,
+        a drug maker" for "the drug maker"); failing that, for a generic noun ("the company",
+        "the pharmaceutical firm"), the nearest single organisation that is neither a place
+        nor a body named for another kind ("Oslo" or "the Medicines Agency" is never "the
+        company"). A person
+        quoted in between never is. An organisation that is a subject inside the claim
+        itself is the fallback: "Lumen will close its plant in Dover, the company said"
+        names its speaker only there (nearest first outside the claim; first inside it).
+        """
+        reg = self.registry
+        word = head.lower_
+        mods = {m.lower_ for m in modifiers}
+        mention = mention_text(head)
+        inside = [m for m in reversed(reg.mentions) if m.pos < head.idx and exclude[0] <= m.pos < exclude[1]
+                  and m.salient]
+
+        def described(e: Entity) -> bool:
+            # "The drug maker" is "a drug maker based in Oslo"; "the health agency" is not
+            # the "Food Safety Agency".
+            return any(word in words and mods <= words
+                       for words in (set(d.lower().split()) for d in [e.name, *e.glosses]))
+
+        for pool in (candidates, inside):
+            for m in reversed(pool):
+                e = reg.entities[m.entity]
+                if e.kind == "organization" and described(e):
+                    return Resolution(_speaker_for(e, mention, None), m.entity, "role")
+            if word in GENERIC_ORG_NOUNS and not any(m.tag_ in ("NNP", "NNPS") for m in modifiers):
+                for m in reversed(pool):
+                    e = reg.entities[m.entity]
+                    if e.kind == "organization" and not e.plural and not e.place and not _public_body(e, word):
+                        return Resolution(_speaker_for(e, mention, None), m.entity, "role")
+        return None
 
     def _earlier_unnamed(self, word: str, mention: str, pos: int) -> Resolution | None:
         """"A senior ministry official said ... The official added ...": the same unnamed source.
@@ -332,6 +392,12 @@ class Resolver:
             e.gender = gender
         return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), chosen.entity, "pronoun",
                           ambiguous=len(distinct) > 1)
+
+
+def _public_body(e: Entity, word: str) -> bool:
+    """An organisation whose name says it is another kind of body than `word` ("Medicines
+    Agency", "Ministry of Health" for "the company"); a bank or a group may be a company."""
+    return any(w in ORG_NOUNS and w not in GENERIC_ORG_NOUNS and w != word for w in e.name.lower().split())
 
 
 def _name_start(tok: Token, registry: Registry) -> int:
