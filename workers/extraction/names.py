@@ -193,10 +193,10 @@ def title_of(name_root: Token, name_start: int) -> str | None:
         first = min(t.i for t in left)
         toks = [t for t in doc[first:name_start] if not (t.i == first and t.lower_ in DETERMINERS)]
         toks = [t for t in toks if t.lower_ not in HONORIFICS]
-        # The recogniser often sweeps the title into the name ("Councilwoman Rosa Lind" as one
-        # PERSON): a title word there is still the title, the rest of a PERSON span is name.
+        # The recogniser often sweeps the title into the name ("Councilwoman Rosa Lind",
+        # "Campaigner Rita Kohl" as one PERSON): a title or role word there is still the title.
         if toks and not all(t.tag_ in ("NNP", "NNPS") and t.ent_type_ == "PERSON" and not is_title_word(t.lower_)
-                            for t in toks):
+                            and not (t.i == first and _ROLE_SUFFIX.search(t.lower_)) for t in toks):
             text = "".join(t.text_with_ws for t in toks).strip()
             if text:
                 return text

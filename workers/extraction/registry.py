@@ -171,7 +171,7 @@ def _corrected_labels(spans: list[Span]) -> list[str | None]:
     "Erik Halvorsen" makes "Halvorsen said" his, not Halvorsen Pharma's.
     """
     single_orgs = {e.text.lower() for e in spans if e.label_ == "ORG" and len(e) == 1}
-    words_of = [name_words([t for t in e if t.tag_ != "POS" and not t.is_punct]) for e in spans]
+    words_of = [name_words([t for t in e if t.tag_ != "POS"]) for e in spans]
     labels: list[str | None] = [
         _corrected_label(e, single_orgs) if len(w) > 1 else None for e, w in zip(spans, words_of)]
     full_surnames: set[str] = set()

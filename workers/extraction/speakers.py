@@ -7,6 +7,7 @@ order and remembers who spoke last.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Token
@@ -228,11 +229,17 @@ class Resolver:
                 return Resolution(_speaker_for(self.registry.entities[found[0]], mention, None), found[0], "named")
         return None
 
-    def _by_key(self, key: str, mention: str, person_only: bool = True) -> Resolution | None:
-        """The newest entity whose name's key (its folded surname) is `key`; a person only,
-        unless `person_only` is False."""
+    def _by_key(self, key: str, mention: str, person_only: bool = True, before: int | None = None) -> Resolution | None:
+        """The entity whose name's key (its folded surname) is `key`; a person only, unless
+        `person_only` is False.
+
+        With `before`, the one mentioned last before that position: after "Sara Lind ...
+        Lind said" the article may go on to a different Lind, who must not take her quote.
+        Otherwise, or when none was mentioned yet, the newest such entity.
+        """
         reg = self.registry
-        for idx in range(len(reg.entities) - 1, -1, -1):
+        earlier = [m.entity for m in reversed(reg.mentions) if m.pos < before] if before is not None else []
+        for idx in itertools.chain(earlier, range(len(reg.entities) - 1, -1, -1)):
             e = reg.entities[idx]
             if (not person_only or e.kind == "person") and name_key(e.name.split()) == key:
                 return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
@@ -254,7 +261,7 @@ class Resolver:
         that is the surname of someone the article names."""
         if not head.text[:1].isupper() or head.tag_ not in ("NN", "NNS") or any(c.dep_ == "det" for c in head.children):
             return None
-        return self._by_key(fold(head.text), mention)
+        return self._by_key(fold(head.text), mention, before=head.idx)
 
     def _unlisted_name(self, head: Token, mention: str) -> Resolution:
         toks = [c for c in head.lefts if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [head]
@@ -263,16 +270,41 @@ class Resolver:
         toks = toks[titles[-1] + 1:] if titles else toks
         toks = toks or [head]
         words = name_words(toks)
-        known = self._by_key(name_key(words), mention, person_only=False) or self._org_by_head(words, mention)
-        if known is not None:
-            return known
         reg = self.registry
+        known = self._by_key(name_key(words), mention, person_only=False, before=head.idx)
+        if known is not None and len(words) > 1 and reg.entities[known.entity].kind == "person":
+            known = self._fuller_name(known, words, head, toks[0].i)
+        known = known or self._org_by_head(words, mention)
+        if known is not None:
+            for t in toks:
+                reg.ent_of_token.setdefault(t.i, known.entity)
+            return known
         kind = "organization" if head.lower_ in ORG_NOUNS else "person"
         reg.entities.append(Entity(name=" ".join(words), kind=kind))
         idx = len(reg.entities) - 1
         for t in toks:
             reg.ent_of_token[t.i] = idx
-        return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
+        title = title_of(head, toks[0].i) if kind == "person" else None
+        if title:
+            reg.entities[idx].titles.append(title)
+        return Resolution(_speaker_for(reg.entities[idx], mention, title), idx, "named")
+
+    def _fuller_name(self, known: Resolution, words: list[str], head: Token, start: int) -> Resolution | None:
+        """A full name the recogniser missed ("Ines Sato, a campaigner, said") for a person
+        the registry knows by surname: the same person, whose name it completes, when the
+        registry has the surname alone or the same first name; None for a namesake ("Erik
+        Lind" is not "Sara Lind")."""
+        e = self.registry.entities[known.entity]
+        existing = e.name.split()
+        if len(existing) > 1 and fold(existing[0]) != fold(words[0]):
+            return None
+        if len(words) > len(existing):
+            e.name = person_name(words)
+        title = title_of(head, start)
+        if title and title not in e.titles:
+            e.titles.append(title)
+        return Resolution(_speaker_for(e, known.speaker.mention, title or (e.titles[0] if e.titles else None)),
+                          known.entity, "named")
 
     def _role(self, head: Token, mention: str, exclude: tuple[int, int]) -> Resolution | None:
         """"The minister", "the company": the entity the article introduced in that role."""
