@@ -194,7 +194,7 @@ def _corrected_labels(spans: list[Span]) -> list[str | None]:
             labels[k] = "PERSON"
         elif key in org_heads and e.label_ in ("PERSON", "ORG"):
             labels[k] = "ORG"
-        elif e.label_ in ("ORG", "GPE") and proper and key in lone_persons and e.label_ != "PERSON":
+        elif e.label_ in ("ORG", "GPE", "NORP") and proper and key in lone_persons:
             labels[k] = "PERSON"
         else:
             labels[k] = _corrected_label(e, single_orgs)
