@@ -232,3 +232,161 @@ def test_an_age_description_refers_to_the_person_named_before(extract):
     c = only(extract(text), "would not push inflation")
     assert c.speaker.name == "Thomas Whitfield"
     assert c.speaker.mention.startswith("The 61-year-old")
+
+
+# Issue 19, item 5: each case with invented articles of our own, and near misses.
+
+def _speakers(claims, *fragments):
+    return [only(claims, f).speaker for f in fragments]
+
+
+def test_a_surname_alone_is_the_person_introduced_in_full(extract):
+    texts = [
+        ("Aaron Okoye, a union organiser, said workers had been given no warning. "
+         "\"Nobody told us anything,\" Okoye said.\n", "Nobody told us", "Aaron Okoye", "union organiser"),
+        ("Nordvik Foods recalled two snacks on Monday.\n\n"
+         "Ines Sato, a food safety campaigner, said the recall had come too late. "
+         "\"They knew for weeks,\" Sato said.\n", "They knew for weeks", "Ines Sato", "food safety campaigner"),
+    ]
+    for text, fragment, name, title in texts:
+        speaker = only(extract(text), fragment).speaker
+        assert (speaker.name, speaker.kind, speaker.title) == (name, "person", title)
+
+
+def test_a_surname_goes_to_the_namesake_mentioned_last_before_it(extract):
+    text = ("Corvane Motors named a new chief executive on Tuesday.\n\n"
+            "Sara Lind, an analyst at Fjord Securities, said investors would welcome the change. "
+            "\"It is overdue,\" Lind said.\n\n"
+            "Erik Lind, a former board member, said the board had waited too long.\n")
+    overdue, waited = _speakers(extract(text), "It is overdue", "waited too long")
+    assert overdue.name == "Sara Lind"
+    assert waited.name == "Erik Lind"
+
+
+def test_a_surname_tagged_as_a_law_still_names_the_person(extract):
+    text = ("Carla Mendes won the race for mayor, defeating the incumbent, Victor Delaney.\n\n"
+            "Delaney said that he would not contest the result.\n")
+    c = only(extract(text), "not contest")
+    assert (c.speaker.name, c.speaker.kind) == ("Victor Delaney", "person")
+
+
+def test_a_firm_name_is_an_organisation_even_when_tagged_as_a_person(extract):
+    text = ("Halden Pharma, a drug maker based in Tromso, delayed a safety report.\n\n"
+            "Halden Pharma said the report would be published in June.\n")
+    c = only(extract(text), "published in June")
+    assert (c.speaker.name, c.speaker.kind, c.speaker.title) == ("Halden Pharma", "organization", None)
+
+
+def test_a_short_firm_name_is_the_firm(extract):
+    claims = extract("Corvane Motors recalled 12,000 cars last week.\n\n"
+                     "Corvane said the fault affected only models built in March.\n")
+    assert _speakers(claims, "built in March")[0].name == "Corvane Motors"
+    claims = extract("Halden Pharma, a drug maker, delayed a safety report.\n\n"
+                     "Halden denied that it had misled doctors about the risks.\n")
+    assert (only(claims, "misled doctors").speaker.name, only(claims, "misled doctors").speaker.kind) == (
+        "Halden Pharma", "organization")
+    claims = extract("Delmar Steel warned of job losses. Delmar said that it would close the plant.\n")
+    assert (only(claims, "close the plant").speaker.name, only(claims, "close the plant").speaker.kind) == (
+        "Delmar Steel", "organization")
+
+
+def test_a_founder_sharing_the_firms_name_keeps_her_quotes(extract):
+    text = ("Helga Corvane, the founder of Corvane Motors, stepped down on Tuesday.\n\n"
+            "Corvane said she was proud of what the company had built.\n")
+    c = only(extract(text), "proud of")
+    assert (c.speaker.name, c.speaker.kind) == ("Helga Corvane", "person")
+
+
+def test_the_company_is_the_firm_in_focus_not_the_person_quoted_before(extract):
+    texts = [
+        ("Nordvik Foods, a snack maker based in Bergen, recalled two products on Monday.\n\n"
+         "Ines Sato, a campaigner, said the recall had come too late. \"They knew for weeks,\" Sato said.\n\n"
+         "In a statement, the company said it had acted as soon as tests confirmed the problem.\n",
+         "acted as soon as", "Nordvik Foods"),
+        ("Teller Mining, which operates three pits in the region, cut 300 jobs on Friday.\n\n"
+         "Aaron Okoye, a union organiser, said workers had been given no warning.\n\n"
+         "The firm said the cuts were needed to keep the remaining pits open.\n",
+         "remaining pits open", "Teller Mining"),
+        # Neither a place nor a public body mentioned in between is "the company".
+        ("Brightline Air cancelled 40 flights on Sunday.\n\n"
+         "The Civil Aviation Authority, based in Leeds, said it would review the outage.\n\n"
+         "Passenger advocate Lena Marsh said travellers had been stranded for hours.\n\n"
+         "The company said most passengers had been rebooked.\n",
+         "rebooked", "Brightline Air"),
+    ]
+    for text, fragment, name in texts:
+        c = only(extract(text), fragment)
+        assert (c.speaker.name, c.speaker.kind) == (name, "organization"), text
+
+
+def test_the_agency_and_the_drug_maker_are_the_bodies_so_described(extract):
+    text = ("The Food Standards Agency warned shoppers about the recall.\n\n"
+            "Campaigner Rita Kohl said the warning came late.\n\n"
+            "The agency said it had acted within hours.\n")
+    assert only(extract(text), "within hours").speaker.name == "Food Standards Agency"
+    text = ("Halden Pharma, a drug maker based in Tromso, delayed a safety report.\n\n"
+            "Paul Imre, a patient advocate, said the delay was dangerous.\n\n"
+            "The drug maker said the data had been shared with regulators.\n")
+    assert only(extract(text), "shared with regulators").speaker.name == "Halden Pharma"
+
+
+def test_every_title_word_is_kept_as_the_title(extract):
+    cases = [
+        ("Councilwoman Rosa Lind said the budget was too small.\n", "Councilwoman"),
+        ("\"The plan is flawed,\" said Councilwoman Rosa Lind.\n", "Councilwoman"),
+        ("The plan is flawed, said Councilman Leo Park.\n", "Councilman"),
+        ("Mayor Ken Holt said the bridge was safe.\n", "Mayor"),
+        ("Governor Paula Green said the state would cut taxes.\n", "Governor"),
+        ("Sen. Mark Dole said the bill would pass.\n", "Sen."),
+        ("Secretary of State Anna Berg said the talks would resume in May.\n", "Secretary of State"),
+        ("Campaigner Rita Kohl said the warning came late.\n", "Campaigner"),
+    ]
+    for text, title in cases:
+        c = extract(text)[0]
+        assert c.speaker.title == title, text
+        assert title not in c.speaker.name
+
+
+def test_a_title_stays_with_the_surname_used_later(extract):
+    text = "Councilwoman Rosa Lind opened the hearing.\n\n\"The plan is flawed,\" Lind said.\n"
+    c = only(extract(text), "plan is flawed")
+    assert (c.speaker.name, c.speaker.title) == ("Rosa Lind", "Councilwoman")
+
+
+def test_a_quote_paragraph_without_a_cue_is_the_last_speaker_quoted(extract):
+    text = ("Lena Brooks won the council seat in Ward 4 on Tuesday, beating Omar Pike by 300 votes.\n\n"
+            "\"People wanted someone who answers the phone,\" Brooks said at her victory party.\n\n"
+            "Pike, who held the seat for twelve years, left the count early.\n\n"
+            "\"The first thing I will do is reopen the library.\"\n\n"
+            "\"After that, we fix the potholes.\"\n")
+    claims = extract(text)
+    assert [s.name for s in _speakers(claims, "reopen the library", "fix the potholes")] == [
+        "Lena Brooks", "Lena Brooks"]
+
+
+def test_a_quote_paragraph_continues_whoever_spoke_just_before(extract):
+    text = ("Grace Otieno beat the incumbent, Paul Varga, in Sunday's runoff.\n\n"
+            "Varga said he would not challenge the result.\n\n"
+            "\"The voters have spoken, and I respect that.\"\n")
+    assert only(extract(text), "voters have spoken").speaker.name == "Paul Varga"
+
+
+def test_a_quote_paragraph_with_nobody_quoted_before_is_the_person_named(extract):
+    text = "Dario Conti retired from racing on Sunday after 14 seasons.\n\n\"I have nothing left to prove.\"\n"
+    assert only(extract(text), "nothing left to prove").speaker.name == "Dario Conti"
+
+
+def test_he_said_is_a_man_never_a_firm(extract):
+    text = ("Mayor Victor Hale opened the new depot on Friday.\n\n"
+            "Kessler Buses, the operator of the depot, said it would hire 80 drivers.\n\n"
+            "He said that the depot would cut journey times.\n")
+    assert only(extract(text), "journey times").speaker.name == "Victor Hale"
+    text = ("Sofia Brandt and her deputy, Tomas Eke, met the unions on Monday.\n\n"
+            "Brandt said the talks had been useful.\n\n"
+            "He said that a deal was close.\n")
+    assert only(extract(text), "deal was close").speaker.name == "Tomas Eke"
+    text = ("Marlow Shipping, a ferry operator, raised fares on Monday.\n\n"
+            "Councilwoman Priya Nandi said that the rise would hurt commuters.\n\n"
+            "He said that the company had ignored the council for years.\n")
+    c = only(extract(text), "ignored the council")
+    assert c.speaker.kind != "organization" and c.speaker.name != "Priya Nandi"

@@ -42,6 +42,19 @@ def _speaker_after(cue: Token, limit: int) -> Token | None:
     return None
 
 
+def _speaker_before(cue: Token, first: int) -> Token | None:
+    """The name right before the cue ('"...," Tulsa police Chief Chuck Jordan said') when the
+    parser hung the cue on the quotation and gave it no subject; `first` is the first token
+    after the quotation."""
+    if cue.i - 1 < first:
+        return None
+    tok = cue.doc[cue.i - 1]
+    if tok.tag_ in ("NNP", "NNPS") and tok.ent_type_ not in _TIME_ENTS or tok.tag_ == "PRP" and tok.lower_ in (
+            "he", "she", "they"):
+        return tok
+    return None
+
+
 def _subject_outside(verb: Token, inside_quote: Callable[[int], bool]) -> Token | None:
     """The cue's subject, passing over one the parser found inside the quotation itself.
 
@@ -72,7 +85,7 @@ def _cue_in(tokens: list[Token], inside_quote: Callable[[int], bool], last: bool
             continue
         subj = _subject_outside(tok, inside_quote)
         if subj is None or inside_quote(subj.idx) or subj.lower_ in _NON_SPEAKERS or subj.ent_type_ in _TIME_ENTS:
-            subj = _speaker_after(tok, limit)
+            subj = _speaker_after(tok, limit) or (_speaker_before(tok, tokens[0].i) if not last else None)
         if subj is not None and not inside_quote(subj.idx):
             return tok, subj
     return None

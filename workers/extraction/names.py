@@ -60,6 +60,25 @@ ORG_NOUNS = frozenset({
     "county", "country", "nation", "kremlin", "pentagon", "prosecution", "defense",
     "defence", "white", "studio", "publisher", "platform", "website", "site", "app", "consultancy",
 })
+# Last words that make a name a firm's, whatever the recogniser says ("Halvorsen Pharma",
+# "Norda Freight Inc."): none of them ends a person's name in news text.
+COMPANY_SUFFIXES = frozenset({
+    "pharma", "pharmaceuticals", "therapeutics", "biotech", "inc", "inc.", "corp", "corp.", "co", "co.",
+    "ltd", "ltd.", "llc", "plc", "ag", "gmbh", "sa", "nv", "holdings", "group", "bank", "airlines",
+    "airways", "air", "energy", "capital", "partners", "motors", "labs", "systems", "technologies",
+    "foods", "media", "telecom", "logistics", "freight", "shipping", "mining", "industries", "insurance",
+    "ventures", "solutions", "securities", "investments", "properties", "electric", "petroleum", "oil",
+    "chemicals", "steel", "software", "entertainment", "communications", "networks", "health",
+    "healthcare", "analytics", "robotics", "aerospace", "automotive", "brewing", "textiles",
+})
+# Nouns that say, in apposition, that a name is a firm or a body ("Halvorsen Pharma, a drug
+# maker"), beyond the institution nouns; "maker" only when it makes goods, not policy.
+INSTITUTION_GLOSSES = ORG_NOUNS | frozenset({
+    "maker", "drugmaker", "automaker", "carmaker", "chipmaker", "giant", "conglomerate", "supplier",
+    "chain", "brand", "miner", "distributor", "exporter", "importer", "broadcaster", "wholesaler",
+    "shipper",
+})
+_PERSON_MAKERS = frozenset({"policy", "decision", "peace", "film", "movie", "trouble", "match", "king", "law"})
 # People who speak for the institution they work at ("analysts at Brightwater Capital").
 STAFF_NOUNS = frozenset({
     "analysts", "economists", "researchers", "scientists", "engineers", "experts", "strategists",
@@ -88,9 +107,22 @@ PLURAL_PRONOUNS = frozenset({"they", "them"})
 # keeps calling the one body it is about "the department" for much longer.
 ROLE_REACH = 3
 ORG_ROLE_REACH = 10
+# How many paragraphs back a quote paragraph with no cue may continue the last speaker.
+QUOTE_REACH = 2
 DETERMINERS = frozenset({"the", "a", "an", "this", "that", "these", "those", "some", "one", "another"})
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 _DROP_CHILD_DEPS = frozenset({"relcl", "appos", "punct", "cc", "conj", "acl", "advcl", "parataxis"})
+
+
+def glosses_institution(noun: Token) -> bool:
+    """Whether a common noun describes a firm or a body ("a drug maker based in Oslo", "the
+    operator"), not a person ("a policy maker")."""
+    low = noun.lower_
+    if noun.tag_ not in ("NN", "NNS") or low not in INSTITUTION_GLOSSES:
+        return False
+    if low == "maker":
+        return not any(c.dep_ in ("compound", "amod") and c.lower_ in _PERSON_MAKERS for c in noun.children)
+    return True
 
 
 def is_title_word(low: str) -> bool:
@@ -161,7 +193,10 @@ def title_of(name_root: Token, name_start: int) -> str | None:
         first = min(t.i for t in left)
         toks = [t for t in doc[first:name_start] if not (t.i == first and t.lower_ in DETERMINERS)]
         toks = [t for t in toks if t.lower_ not in HONORIFICS]
-        if toks and not all(t.tag_ in ("NNP", "NNPS") and t.ent_type_ == "PERSON" for t in toks):
+        # The recogniser often sweeps the title into the name ("Councilwoman Rosa Lind",
+        # "Campaigner Rita Kohl" as one PERSON): a title or role word there is still the title.
+        if toks and not all(t.tag_ in ("NNP", "NNPS") and t.ent_type_ == "PERSON" and not is_title_word(t.lower_)
+                            and not (t.i == first and _ROLE_SUFFIX.search(t.lower_)) for t in toks):
             text = "".join(t.text_with_ws for t in toks).strip()
             if text:
                 return text

@@ -277,7 +277,7 @@ def _resolve(c: Candidate, doc: Doc, resolver: Resolver) -> Resolution | None:
     if c.source in ("continued", "same-paragraph"):
         return resolver.last_speaker(c.start, max_back=1 if c.source == "continued" else 0)
     if c.source == "previous-paragraph":
-        return resolver.last_speaker(c.start, max_back=1) or resolver.last_named_person(c.start, max_back=1)
+        return resolver.quote_paragraph_speaker(c.start)
     if c.source == "last-named":
         return resolver.last_named_person(c.start, max_back=0)
     return None
@@ -310,7 +310,7 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
             # article identifies.
             continue
         anchor = doc[c.cue_token].idx if c.cue_token is not None else c.start
-        resolver.remember(anchor, res)
+        resolver.remember(anchor, res, quoted=c.type != "indirect")
         content = text[c.start:c.end]
         conf = confidence.score(c, res.how, res.ambiguous, content)
         speaker = res.speaker

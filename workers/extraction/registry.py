@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span, Token
 
-from .names import (GENDERED_NOUNS, HONORIFICS, NAME_TITLES, ORG_NOUNS, PRONOUN_GENDER, clean_name_tokens, is_tail,
-                    name_key, name_words, person_name, title_of)
+from .names import (COMPANY_SUFFIXES, GENDERED_NOUNS, HONORIFICS, NAME_TITLES, ORG_NOUNS, PRONOUN_GENDER,
+                    clean_name_tokens, description, fold, glosses_institution, is_tail, name_key, name_words,
+                    person_name, title_of)
 from .tokens import TokenIndex
 
 @dataclass(slots=True)
@@ -26,6 +27,11 @@ class Entity:
     gender: str | None = None
     gender_votes: dict[str, int] = field(default_factory=dict)
     plural: bool = False
+    # A place (a country or city speaks through its government) is never "the company".
+    place: bool = False
+    # What the article calls an organisation in apposition ("a drug maker based in Oslo"):
+    # "the drug maker said" refers back to it. A person's role goes into `titles` instead.
+    glosses: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -65,12 +71,7 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
     by_surname: dict[str, list[int]] = {}
     orgs: dict[str, int] = {}
     spans = _with_titled_names(doc)
-    persons_surnames = {
-        name_key(name_words(toks))
-        for toks in (clean_name_tokens(e)[0] for e in spans if e.label_ == "PERSON") if toks}
-    org_words = {e.text.lower() for e in spans if e.label_ == "ORG" and len(e) == 1}
-    for ent in spans:
-        label = _corrected_label(ent, persons_surnames, org_words)
+    for ent, label in zip(spans, _corrected_labels(spans)):
         if label is None:
             continue
         toks, gender = clean_name_tokens(ent, person=label == "PERSON")
@@ -101,11 +102,14 @@ def build_registry(doc: Doc, paragraph_starts: list[int], inside_quote=lambda po
             if idx is None:
                 idx = len(entities)
                 entities.append(Entity(name=" ".join(words), kind="organization",
-                                       plural=label == "NORP"))
+                                       plural=label == "NORP", place=label in ("GPE", "LOC", "FAC")))
                 orgs[norm] = idx
             elif len(words) > len(entities[idx].name.split()) and not inside_quote(ent.start_char):
                 entities[idx].name = " ".join(words)
                 orgs[norm] = idx
+            gloss = _gloss(ent.root)
+            if gloss and gloss not in entities[idx].glosses:
+                entities[idx].glosses.append(gloss)
         for t in ent:
             ent_of_token[t.i] = idx
         root = ent.root
@@ -150,42 +154,89 @@ def _is_name_title(tok: Token) -> bool:
     return low in HONORIFICS or low.rstrip(".") in NAME_TITLES
 
 
-def _corrected_label(ent: Span, person_surnames: set[str], org_words: set[str]) -> str | None:
-    """The entity label with the small model's usual confusions between people and bodies undone.
+_NAME_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+# Labels the small model gives a lone surname by mistake ("Delaney conceded" as a law).
+_MISTAKEN_LABELS = ("LAW", "PRODUCT", "WORK_OF_ART", "FAC", "LOC", "EVENT")
 
-    A lone surname already known as a person is a person; a capitalised two- or
-    three-word name in apposition to a role noun ("head coach, Ines Duval") is a person;
-    a "person" whose first word the article also uses alone as an organisation ("Norda
-    Freight" beside "Norda"), or that names an institution noun in apposition ("the
-    operator, Meridian Terminals"), is that organisation; a "person" modifying a common noun
-    ("the Veltran fisheries agency") is no speaker at all.
+
+def _corrected_labels(spans: list[Span]) -> list[str | None]:
+    """Each entity's label with the small model's usual confusions between people and bodies undone.
+
+    Full names are settled first, so that a lone word can then be read against them: a
+    surname of a person the article names in full is that person, whatever the label
+    ("Reyes" tagged as a firm after "Paul Reyes"); otherwise the first word of an
+    organisation's name is that organisation ("Halvorsen" after "Halvorsen Pharma"), even
+    tagged as a person; a lone "person" is a person, and a lone organisation word used
+    elsewhere as a person is one too. A person's surname wins over a firm's first word:
+    "Erik Halvorsen" makes "Halvorsen said" his, not Halvorsen Pharma's.
+    """
+    single_orgs = {e.text.lower() for e in spans if e.label_ == "ORG" and len(e) == 1}
+    words_of = [name_words([t for t in e if t.tag_ != "POS"]) for e in spans]
+    labels: list[str | None] = [
+        _corrected_label(e, single_orgs) if len(w) > 1 else None for e, w in zip(spans, words_of)]
+    full_surnames: set[str] = set()
+    org_heads: set[str] = set()
+    for e, w, label in zip(spans, words_of, labels):
+        if label == "PERSON":
+            toks = clean_name_tokens(e)[0]
+            if len(toks) > 1:
+                full_surnames.add(name_key(name_words(toks)))
+        elif label == "ORG" and len(w) > 1:
+            org_heads.add(fold(w[0]))
+    lone_persons = {fold(w[0]) for e, w in zip(spans, words_of) if len(w) == 1 and e.label_ == "PERSON"}
+    for k, (e, w) in enumerate(zip(spans, words_of)):
+        if len(w) != 1:
+            continue
+        key = fold(w[0])
+        proper = all(t.text[:1].isupper() and t.tag_ in ("NNP", "NNPS", "NN", "NNS") or t.tag_ == "HYPH"
+                     for t in e if t.tag_ != "POS")
+        if proper and key in full_surnames and e.label_ in _NAME_LABELS + _MISTAKEN_LABELS:
+            labels[k] = "PERSON"
+        elif key in org_heads and e.label_ in ("PERSON", "ORG"):
+            labels[k] = "ORG"
+        elif e.label_ in ("ORG", "GPE", "NORP") and proper and key in lone_persons:
+            labels[k] = "PERSON"
+        else:
+            labels[k] = _corrected_label(e, single_orgs)
+    return labels
+
+
+def _corrected_label(ent: Span, org_words: set[str]) -> str | None:
+    """The label of one entity, corrected from its own words and parse.
+
+    A capitalised two- or three-word name in apposition to a role noun ("head coach, Ines
+    Duval") is a person; a "person" whose first word the article also uses alone as an
+    organisation ("Norda Freight" beside "Norda"), whose last word only firms end with
+    ("Halvorsen Pharma"), or that names an institution in apposition ("the operator,
+    Meridian Terminals", "Halvorsen Pharma, a drug maker") is an organisation; a "person"
+    modifying a common noun ("the Veltran fisheries agency") is no speaker at all.
     """
     label = ent.label_
-    if label not in ("PERSON", "ORG", "GPE", "NORP"):
+    if label not in _NAME_LABELS:
         return None
     root = ent.root
     words = [t for t in ent if not t.is_punct and t.tag_ != "POS"]
     if label == "PERSON":
         if root.dep_ in ("compound", "amod") and (root.head.lower_ in ORG_NOUNS or not root.head.text[:1].isupper()):
             return None
-        if len(words) > 1 and words[0].lower_ in org_words or _glosses_institution(root):
+        if len(words) > 1 and (words[0].lower_ in org_words or words[-1].lower_ in COMPANY_SUFFIXES) \
+                or _gloss(root) is not None:
             return "ORG"
         return label
-    glued = name_words([t for t in ent if t.tag_ != "POS"])
-    if len(glued) == 1 and all(t.tag_ in ("NNP", "HYPH") for t in ent if t.tag_ != "POS") \
-            and name_key(glued) in person_surnames:
-        return "PERSON"
     if label == "ORG" and 2 <= len(words) <= 3 and all(t.tag_ == "NNP" and t.lower_ not in ORG_NOUNS for t in words) \
-            and root.dep_ == "appos" and root.head.tag_ in ("NN", "NNS") and root.head.lower_ not in ORG_NOUNS:
+            and root.dep_ == "appos" and root.head.tag_ in ("NN", "NNS") and root.head.lower_ not in ORG_NOUNS \
+            and words[-1].lower_ not in COMPANY_SUFFIXES and not glosses_institution(root.head):
         return "PERSON"
     return label
 
 
-def _glosses_institution(root: Token) -> bool:
-    """Whether a name stands in apposition to an institution noun ("the operator, Meridian Terminals")."""
-    if root.dep_ == "appos" and root.head.lower_ in ORG_NOUNS and root.head.tag_ in ("NN", "NNS"):
-        return True
-    return any(c.dep_ == "appos" and c.lower_ in ORG_NOUNS and c.tag_ in ("NN", "NNS") for c in root.children)
+def _gloss(root: Token) -> str | None:
+    """The institution noun a name stands in apposition to ("the operator, Meridian Terminals",
+    "Halvorsen Pharma, a drug maker based in Oslo"), as a short description."""
+    if root.dep_ == "appos" and glosses_institution(root.head):
+        return description(root.head)
+    noun = next((c for c in root.children if c.dep_ == "appos" and glosses_institution(c)), None)
+    return description(noun) if noun is not None else None
 
 
 def _majority(votes: dict[str, int]) -> str | None:

@@ -7,14 +7,15 @@ order and remembers who spoke last.
 from __future__ import annotations
 
 import bisect
+import itertools
 from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc, Token
 
 from .claims import Speaker
-from .names import (DEFINITE, DETERMINERS, DOCUMENT_NOUNS, GENERIC_ORG_NOUNS, ORG_NOUNS, ORG_ROLE_REACH, PLURAL_PRONOUNS,
-                    PRONOUN_GENDER, ROLE_REACH, STAFF_NOUNS, description, fold, is_title_word, mention_text, name_key,
-                    name_words, person_name, title_of)
+from .names import (DEFINITE, DETERMINERS, DOCUMENT_NOUNS, GENERIC_ORG_NOUNS, INSTITUTION_GLOSSES, ORG_NOUNS,
+                    ORG_ROLE_REACH, PLURAL_PRONOUNS, PRONOUN_GENDER, QUOTE_REACH, ROLE_REACH, STAFF_NOUNS, description,
+                    fold, is_title_word, mention_text, name_key, name_words, person_name, title_of)
 from .registry import Entity, Mention, Registry, paragraph_index
 from .reported import is_age_description, subject_of
 
@@ -71,21 +72,27 @@ class Resolver:
         self.registry = registry
         self.paragraph_starts = paragraph_starts
         self.history: list[tuple[int, int, Resolution]] = []  # (pos, paragraph, resolution)
+        self.quoted: list[tuple[int, int, Resolution]] = []  # the same, for quotations only
 
     def paragraph(self, pos: int) -> int:
         return paragraph_index(self.paragraph_starts, pos)
 
-    def remember(self, pos: int, res: Resolution) -> None:
+    def remember(self, pos: int, res: Resolution, quoted: bool = False) -> None:
+        """Record who spoke at `pos`; `quoted` when the claim quotes their words."""
         para = self.paragraph(pos)
         self.history.append((pos, para, res))
+        if quoted:
+            self.quoted.append((pos, para, res))
         if res.entity is not None:
             # After any mention at the same position, where a stable sort would put it.
             bisect.insort(self.registry.mentions, Mention(pos=pos, entity=res.entity, salient=True, paragraph=para),
                           key=lambda m: m.pos)
 
-    def last_speaker(self, before: int, max_back: int = 1) -> Resolution | None:
+    def last_speaker(self, before: int, max_back: int = 1, quoted: bool = False) -> Resolution | None:
+        """The speaker of the last claim (of the last quotation, if `quoted`) before `before`,
+        at most `max_back` paragraphs back."""
         para = self.paragraph(before)
-        for pos, p, res in reversed(self.history):
+        for pos, p, res in reversed(self.quoted if quoted else self.history):
             if pos >= before:
                 continue
             if para - p > max_back:
@@ -93,6 +100,20 @@ class Resolver:
             if res.how != "unknown":
                 return res
         return None
+
+    def quote_paragraph_speaker(self, before: int) -> Resolution | None:
+        """Whose words a quote paragraph with no cue of its own is.
+
+        News continues the last speaker: after '"...," Ortiz told supporters.' and
+        "Delaney conceded and congratulated his rival.", the next bare quote paragraphs
+        are still Ortiz's. A person named in between without being attributed anything
+        does not take the quote over. The speaker of any claim in the paragraph just
+        before continues ("Ortiz said she would ..." then her quote); further back, up to
+        `QUOTE_REACH` paragraphs, only someone quoted does (a report's "video shows ..."
+        does not go on speaking). Only when nobody spoke is it the person named just before.
+        """
+        return self.last_speaker(before, max_back=1) or self.last_speaker(before, QUOTE_REACH, quoted=True) \
+            or self.last_named_person(before, max_back=1)
 
     def last_named_person(self, before: int, max_back: int = 1) -> Resolution | None:
         para = self.paragraph(before)
@@ -208,14 +229,31 @@ class Resolver:
                 return Resolution(_speaker_for(self.registry.entities[found[0]], mention, None), found[0], "named")
         return None
 
-    def _by_key(self, key: str, mention: str, person_only: bool = True) -> Resolution | None:
-        """The newest entity whose name's key (its folded surname) is `key`; a person only,
-        unless `person_only` is False."""
+    def _by_key(self, key: str, mention: str, person_only: bool = True, before: int | None = None) -> Resolution | None:
+        """The entity whose name's key (its folded surname) is `key`; a person only, unless
+        `person_only` is False.
+
+        With `before`, the one mentioned last before that position: after "Sara Lind ...
+        Lind said" the article may go on to a different Lind, who must not take her quote.
+        Otherwise, or when none was mentioned yet, the newest such entity.
+        """
         reg = self.registry
-        for idx in range(len(reg.entities) - 1, -1, -1):
+        earlier = [m.entity for m in reversed(reg.mentions) if m.pos < before] if before is not None else []
+        for idx in itertools.chain(earlier, range(len(reg.entities) - 1, -1, -1)):
             e = reg.entities[idx]
             if (not person_only or e.kind == "person") and name_key(e.name.split()) == key:
                 return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), idx, "named")
+        return None
+
+    def _org_by_head(self, words: list[str], mention: str) -> Resolution | None:
+        """The organisation whose name a short form opens ("Halvorsen" for "Halvorsen Pharma")."""
+        reg = self.registry
+        short = [fold(w) for w in words]
+        for idx in range(len(reg.entities) - 1, -1, -1):
+            e = reg.entities[idx]
+            full = [fold(w) for w in e.name.split()]
+            if e.kind == "organization" and len(full) > len(short) and full[:len(short)] == short:
+                return Resolution(_speaker_for(e, mention, None), idx, "named")
         return None
 
     def _known_surname(self, head: Token, mention: str) -> Resolution | None:
@@ -223,7 +261,7 @@ class Resolver:
         that is the surname of someone the article names."""
         if not head.text[:1].isupper() or head.tag_ not in ("NN", "NNS") or any(c.dep_ == "det" for c in head.children):
             return None
-        return self._by_key(fold(head.text), mention)
+        return self._by_key(fold(head.text), mention, before=head.idx)
 
     def _unlisted_name(self, head: Token, mention: str) -> Resolution:
         toks = [c for c in head.lefts if c.dep_ == "compound" and c.tag_ in ("NNP", "NNPS")] + [head]
@@ -232,49 +270,103 @@ class Resolver:
         toks = toks[titles[-1] + 1:] if titles else toks
         toks = toks or [head]
         words = name_words(toks)
-        known = self._by_key(name_key(words), mention, person_only=False)
-        if known is not None:
-            return known
         reg = self.registry
+        known = self._by_key(name_key(words), mention, person_only=False, before=head.idx)
+        if known is not None and len(words) > 1 and reg.entities[known.entity].kind == "person":
+            known = self._fuller_name(known, words, head, toks[0].i)
+        known = known or self._org_by_head(words, mention)
+        if known is not None:
+            for t in toks:
+                reg.ent_of_token.setdefault(t.i, known.entity)
+            return known
         kind = "organization" if head.lower_ in ORG_NOUNS else "person"
         reg.entities.append(Entity(name=" ".join(words), kind=kind))
         idx = len(reg.entities) - 1
         for t in toks:
             reg.ent_of_token[t.i] = idx
-        return Resolution(_speaker_for(reg.entities[idx], mention, None), idx, "named")
+        title = title_of(head, toks[0].i) if kind == "person" else None
+        if title:
+            reg.entities[idx].titles.append(title)
+        return Resolution(_speaker_for(reg.entities[idx], mention, title), idx, "named")
+
+    def _fuller_name(self, known: Resolution, words: list[str], head: Token, start: int) -> Resolution | None:
+        """A full name the recogniser missed ("Ines Sato, a campaigner, said") for a person
+        the registry knows by surname: the same person, whose name it completes, when the
+        registry has the surname alone or the same first name; None for a namesake ("Erik
+        Lind" is not "Sara Lind")."""
+        e = self.registry.entities[known.entity]
+        existing = e.name.split()
+        if len(existing) > 1 and fold(existing[0]) != fold(words[0]):
+            return None
+        if len(words) > len(existing):
+            e.name = person_name(words)
+        title = title_of(head, start)
+        if title and title not in e.titles:
+            e.titles.append(title)
+        return Resolution(_speaker_for(e, known.speaker.mention, title or (e.titles[0] if e.titles else None)),
+                          known.entity, "named")
 
     def _role(self, head: Token, mention: str, exclude: tuple[int, int]) -> Resolution | None:
         """"The minister", "the company": the entity the article introduced in that role."""
         reg = self.registry
-        extra = [c for c in head.children if c.dep_ not in ("det", "punct", "relcl", "acl", "appos")]
-        if extra:
-            return None
         word = head.lower_
         pos = head.idx
         candidates = [m for m in reg.mentions if m.pos < pos and not exclude[0] <= m.pos < exclude[1]]
-        if word in ORG_NOUNS:
-            # An organisation that is a subject inside the claim itself is the fallback:
-            # "Lumen will close its plant in Dover, the company said" names its speaker only
-            # there. Nearest first outside the claim; first (the clause's subject) inside it.
-            inside = [m for m in reversed(reg.mentions) if m.pos < pos and exclude[0] <= m.pos < exclude[1]
-                      and m.salient]
-            for pool in (candidates, inside):
-                for m in reversed(pool):
-                    e = reg.entities[m.entity]
-                    if e.kind == "organization" and word in e.name.lower().split():
-                        return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-                if word in GENERIC_ORG_NOUNS:
-                    for m in reversed(pool):
-                        e = reg.entities[m.entity]
-                        if e.kind == "organization" and not e.plural:
-                            return Resolution(_speaker_for(e, mention, None), m.entity, "role")
-            return self._earlier_unnamed(word, mention, pos)
+        if word in INSTITUTION_GLOSSES:
+            # "The drug maker said": the organisation introduced as one, modifiers allowed.
+            modifiers = [c for c in head.children if c.dep_ in ("compound", "amod")]
+            extra = [c for c in head.children if c.dep_ not in ("det", "punct", "relcl", "acl", "appos")
+                     and c not in modifiers]
+            org = self._org_in_focus(head, modifiers, candidates, exclude) if not extra else None
+            if org is not None or word in ORG_NOUNS:
+                return org or (None if extra else self._earlier_unnamed(word, mention, pos))
+        if any(c.dep_ not in ("det", "punct", "relcl", "acl", "appos") for c in head.children):
+            return None
         for m in reversed(candidates):
             e = reg.entities[m.entity]
             if e.kind == "person" and any(word in t.lower().replace("-", " ").split() for t in e.titles):
                 return Resolution(_speaker_for(e, mention, next(t for t in e.titles if word in t.lower())),
                                   m.entity, "role")
         return self._earlier_unnamed(word, mention, pos)
+
+    def _org_in_focus(self, head: Token, modifiers: list[Token], candidates: list[Mention],
+                      exclude: tuple[int, int]) -> Resolution | None:
+        """"The company / the agency / the ministry said": the organisation in focus.
+
+        That is the nearest organisation before the phrase whose name or description has
+        the noun and its modifiers ("Norda Energy Agency" for "the agency", "Halvorsen Pharma,
+        a drug maker" for "the drug maker"); failing that, for a generic noun ("the company",
+        "the pharmaceutical firm"), the nearest single organisation that is neither a place
+        nor a body named for another kind ("Oslo" or "the Medicines Agency" is never "the
+        company"). A person
+        quoted in between never is. An organisation that is a subject inside the claim
+        itself is the fallback: "Lumen will close its plant in Dover, the company said"
+        names its speaker only there (nearest first outside the claim; first inside it).
+        """
+        reg = self.registry
+        word = head.lower_
+        mods = {m.lower_ for m in modifiers}
+        mention = mention_text(head)
+        inside = [m for m in reversed(reg.mentions) if m.pos < head.idx and exclude[0] <= m.pos < exclude[1]
+                  and m.salient]
+
+        def described(e: Entity) -> bool:
+            # "The drug maker" is "a drug maker based in Oslo"; "the health agency" is not
+            # the "Food Safety Agency".
+            return any(word in words and mods <= words
+                       for words in (set(d.lower().split()) for d in [e.name, *e.glosses]))
+
+        for pool in (candidates, inside):
+            for m in reversed(pool):
+                e = reg.entities[m.entity]
+                if e.kind == "organization" and described(e):
+                    return Resolution(_speaker_for(e, mention, None), m.entity, "role")
+            if word in GENERIC_ORG_NOUNS and not any(m.tag_ in ("NNP", "NNPS") for m in modifiers):
+                for m in reversed(pool):
+                    e = reg.entities[m.entity]
+                    if e.kind == "organization" and not e.plural and not e.place and not _public_body(e, word):
+                        return Resolution(_speaker_for(e, mention, None), m.entity, "role")
+        return None
 
     def _earlier_unnamed(self, word: str, mention: str, pos: int) -> Resolution | None:
         """"A senior ministry official said ... The official added ...": the same unnamed source.
@@ -332,6 +424,12 @@ class Resolver:
             e.gender = gender
         return Resolution(_speaker_for(e, mention, e.titles[0] if e.titles else None), chosen.entity, "pronoun",
                           ambiguous=len(distinct) > 1)
+
+
+def _public_body(e: Entity, word: str) -> bool:
+    """An organisation whose name says it is another kind of body than `word` ("Medicines
+    Agency", "Ministry of Health" for "the company"); a bank or a group may be a company."""
+    return any(w in ORG_NOUNS and w not in GENERIC_ORG_NOUNS and w != word for w in e.name.lower().split())
 
 
 def _name_start(tok: Token, registry: Registry) -> int:
