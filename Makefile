@@ -41,10 +41,18 @@ bench: install-test
 openapi: install
 	$(PY) -m service.openapi > openapi.yaml
 
-# Retrain the attribution tagger on PolNeAR (about 25 minutes on 2 cores; CI never runs it).
+# Fine-tune the attribution encoder on PolNeAR and export it to workers/extraction/data/attribution
+# (about 35 minutes on 2 cores; CI never runs it). Torch lives in its own environment, .venv-train,
+# so that `make run` and `make test` never install it.
 POLNEAR ?= ../shared/eval/polnear
-model: install
-	$(PY) scripts/train_model.py $(POLNEAR)
+TRAIN_VENV ?= .venv-train
+TRAIN_PY := $(TRAIN_VENV)/bin/python
+model:
+	test -x $(TRAIN_PY) || $(PYTHON) -m venv $(TRAIN_VENV)
+	$(TRAIN_PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[train]'
+	$(TRAIN_PY) -m pip install --quiet --disable-pip-version-check --no-deps \
+		$$($(TRAIN_PY) -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['encoder'])")
+	$(TRAIN_PY) scripts/train_model.py $(POLNEAR)
 
 # Relearn the cue table (workers/extraction/data/learned_cues.tsv) from PolNeAR train
 # (a few minutes, most of it parsing; CI never runs it).
@@ -59,4 +67,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache

@@ -212,7 +212,8 @@ class RedisServer:
 def service_env(redis_url: str, port: int | None = None, **extra: str) -> dict[str, str]:
     """The environment of the API and the workers, as the brief fixes it."""
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("CLAIMTRACK_", "WEB_CONCURRENCY")) or k == "CLAIMTRACK_SPACY_MODEL"}
+           if not k.startswith(("CLAIMTRACK_", "WEB_CONCURRENCY"))
+           or k in ("CLAIMTRACK_SPACY_MODEL", "CLAIMTRACK_ATTRIBUTION_MODEL")}
     env.update(REDIS_URL=redis_url, HOST="127.0.0.1", CLAIMTRACK_API_KEYS=API_KEYS, CLAIMTRACK_RATE_LIMIT="off",
                LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
     if port is not None:
@@ -367,13 +368,22 @@ def store_synthetic_article(store: Any, seed: int, claims: int, **fields: str) -
 
 
 @functools.cache
+def encoder_on() -> bool:
+    """Whether the workers run the attribution encoder: CLAIMTRACK_ATTRIBUTION_MODEL, as the
+    service reads it (benchmarks pass it on to the workers they start)."""
+    from service.config import Config
+
+    return Config.from_env().attribution_model
+
+
 def extractor_model() -> Any:
-    """The extraction pipeline (`load_model(None)`, as the workers load it), once per process,
-    warmed on a few articles so that first-call allocations stay out of what is timed."""
+    """The extraction pipeline (`load_model`, as the workers load it, with the encoder when
+    `encoder_on`), once per process, warmed on a few articles so that first-call allocations
+    stay out of what is timed."""
     from _fixtures import articles
     from workers.extraction import extract_claims, load_model
 
-    nlp = load_model(None)
+    nlp = load_model(None, attribution=encoder_on())
     for text in articles(3, seed=99):
         extract_claims(text, nlp)
     return nlp

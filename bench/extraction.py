@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (PY, REPO, DoneWatcher, Processes, RedisServer, emit, extractor_model, log, machine,  # noqa: E402
+from _common import (PY, REPO, DoneWatcher, Processes, RedisServer, emit, encoder_on, extractor_model, log, machine,  # noqa: E402
                      model_name, post_json, rounded, session_cpu_seconds, start_gunicorn, start_workers,
                      summary_ms)
 from _fixtures import articles  # noqa: E402
@@ -295,7 +295,8 @@ def _statuses(url: str, ids: list[str]) -> list[tuple[str, str]]:
 def quality(gold: str | None) -> dict:
     if gold is None:
         return {"skipped": "no gold folder (pass --gold, or set CLAIMTRACK_EVAL_DIR)"}
-    result = subprocess.run([PY, str(REPO / "bench" / "quality.py"), gold], cwd=REPO, capture_output=True,
+    encoder = ["--encoder"] if encoder_on() else []
+    result = subprocess.run([PY, str(REPO / "bench" / "quality.py"), gold, *encoder], cwd=REPO, capture_output=True,
                             text=True, timeout=1800)
     if result.returncode != 0:
         return {"error": result.stderr.strip().splitlines()[-1:] or result.returncode}
@@ -415,15 +416,17 @@ def main() -> None:
     emit(rounded({
         "benchmark": "extraction",
         "articles": len(texts), "words_per_article": sum(len(t.split()) for t in texts) / len(texts),
-        "model": name,
+        "model": name, "encoder": encoder_on(),
         **generated,
         "real_news": measured.get("real_news", {"skipped": "no PolNeAR dev texts (--real DIR)"}),
         "extractor_diagnostics": inproc,
         "pathological": hostile,
-        "target": {"ratio_1_worker_min": 1.0,
+        # Issue 19: at least 1.0 with the encoder off, 0.5 with it on.
+        "target": {"ratio_1_worker_min": 0.5 if encoder_on() else 1.0,
                    "ratio_1_worker": one["ratio_to_baseline"] if one else None,
                    "ratio_1_worker_real_news": real_one["ratio_to_baseline"] if real_one else None,
-                   "met": bool(met) and all(r["ratio_to_baseline"] >= 1.0 and r["failed"] == 0 for r in met)},
+                   "met": bool(met) and all(r["ratio_to_baseline"] >= (0.5 if encoder_on() else 1.0)
+                                                  and r["failed"] == 0 for r in met)},
         "quality": qual,
         "machine": info,
     }))

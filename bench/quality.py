@@ -13,7 +13,7 @@ imported from the shared eval folder, so the figures are the ones the service is
   --dump    also write the predictions as JSON for `score.py --predictions`
 
 It also reports on stderr the process's resident memory once the model is loaded and once
-every article is extracted (what a worker holds; compare with and without --tagger).
+every article is extracted (what a worker holds; compare with and without --encoder).
 
 Usage: bench/quality.py GOLD_DIR [-v] [--bands] [--score PATH/score.py] [--dump FILE]
 The scorer is found at --score, else $CLAIMTRACK_EVAL_DIR/score.py, else
@@ -54,11 +54,11 @@ def resident_mb() -> int:
         return next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:"))
 
 
-def predict(arts: dict, model: str | None, tagger: bool = False) -> tuple[dict[str, list[dict]], float, int]:
+def predict(arts: dict, model: str | None, encoder: bool = False) -> tuple[dict[str, list[dict]], float, int]:
     """The predictions, the seconds extraction took, and resident MB once the model was loaded."""
     from workers.extraction import extract_many, load_model
 
-    nlp = load_model(model, attribution=tagger)
+    nlp = load_model(model, attribution=encoder)
     loaded_mb = resident_mb()
     names = list(arts)
     t0 = time.perf_counter()
@@ -116,15 +116,15 @@ def main() -> None:
     ap.add_argument("--score", help="path to score.py")
     ap.add_argument("--model", help="spaCy package name (default: load_model's choice)")
     ap.add_argument("--dump", help="write predictions JSON here")
-    ap.add_argument("--tagger", action="store_true",
-                    help="with the trained attribution tagger (what CLAIMTRACK_ATTRIBUTION_MODEL=on loads)")
+    ap.add_argument("--encoder", action="store_true",
+                    help="with the attribution encoder (what CLAIMTRACK_ATTRIBUTION_MODEL=on loads)")
     args = ap.parse_args()
 
     score = load_scorer(args.score)
     arts = score.load_gold(args.gold_dir)
     if not arts:
         raise SystemExit(f"no annotated articles (*.gold.json) in {args.gold_dir}")
-    preds, elapsed, loaded_mb = predict(arts, args.model, args.tagger)
+    preds, elapsed, loaded_mb = predict(arts, args.model, args.encoder)
     if args.dump:
         Path(args.dump).write_text(json.dumps(preds, ensure_ascii=False, indent=1), encoding="utf-8")
     per = {name: score.score_article(a["claims"], preds.get(name, [])) for name, a in arts.items()}

@@ -17,7 +17,7 @@ _loaded: list[Language] = []
 
 def preload(name: str | None, attribution: bool = False) -> Language:
     """Load the pipeline named `name` (None: the preferred installed English model), with
-    the trained attribution tagger when `attribution` (CLAIMTRACK_ATTRIBUTION_MODEL)."""
+    the attribution encoder when `attribution` (CLAIMTRACK_ATTRIBUTION_MODEL)."""
     _loaded[:] = [load_model(name, attribution)]
     return _loaded[0]
 

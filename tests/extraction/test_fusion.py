@@ -1,6 +1,6 @@
-"""The trained tagger beside the rules: model spans become claims, one claim per attribution.
+"""The encoder beside the rules: model spans become claims, one claim per attribution.
 
-Most tests set the tagger's output by hand (`tag`), so that they check the fusion and not
+Most tests set the encoder's output by hand (`tag`), so that they check the fusion and not
 what the committed weights happen to predict; the last ones run the committed model.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from workers.extraction.encoder import COMPONENT, PROBS_KEY, TAGS, decode
 
 @pytest.fixture(scope="module")
 def nlp():
-    """The pipeline with the trained tagger (workers load it with CLAIMTRACK_ATTRIBUTION_MODEL=on)."""
+    """The pipeline with the encoder (workers load it with CLAIMTRACK_ATTRIBUTION_MODEL=on)."""
     return load_model(attribution=True)
 
 
@@ -132,7 +132,7 @@ def test_model_reported_question_is_not_an_assertion(nlp):
     text = "Mayor Ana Silva asked whether the state would pay for the bridge repairs.\n"
     doc = tag(nlp, text, {"Mayor Ana Silva": "SOURCE", "asked": "CUE",
                           "whether the state would pay for the bridge repairs": "CONTENT"})
-    # The rules report the question with its stance; the tagger adds no assertion beside it.
+    # The rules report the question with its stance; the encoder adds no assertion beside it.
     assert [c.stance for c in claims_from_doc(doc)] == [c.stance for c in claims_from_doc(nlp(prepare(text, nlp)))]
     assert all(c.stance == "questions" for c in claims_from_doc(doc))
 

@@ -17,7 +17,7 @@ from .stance import Stance
 # after the quote; "same-paragraph" / "continued": an earlier attributed quote in the
 # paragraph, or the quote this one continues; "previous-paragraph": the last claim's
 # speaker; "last-named": the last person named before the quote; "label": a transcript
-# turn opened by its speaker's name ("HOLT: ..."); "model": the trained tagger's spans
+# turn opened by its speaker's name ("HOLT: ..."); "model": the encoder's spans
 # (fusion.py), with the content's mean tag probability as `cue_weight`; "learned": a verb or
 # noun from the learned lexicon (learned.py), with its corpus precision as `cue_weight`.
 Source = Literal["clause", "according", "quote-cue", "colon", "dash", "same-paragraph",

@@ -77,7 +77,7 @@ def doc_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
             continue
         words.append(tok.text)
         token_of.append(tok.i)
-    return words, breaks, token_of
+    return words, [b for b in breaks if b < len(words)], token_of
 
 
 def allowed_transitions() -> numpy.ndarray:

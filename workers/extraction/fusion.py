@@ -1,6 +1,6 @@
-"""The trained tagger's attributions beside the rules' ones: one claim per attribution.
+"""The encoder's attributions beside the rules' ones: one claim per attribution.
 
-The tagger (tagger.py) marks source, cue and content tokens; here its spans become
+The fine-tuned encoder (encoder.py) marks source, cue and content tokens; here its spans become
 candidates of their own kind ("model"): a content span, the nearest cue in its sentence
 and the source nearest that cue. The rules stay in charge of what they do well: where a
 model candidate covers the same words as a rule candidate, only the rule's comes out
@@ -127,7 +127,7 @@ def _type(start: int, end: int, quotes: list[Quote]) -> str | None:
 
 def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: list[Quote],
                      inside_quote: Callable[[int], bool], min_score: float | None = None) -> list[Candidate]:
-    """Candidates from the tagger's spans, before they meet the rules' candidates."""
+    """Candidates from the encoder's spans, before they meet the rules' candidates."""
     min_score = MIN_SCORE if min_score is None else min_score
     article = doc.text  # Doc.text joins every token on each access
     out = []
@@ -160,7 +160,7 @@ def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: 
 
 def _speaker_head(doc: Doc, ln: _Link, cue_tok: int) -> int | None:
     """The head of the speaker phrase: the verb cue's grammatical subject where the parse
-    gives one outside the content, else the tagger's source span, else none."""
+    gives one outside the content, else the encoder's source span, else none."""
     cue = doc[cue_tok]
     if cue.tag_.startswith("VB"):
         subj = subject_of(cue)

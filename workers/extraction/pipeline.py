@@ -53,9 +53,9 @@ def installed_model() -> str:
 def load_model(name: str | None = None, attribution: bool = False) -> Language:
     """The spaCy pipeline the extractor needs, with components it never reads disabled.
 
-    With `attribution`, the trained attribution tagger (tagger.py) is added after the
-    parser; it reads the token vectors the pipeline has computed anyway. Without it, the
-    extractor runs on its rules alone.
+    With `attribution`, the fine-tuned attribution encoder (encoder.py) is added after the
+    parser; it reads the same tokens as the rules and leaves its tag probabilities on each
+    document. Without it, the extractor runs on its rules alone.
     """
     nlp = spacy.load(installed_model() if name is None else name)
     for component in UNUSED_COMPONENTS:
