@@ -112,3 +112,24 @@ def test_a_failed_article_can_be_queued_again(client, config, store, redis):
     assert again.status_code == 409
     assert again.mimetype == "application/problem+json"
     assert client.post("/v1/articles/art_0000000000000000/retry", headers=headers("ingest")).status_code == 404
+
+
+def test_a_worker_with_the_encoder_stores_claims_and_names_it(client, config):
+    """CLAIMTRACK_ATTRIBUTION_MODEL=on: the worker's pipeline carries the encoder (loaded once,
+    before the work horse forks), the claims are stored as usual, and the article records
+    which extractor found them."""
+    from workers.extraction.encoder import COMPONENT
+
+    nlp = model.preload(None, attribution=True)
+    try:
+        assert COMPONENT in nlp.pipe_names
+        aid = post(client)
+        work(config)
+        article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json
+        assert article["status"] == "done", article
+        assert "encoder" in article["extractor_version"]
+        texts = [c["text"] for c in claims_of(client, aid)]
+        assert "We have no other choice" in texts
+        assert any("300 jobs would be lost" in t for t in texts)
+    finally:
+        model.preload(None)
