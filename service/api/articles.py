@@ -18,7 +18,7 @@ from ..queue import enqueuer, job_is_live
 from ..runtime import Runtime, runtime
 from ..store import ARTICLE_STATUSES, Conflict, DedupKey, Gone, NotFound, digest, format_time
 from .claims import ClaimPageSchema, IncludeArgs
-from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, WebUrl, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
@@ -42,9 +42,7 @@ class ArticleInSchema(Schema):
         },
     )
     title = Text(allow_none=True, validate=validate.Length(max=1000))
-    url = fields.Url(
-        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048)
-    )
+    url = WebUrl(allow_none=True, validate=validate.Length(max=2048))
     source = Text(allow_none=True, validate=validate.Length(max=200))
     published_at = fields.AwareDateTime(
         allow_none=True,

@@ -18,7 +18,7 @@ from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
 from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, Gone, NotFound,
                      VersionMismatch, format_time, words)
-from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, WebUrl, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
@@ -153,11 +153,11 @@ class VerificationInSchema(Schema):
     status = fields.String(validate=validate.OneOf(VERIFICATION_STATUSES), metadata={"description": STATUS_DESCRIPTION})
     note = Text(allow_none=True, validate=validate.Length(max=10_000))
     evidence = fields.List(
-        fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048)),
+        WebUrl(validate=validate.Length(max=2048)),
         validate=validate.Length(max=50),
     )
-    review_url = fields.Url(schemes={"http", "https"}, allow_none=True, validate=validate.Length(max=2048),
-                            metadata={"description": "The published fact-check article (ClaimReview `url`)."})
+    review_url = WebUrl(allow_none=True, validate=validate.Length(max=2048),
+                        metadata={"description": "The published fact-check article (ClaimReview `url`)."})
 
 
 class HistoryEntrySchema(Schema):
