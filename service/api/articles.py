@@ -352,6 +352,7 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
 @blp.response(202, ArticleSchema, description="Queued for extraction again.")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(410, response="GONE")
 def retry_article(article_id: str) -> Any:
     """Queue a failed or stuck article for extraction again
 
@@ -367,7 +368,7 @@ def retry_article(article_id: str) -> Any:
         article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
         job_is_live=lambda job_id: job_is_live(rt.queue, job_id, overdue_after=rt.config.reconcile_after))
     if result is None:
-        abort(404, f"No article {article_id!r}.")
+        _gone_or_404(rt.store, article_id)
     article, requeued = result
     if not requeued:
         abort(409, "Only a failed article, or one stuck for longer than "
