@@ -24,8 +24,11 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# On a terminal, scripts/run.sh runs as a job of its own (bash -m), which the terminal's Ctrl-C
+# reaches and make does not: make would otherwise die of the SIGINT too and exit 130, whatever
+# the script's status. Elsewhere (CI, a pipe) make runs the script as usual.
 run: install
-	bash scripts/run.sh
+	@if [ -t 0 ]; then bash -mc 'bash scripts/run.sh; exit $$?'; else bash scripts/run.sh; fi
 
 test: install-test
 	bash scripts/ensure-command.sh redis-server redis-server redis
