@@ -13,7 +13,7 @@ from workers.extraction import extract_claims, load_model
 from workers.extraction.candidates import Candidate
 from workers.extraction.fusion import fuse
 from workers.extraction.pipeline import claims_from_doc, prepare
-from workers.extraction.tagger import COMPONENT, PROBS_KEY, TAGS, decode
+from workers.extraction.encoder import COMPONENT, PROBS_KEY, TAGS, decode
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from .candidates import Candidate
 from .cues import QUESTION_VERBS, cue_lemma
 from .quotes import Quote, word_count
 from .reported import subject_of
-from .tagger import TaggedSpan, decode
+from .encoder import TaggedSpan, decode
 from .tokens import TokenIndex
 
 # A content span below this mean tag probability is left out (selected on PolNeAR dev).

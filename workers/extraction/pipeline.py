@@ -28,8 +28,8 @@ from .quotes import Quote, find_quotes, paragraphs, word_count
 from .registry import build_registry, learn_genders
 from .reported import find_reported
 from .speakers import Resolution, Resolver
-from .tagger import COMPONENT as ATTRIBUTION_COMPONENT
-from .tagger import PROBS_KEY
+from .encoder import COMPONENT as ATTRIBUTION_COMPONENT
+from .encoder import PROBS_KEY
 from .tokens import QuoteLookup, TokenIndex
 from .transcript import Turn, find_turns, only_questions
 

@@ -18,11 +18,11 @@ def extractor_version(nlp: "Language") -> str:
         package = version("claimtrack")
     except PackageNotFoundError:
         package = "unknown"
-    from .tagger import COMPONENT
+    from .encoder import COMPONENT
 
-    tagger = "; tagger" if COMPONENT in nlp.pipe_names else ""
+    encoder = "; encoder" if COMPONENT in nlp.pipe_names else ""
     return f"claimtrack {package}; {nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} " \
-           f"{nlp.meta.get('version', '?')}{tagger}; rules {RULES_VERSION}"
+           f"{nlp.meta.get('version', '?')}{encoder}; rules {RULES_VERSION}"
 
 
 def rules_version(extractor: str | None) -> int:
