@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export PORT WORKERS VENV
 
-.PHONY: run test install install-test bench openapi model cues lock clean
+.PHONY: run test install install-test bench openapi docs model cues lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: install-test
 openapi: install
 	$(PY) -m service.openapi > openapi.yaml
 
+# The reference in docs/ as a site in site/ (MkDocs, offline; open site/index.html).
+docs: install-test
+	$(VENV)/bin/mkdocs build --strict
+
 # Retrain the attribution tagger on PolNeAR (about 25 minutes on 2 cores; CI never runs it).
 POLNEAR ?= ../shared/eval/polnear
 model: install
@@ -62,4 +66,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache site

@@ -18,7 +18,7 @@ blocking, as a buffering proxy would, and gives a thread only a request that has
   ``request_id`` in the body).
 
 Memory is bounded by worker_connections x the body limit per process. What a deployment still
-needs in front is in the README ("Serving"). This depends on gthread's structure (its accept,
+needs in front is in docs/serving.md. This depends on gthread's structure (its accept,
 keep-alive and handle steps), so gunicorn is pinned exactly; tests/test_serving.py fails when
 the structure changes.
 """
@@ -217,7 +217,7 @@ class BufferedThreadWorker(ThreadWorker):
         client_sock.__class__ = _TimedSocket
         conn = _Conn(self.cfg, client_sock, client_addr, listener.getsockname())
         conn.worker = self
-        if self.cfg.is_ssl:  # TLS ends in front of the API (README); keep gunicorn's path for it
+        if self.cfg.is_ssl:  # TLS ends in front of the API (docs/serving.md); keep gunicorn's path for it
             client_sock.setblocking(True)
             self.enqueue_req(conn)
             return
