@@ -6,7 +6,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export PORT WORKERS VENV
 
-.PHONY: run test install install-test bench openapi model cues lock clean
+.PHONY: run test install install-test bench openapi docs model cues lock clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,11 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# On a terminal, scripts/run.sh runs as a job of its own (bash -m), which the terminal's Ctrl-C
+# reaches and make does not: make would otherwise die of the SIGINT too and exit 130, whatever
+# the script's status. Elsewhere (CI, a pipe) make runs the script as usual.
 run: install
-	bash scripts/run.sh
+	@if [ -t 0 ]; then bash -mc 'bash scripts/run.sh; exit $$?'; else bash scripts/run.sh; fi
 
 test: install-test
 	bash scripts/ensure-command.sh redis-server redis-server redis
@@ -40,6 +43,10 @@ bench: install-test
 
 openapi: install
 	$(PY) -m service.openapi > openapi.yaml
+
+# The reference in docs/ as a site in site/ (MkDocs, offline; open site/index.html).
+docs: install-test
+	$(VENV)/bin/mkdocs build --strict
 
 # Fine-tune the attribution encoder on PolNeAR and export it to workers/extraction/data/attribution
 # (about 35 minutes on 2 cores; CI never runs it). Torch lives in its own environment, .venv-train,
@@ -67,4 +74,4 @@ lock:
 	rm -rf .lock-venv
 
 clean:
-	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache
+	rm -rf $(VENV) $(TRAIN_VENV) .pytest_cache site

@@ -87,7 +87,7 @@ fi
 "$VENV/bin/flask" --app service.app migrate >/dev/null
 
 # One metrics directory for the API and the workers of this session, so that /metrics shows the
-# job series too (README, "Operating Claimtrack"); emptied at each start, as prometheus-client needs.
+# job series too (docs/operations.md); emptied at each start, as prometheus-client needs.
 if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
   export PROMETHEUS_MULTIPROC_DIR="$PWD/var/metrics"
   rm -rf "$PROMETHEUS_MULTIPROC_DIR"

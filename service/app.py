@@ -13,6 +13,7 @@ from flask_smorest import Api
 
 from . import api as api_package
 from . import bodies, cli, console, docs, limits, logs, metrics, problems
+from .api.operation_ids import OperationIds
 from .auth import SECURITY_SCHEMES, ApiKeys
 from .config import Config
 from .problems import ProblemSchema
@@ -78,7 +79,7 @@ def create_app(config: Config | None = None) -> Flask:
         queue=extraction_queue(store.raw, config),
     )
 
-    api = ClaimtrackApi(app)
+    api = ClaimtrackApi(app, spec_kwargs={"extra_plugins": [OperationIds()]})
     api_package.register(api)
     problems.install(app)
     app.register_error_handler(BadCursor, lambda error: problems.problem(400, str(error)))

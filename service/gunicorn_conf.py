@@ -5,7 +5,7 @@ WEB_CONCURRENCY (worker processes, default 2 per CPU + 1) and WEB_THREADS (threa
 process, default 4) come from the environment.
 
 The worker is gthread with whole requests read in the main loop before a thread takes them
-(`service.serving`), so that slow clients cannot hold the threads; see README, "Serving".
+(`service.serving`), so that slow clients cannot hold the threads; see docs/serving.md.
 """
 import multiprocessing
 import os

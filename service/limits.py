@@ -5,7 +5,9 @@ Limits apply to `/v1` only; probes and documentation are never limited.
 
 - ``CLAIMTRACK_RATE_LIMIT``: requests per API key. A request is counted against a digest of its
   key once the key has authenticated (the secret itself is never a Redis key), and against the
-  client address otherwise, so a stream of wrong keys shares one counter, not one each.
+  client address otherwise, so a stream of wrong keys shares one counter, not one each. An
+  address locked out by the failure limit (below) is counted as an address whatever key it
+  sends, so its answers (429 and rate-limit headers) are the same for a right and a wrong key.
 - ``CLAIMTRACK_AUTH_FAILURE_LIMIT``: failed authentications (a key that is presented but
   unknown) per client address. Past it, every request from that address that presents a key is
   answered 429 without the key being checked, until the window has room again: guessing keys
@@ -20,7 +22,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
@@ -35,10 +37,17 @@ log = logging.getLogger("claimtrack.api")
 
 
 def _client_key() -> str:
+    """The counter a request is charged to. An address locked out by the failure limit is
+    charged as an address whatever key it sends, and the key is not even looked up: were the
+    right key charged to its own counter, its 429 would carry that counter's headers, and a
+    guesser could tell it from the wrong ones."""
     secret = presented_secret()
-    if secret and authenticated() is not None:
+    address = client_address()
+    failures = current_app.extensions.get(AUTH_FAILURES)
+    locked_out = failures is not None and failures.locked_out(address) is not None
+    if secret and not locked_out and authenticated() is not None:
         return "key:" + secret_digest(secret)[:32]
-    return "addr:" + client_address()
+    return "addr:" + address
 
 
 def _too_many(error: RateLimitExceeded) -> Response:
@@ -68,21 +77,35 @@ class AuthFailures:
             socket_timeout=config.redis_socket_timeout, socket_connect_timeout=config.redis_socket_timeout)
         self.strategy = MovingWindowRateLimiter(storage)
 
-    def refuse_if_exceeded(self, address: str) -> None:
-        """429 while `address` has used up its failures (Redis down: let the request on)."""
+    def locked_out(self, address: str) -> tuple[RateLimitItem, float] | None:
+        """(the limit used up, when the window has room again) while `address` has used up its
+        failures, else None (Redis down: None, the request goes on). Asked by the rate
+        limiter's key function and by the guard of the view, so it is read once per request."""
+        cached = g.get("auth_lockout")
+        if cached is not None and cached[0] == address:
+            return cached[1]  # type: ignore[no-any-return]
         try:
             exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
-            if not exceeded:
-                return
-            reset = max(self.strategy.get_window_stats(item, address).reset_time for item in exceeded)
+            found = (exceeded[0], max(self.strategy.get_window_stats(item, address).reset_time
+                                      for item in exceeded)) if exceeded else None
         except Exception as error:  # noqa: BLE001 - limits wraps several Redis errors
             log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+            found = None
+        g.auth_lockout = (address, found)
+        return found
+
+    def refuse_if_exceeded(self, address: str) -> None:
+        """429 while `address` has used up its failures (Redis down: let the request on)."""
+        found = self.locked_out(address)
+        if found is None:
             return
-        abort(429, f"Too many failed authentications from this address ({exceeded[0]}); retry after "
+        item, reset = found
+        abort(429, f"Too many failed authentications from this address ({item}); retry after "
                    "Retry-After seconds.", type=TYPES["rate_limited"],
               headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))})
 
     def record(self, address: str) -> None:
+        g.pop("auth_lockout", None)
         try:
             for item in self.limits:
                 self.strategy.hit(item, address)

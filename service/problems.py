@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("claimtrack.api")
 
-#: Problem types that carry more meaning than their status code alone (documented in README).
+#: Problem types that carry more meaning than their status code alone (documented in docs/api.md).
 TYPES = {
     "validation": "/problems/validation-error",
     "stale": "/problems/stale-version",

@@ -13,10 +13,12 @@ blocking, as a buffering proxy would, and gives a thread only a request that has
   the request timeout) before the connection closes: a client still sending its body can then
   read the 413 instead of meeting a reset connection ("broken pipe").
 - gunicorn's own error answers (a request line over ``limit_request_line``: 414, too many or
-  too large header fields: 431, malformed requests: 400) are problem+json like the app's.
+  too large header fields: 431, malformed requests: 400) are problem+json like the app's, and
+  like the app's answers, every answer given here carries a request id (``X-Request-Id`` and
+  ``request_id`` in the body).
 
 Memory is bounded by worker_connections x the body limit per process. What a deployment still
-needs in front is in the README ("Serving"). This depends on gthread's structure (its accept,
+needs in front is in docs/serving.md. This depends on gthread's structure (its accept,
 keep-alive and handle steps), so gunicorn is pinned exactly; tests/test_serving.py fails when
 the structure changes.
 """
@@ -25,6 +27,7 @@ from __future__ import annotations
 import errno
 import json
 import re
+import secrets
 import selectors
 import socket
 import time
@@ -53,12 +56,18 @@ _HTTP11 = re.compile(rb"^[^\r\n]* HTTP/1\.1\r?\n")
 _DONE, _MORE, _TOO_LARGE, _MALFORMED = "done", "more", "too large", "malformed"
 
 
-def problem_bytes(status: int, detail: str, *, close: bool = True, extra: str = "") -> bytes:
-    """A complete HTTP/1.1 problem+json response, for answers given outside the app."""
+def problem_bytes(status: int, detail: str, *, close: bool = True, extra: str = "",
+                  request_id: str | None = None) -> bytes:
+    """A complete HTTP/1.1 problem+json response, for answers given outside the app. Like the
+    app's answers it carries a request id (a fresh one unless given), in ``X-Request-Id`` and
+    in the body, so that a client can quote it and an operator find it in the log."""
     phrase = HTTPStatus(status).phrase
-    body = json.dumps({"type": "about:blank", "title": phrase, "status": status, "detail": detail}).encode()
+    request_id = request_id or secrets.token_hex(8)
+    body = json.dumps({"type": "about:blank", "title": phrase, "status": status, "detail": detail,
+                       "request_id": request_id}).encode()
     head = (f"HTTP/1.1 {status} {phrase}\r\nContent-Type: application/problem+json\r\n"
-            f"Content-Length: {len(body)}\r\n{extra}" + ("Connection: close\r\n" if close else "") + "\r\n")
+            f"Content-Length: {len(body)}\r\nX-Request-Id: {request_id}\r\n{extra}"
+            + ("Connection: close\r\n" if close else "") + "\r\n")
     return head.encode("latin-1") + body
 
 
@@ -208,7 +217,7 @@ class BufferedThreadWorker(ThreadWorker):
         client_sock.__class__ = _TimedSocket
         conn = _Conn(self.cfg, client_sock, client_addr, listener.getsockname())
         conn.worker = self
-        if self.cfg.is_ssl:  # TLS ends in front of the API (README); keep gunicorn's path for it
+        if self.cfg.is_ssl:  # TLS ends in front of the API (docs/serving.md); keep gunicorn's path for it
             client_sock.setblocking(True)
             self.enqueue_req(conn)
             return
@@ -332,14 +341,16 @@ class BufferedThreadWorker(ThreadWorker):
     def handle_error(self, req: Any, client: Any, addr: Any, exc: BaseException) -> None:
         """gunicorn's error answers, as problem+json instead of its HTML pages."""
         status, detail = _error_status(exc)
+        request_id = secrets.token_hex(8)
         if status >= 500:
-            self.log.exception("Error handling request %s", getattr(req, "uri", "(no URI read)"))
+            self.log.exception("Error handling request %s (request_id %s)", getattr(req, "uri", "(no URI read)"),
+                               request_id)
         else:
-            self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+            self.log.warning("Invalid request from ip=%s (request_id %s): %s", (addr or ("",))[0], request_id, exc)
         try:
             client.setblocking(True)
             client.settimeout(2)
-            client.sendall(problem_bytes(status, detail))
+            client.sendall(problem_bytes(status, detail, request_id=request_id))
         except OSError:
             self.log.debug("Failed to send error message.")
 

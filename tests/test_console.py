@@ -177,3 +177,23 @@ def test_the_article_page_lists_superseded_claims_apart(client, store):
     current, _, apart = page.partition("Superseded claims")
     assert "Prices fell by a third" in current and "Prices fell by half" not in current
     assert "Prices fell by half" in apart and "since revision 2" in apart
+
+
+@pytest.mark.parametrize("wanted", ["/console/%0D%0Ax", "/console/%0Ax", "/console/a%00b", "/console/%09x",
+                                    "/console/%7Fx", "/console/%C2%85x"])
+def test_a_next_page_with_control_characters_lands_on_the_queue(client, wanted):
+    """A CR/LF (or any control character) in `next` would go into the Location header: the
+    sign-in still succeeds and lands on a safe page instead of failing with a 500."""
+    page = client.get(f"/console/sign-in?next={wanted}")
+    response = client.post(f"/console/sign-in?next={wanted}",
+                           data={"api_key": KEY["verify"], "csrf_token": token_of(page.text)})
+    assert response.status_code == 302, response.status_code
+    assert response.location == "/console/claims"
+    assert client.get("/console/claims").status_code == 200
+
+
+def test_a_plain_next_page_is_still_honoured(client):
+    page = client.get("/console/sign-in?next=/console/claims%3Fstatus%3Dfalse")
+    response = client.post("/console/sign-in?next=/console/claims%3Fstatus%3Dfalse",
+                           data={"api_key": KEY["verify"], "csrf_token": token_of(page.text)})
+    assert response.status_code == 302 and response.location == "/console/claims?status=false"

@@ -1,6 +1,10 @@
 """The change feed: a poller that keeps its cursor sees every change once, in order."""
 from __future__ import annotations
 
+import base64
+
+import pytest
+
 from helpers import headers, quote_article
 from service.store import Keys
 
@@ -58,3 +62,25 @@ def test_bad_and_expired_cursors(client, store, redis):
     assert expired.status_code == 410
     assert expired.json["type"] == "/problems/cursor-expired"
     assert client.get("/v1/events?limit=5", headers=headers("read")).json["items"][0]["type"] == "article.done"
+
+
+@pytest.mark.parametrize("position", [
+    "99999999999999999999-0",  # past Redis's 64-bit milliseconds
+    "18446744073709551616-0",  # 2**64
+    "0-18446744073709551616",  # a sequence number past 64 bits
+    "18446744073709551615-18446744073709551615",  # the last id there can be: nothing comes after it
+])
+def test_cursors_past_the_streams_ids_are_a_400(client, store, position):
+    """Well-formed cursors this service could never have issued are refused like any other."""
+    quote_article(client, store, "One", "Maria Okafor")
+    cursor = base64.urlsafe_b64encode(f"c1:{position}".encode()).decode().rstrip("=")
+    response = client.get(f"/v1/events?after={cursor}", headers=headers("read"))
+    assert response.status_code == 400, response.json
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_cursor_at_the_largest_millisecond_is_still_a_cursor(client, store):
+    quote_article(client, store, "One", "Maria Okafor")
+    cursor = base64.urlsafe_b64encode(b"c1:18446744073709551615-0").decode().rstrip("=")
+    response = client.get(f"/v1/events?after={cursor}", headers=headers("read"))
+    assert response.status_code == 200 and response.json["items"] == []

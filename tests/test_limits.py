@@ -1,7 +1,7 @@
 """Per-key rate limits, counted in Redis: 429 problem+json with Retry-After."""
 from __future__ import annotations
 
-from helpers import headers
+from helpers import KEY, headers
 from service import create_app
 
 
@@ -66,3 +66,26 @@ def test_only_a_limited_answer_carries_retry_after(config):
     assert ok.status_code == 200
     assert "Retry-After" not in ok.headers
     assert "X-RateLimit-Remaining" in ok.headers
+
+
+def test_a_locked_out_address_gets_the_same_answer_whatever_key_it_sends(config):
+    """Past the failure limit the key is not checked: two addresses locked out alike, one
+    sending a wrong key and one the right key, get answers that cannot be told apart (status,
+    rate-limit headers, body), so the right key is never picked out of a stream of guesses."""
+    client = create_app(config.replace(auth_failure_limit="3 per minute", rate_limit="1200 per minute")).test_client()
+    first, second = {"REMOTE_ADDR": "127.0.0.21"}, {"REMOTE_ADDR": "127.0.0.22"}
+    for address in (first, second):
+        for n in range(3):
+            assert client.get("/v1/claims", headers={"X-API-Key": f"guess-{n}"}, environ_base=address).status_code == 401
+
+    def answer(key: str, address: dict[str, str]) -> tuple[int, dict[str, str], dict]:
+        response = client.get("/v1/claims", headers={"X-API-Key": key}, environ_base=address)
+        body = {k: v for k, v in response.json.items() if k != "request_id"}
+        shown = {k: v for k, v in response.headers.items()
+                 if k.startswith("X-RateLimit") and k != "X-RateLimit-Reset" or k == "Retry-After"}
+        return response.status_code, shown, body
+
+    for wrong_from, right_from in ((first, second), (second, first)):
+        wrong, right = answer("guess-x", wrong_from), answer(KEY["read"], right_from)
+        assert wrong[0] == right[0] == 429
+        assert wrong == right

@@ -205,3 +205,24 @@ def test_deeply_nested_json_is_a_400_in_gunicorns_threads(server):
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 400
         assert refused.value.headers["Content-Type"] == "application/problem+json"
+
+
+def test_gunicorns_own_answers_carry_a_request_id(server):
+    """Like every answer of the app: an X-Request-Id header, and the same id in the body."""
+    cases = [
+        (b"NOT A REQUEST\r\n\r\n", 400),
+        (b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{", 408),
+        (b"POST /v1/articles HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % (LIMIT + 1), 413),
+        (b"GET /healthz?" + b"q" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"v" * 9000 + b"\r\n\r\n", 431),
+    ]
+    seen = set()
+    for raw, expected in cases:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=REQUEST_TIMEOUT + 10) as sock:
+            sock.sendall(raw)
+            status, headers, body = read_response(sock)
+        assert status == expected, raw[:40]
+        request_id = headers.get("x-request-id")
+        assert request_id and json.loads(body).get("request_id") == request_id, (expected, headers, body)
+        seen.add(request_id)
+    assert len(seen) == len(cases), "a fresh id for each answer"

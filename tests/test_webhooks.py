@@ -287,3 +287,65 @@ def test_a_secret_registered_before_whsec_secrets_still_signs(hook_config, store
         build_worker(hook_config).work(burst=True, logging_level="WARNING")
         [(got_headers, body)] = receiver.received
         assert Webhook(b"an-old-plain-shared-secret").verify(body, got_headers)["type"] == "article.queued"
+
+
+class SlowHeaders:
+    """A receiver that sends its status line at once, then one header line every `every`
+    seconds and never ends its head; counts the deliveries it got."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}/hook"
+        self.every = every
+        self.connections = 0
+        self.stop = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        with conn:
+            conn.recv(65536)
+            try:
+                conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                for n in range(1000):
+                    if self.stop.wait(self.every):
+                        return
+                    conn.sendall(b"X-Slow-%d: 1\r\n" % n)
+            except OSError:
+                return
+
+    def close(self) -> None:
+        self.stop.set()
+        self.listener.close()
+
+
+def test_a_delivery_cut_off_by_the_timeout_is_a_failure_and_is_retried(hook_client, hook_config, store):
+    """The receiver's 200 arrives at once, its head never ends: the attempt is cut at
+    CLAIMTRACK_WEBHOOK_TIMEOUT (2 s here) and logged as a timeout, and the delivery will be
+    tried again: RQ retries it, and as the receiver timed out, the retry waits for the end of
+    the receiver's pause (scheduled, same delivery id)."""
+    slow = SlowHeaders()
+    try:
+        hook = hook_client.post("/v1/webhooks", headers=headers("admin"), json={
+            "url": slow.url, "events": ["claim.verification_changed"], "secret": SECRET}).json
+        _, claim = quote_article(hook_client, store, "The dam is safe", "Maria Okafor")
+        hook_client.patch(f"/v1/claims/{claim['id']}/verification", json={"status": "false"},
+                          headers=headers("verify"))
+        build_worker(hook_config).work(burst=True, logging_level="WARNING")
+    finally:
+        slow.close()
+    attempts = hook_client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=headers("admin")).json["items"]
+    assert [(a["attempt"], a["ok"], a["status_code"], a["error"]) for a in attempts] == [(1, False, None, "timeout")]
+    assert slow.connections == 1
+    queue = store.delivery_queue
+    again = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
+    assert [(j.args[0], j.meta["delivery_id"], j.meta["attempts"], j.retries_left) for j in again] == [
+        (hook["id"], attempts[0]["delivery_id"], 1, 1)], "retried once already (put off), one retry left"

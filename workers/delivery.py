@@ -9,7 +9,8 @@
   id.timestamp.body>``; two signatures, space-separated, while a rotated secret's predecessor
   is still honoured). A receiver that checks the timestamp refuses replays.
 - ``timeout`` bounds the whole attempt, connecting and reading included: a receiver that
-  answers a byte at a time cannot stretch it.
+  answers a byte at a time cannot stretch it, and an answer not complete (head and body) when
+  it runs out is a timeout, a failed attempt, even if its status line said 200.
 - Redirects are not followed (a 3xx is a failed attempt), and outcomes are coarse
   ("connection failed", "timeout", "HTTP 500", "address not allowed"): the log must not
   become a port scanner of the receiver's network.
@@ -30,6 +31,8 @@ from standardwebhooks import Webhook
 from service.webhook_targets import AllowList, NotPublic, RefusedTarget, Target, check
 
 USER_AGENT = "Claimtrack-Webhooks/2"
+#: Most of a receiver's answer body read (and thrown away) before the attempt counts as done.
+RESPONSE_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,12 @@ def post(url: str, body: bytes, headers: Mapping[str, str], *, timeout: float, a
             connection.request("POST", target.path, body=body, headers={
                 "Content-Type": "application/json", "User-Agent": USER_AGENT, **headers})
             response = connection.getresponse()
+            # The attempt is complete once the whole answer is in: its head (the watchdog's
+            # shutdown ends a head sent a line at a time early, with a status already read) and
+            # its body (read up to RESPONSE_BYTES and dropped).
+            response.read(RESPONSE_BYTES)
+            if timed_out.is_set():
+                return Outcome(None, "timeout")
             return Outcome(response.status, None if 200 <= response.status < 300 else f"HTTP {response.status}")
         except (OSError, http.client.HTTPException, ValueError) as failure:
             if timed_out.is_set() or isinstance(failure, TimeoutError):

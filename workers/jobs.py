@@ -90,7 +90,7 @@ def record_lost_delivery(store: Store, job: Job, error: str) -> None:
     webhook_id, event = job.args[0], job.args[1]
     attempt = int(job.get_meta(refresh=True).get("attempts") or 0) or 1
     store.record_delivery(webhook_id, {
-        "delivery_id": job.id, "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
+        "delivery_id": str(job.meta.get("delivery_id") or job.id), "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
         "attempt": attempt, "status_code": None, "ok": False, "error": error, "duration_ms": None})
 
 
@@ -107,5 +107,7 @@ def on_delivery_failure(
     name = exc_type.__name__ if exc_type is not None else ""
     if name == "JobTimeoutException":
         record_lost_delivery(store_for(connection), job, "timeout")
+        if job.args and isinstance(job.args[0], str):
+            store_for(connection).note_receiver(job.args[0], timed_out=True)
     elif name == "AbandonedJobError":
         record_lost_delivery(store_for(connection), job, "the worker died during the delivery")

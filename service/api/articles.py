@@ -18,7 +18,7 @@ from ..queue import enqueuer, job_is_live
 from ..runtime import Runtime, runtime
 from ..store import ARTICLE_STATUSES, Conflict, DedupKey, Gone, NotFound, digest, format_time
 from .claims import ClaimPageSchema, IncludeArgs
-from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, WebUrl, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
@@ -42,9 +42,7 @@ class ArticleInSchema(Schema):
         },
     )
     title = Text(allow_none=True, validate=validate.Length(max=1000))
-    url = fields.Url(
-        allow_none=True, schemes={"http", "https"}, validate=validate.Length(max=2048)
-    )
+    url = WebUrl(allow_none=True, validate=validate.Length(max=2048))
     source = Text(allow_none=True, validate=validate.Length(max=200))
     published_at = fields.AwareDateTime(
         allow_none=True,
@@ -354,6 +352,7 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
 @blp.response(202, ArticleSchema, description="Queued for extraction again.")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(410, response="GONE")
 def retry_article(article_id: str) -> Any:
     """Queue a failed or stuck article for extraction again
 
@@ -369,7 +368,7 @@ def retry_article(article_id: str) -> Any:
         article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
         job_is_live=lambda job_id: job_is_live(rt.queue, job_id, overdue_after=rt.config.reconcile_after))
     if result is None:
-        abort(404, f"No article {article_id!r}.")
+        _gone_or_404(rt.store, article_id)
     article, requeued = result
     if not requeued:
         abort(409, "Only a failed article, or one stuck for longer than "

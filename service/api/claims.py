@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import timezone
-from typing import Any
+from typing import Any, NoReturn
 
 import re
 
@@ -18,7 +18,7 @@ from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
 from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, Gone, NotFound,
                      VersionMismatch, format_time, words)
-from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, in_utc_range
+from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, WebUrl, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
 
@@ -153,11 +153,11 @@ class VerificationInSchema(Schema):
     status = fields.String(validate=validate.OneOf(VERIFICATION_STATUSES), metadata={"description": STATUS_DESCRIPTION})
     note = Text(allow_none=True, validate=validate.Length(max=10_000))
     evidence = fields.List(
-        fields.Url(schemes={"http", "https"}, validate=validate.Length(max=2048)),
+        WebUrl(validate=validate.Length(max=2048)),
         validate=validate.Length(max=50),
     )
-    review_url = fields.Url(schemes={"http", "https"}, allow_none=True, validate=validate.Length(max=2048),
-                            metadata={"description": "The published fact-check article (ClaimReview `url`)."})
+    review_url = WebUrl(allow_none=True, validate=validate.Length(max=2048),
+                        metadata={"description": "The published fact-check article (ClaimReview `url`)."})
 
 
 class HistoryEntrySchema(Schema):
@@ -212,15 +212,20 @@ def expected_versions() -> list[int] | None:
     return versions
 
 
+def missing_claim(claim_id: str) -> NoReturn:
+    """End a request about a claim that is not there: 410 when its article was taken down
+    (every route of a taken-down claim says so alike), 404 when there never was such a claim."""
+    tombstone = runtime().store.claim_tombstone(claim_id)
+    if tombstone is not None:
+        raise Gone(tombstone)
+    abort(404, f"No claim {claim_id!r}.")
+
+
 def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     """The claim; 410 when its article was taken down, 404 when there is no such claim."""
-    store = runtime().store
-    claim = store.get_claim(claim_id)
+    claim = runtime().store.get_claim(claim_id)
     if claim is None:
-        tombstone = store.claim_tombstone(claim_id)
-        if tombstone is not None:
-            raise Gone(tombstone)
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     return claim
 
 
@@ -287,6 +292,7 @@ class IfMatchArgs(Schema):
 @blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 @blp.alt_response(412, response="PRECONDITION_FAILED")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) -> Any:
@@ -307,7 +313,7 @@ def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) 
     try:
         rt.store.update_verification(claim_id, body, by=principal().name, expected_versions=expected)
     except NotFound:
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     except VersionMismatch as stale:
         abort(
             412,
@@ -318,7 +324,7 @@ def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) 
         )
     claim = rt.store.get_claim(claim_id)
     if claim is None:
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     return send(claim, 200, _etag(claim))
 
 
@@ -340,6 +346,7 @@ class SimilarPageSchema(Schema):
 @requires("read")
 @blp.response(200, SimilarPageSchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 def similar_claims(claim_id: str) -> Any:
     """Suggest claims of other clusters that may be the same claim
 
@@ -350,7 +357,7 @@ def similar_claims(claim_id: str) -> Any:
     """
     found = runtime().store.similar_claims(claim_id)
     if found is None:
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     return send({"items": found})
 
 
@@ -358,11 +365,12 @@ def similar_claims(claim_id: str) -> Any:
 @requires("read")
 @blp.response(200, HistorySchema)
 @blp.alt_response(404, response="NOT_FOUND")
+@blp.alt_response(410, response="GONE")
 def claim_history(claim_id: str) -> Any:
     """List a claim's verification changes, oldest first"""
     entries = runtime().store.history(claim_id)
     if entries is None:
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     return {"items": entries}
 
 

@@ -11,7 +11,7 @@ from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..store import STANCES, Conflict, NotFound
-from .claims import ClaimSchema, SpeakerSchema, VerificationSchema
+from .claims import ClaimSchema, SpeakerSchema, VerificationSchema, missing_claim
 from .fields import Timestamp
 from .requests import json_body, send
 
@@ -80,6 +80,7 @@ def get_cluster(cluster_id: str) -> Any:
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(410, response="GONE")
 @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
 def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
     """Confirm a suggestion: put a claim into this cluster
@@ -93,13 +94,15 @@ def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
     try:
         rt.store.link_claim(cluster_id, body["claim_id"], by=principal().name)
     except NotFound as missing:
-        abort(404, f"No {'claim' if str(missing).startswith('clm_') else 'cluster'} {str(missing)!r}.")
+        if str(missing).startswith("clm_"):
+            missing_claim(str(missing))
+        abort(404, f"No cluster {str(missing)!r}.")
     except Conflict as refused:
         abort(409, f"The claim cannot join this cluster: {refused}.", type=TYPES["not_linkable"],
               title="Not linkable")
     claim = rt.store.get_claim(body["claim_id"])
     if claim is None:
-        abort(404, f"No claim {body['claim_id']!r}.")
+        missing_claim(body["claim_id"])
     return send(claim, 200, {"ETag": f'"{claim["version"]}"'})
 
 
@@ -108,6 +111,7 @@ def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
 @blp.response(200, ClaimSchema, description="The claim, now alone in a cluster of its own.")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
+@blp.alt_response(410, response="GONE")
 def split_claim(cluster_id: str, claim_id: str) -> Any:
     """Split a claim out of this cluster into a cluster of its own
 
@@ -118,10 +122,12 @@ def split_claim(cluster_id: str, claim_id: str) -> Any:
     try:
         rt.store.split_claim(cluster_id, claim_id, by=principal().name)
     except NotFound:
+        if rt.store.claim_tombstone(claim_id) is not None:
+            missing_claim(claim_id)
         abort(404, f"No claim {claim_id!r} in cluster {cluster_id!r}.")
     except Conflict as refused:
         abort(409, f"Nothing to split: {refused}.")
     claim = rt.store.get_claim(claim_id)
     if claim is None:
-        abort(404, f"No claim {claim_id!r}.")
+        missing_claim(claim_id)
     return send(claim, 200, {"ETag": f'"{claim["version"]}"'})

@@ -14,7 +14,7 @@ from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..store import EVENT_TYPES
 from ..webhook_targets import RefusedTarget, check
-from .fields import Timestamp
+from .fields import Timestamp, WebUrl
 from .requests import json_body
 
 blp = Blueprint("webhooks", __name__, url_prefix="/v1/webhooks",
@@ -43,8 +43,7 @@ def _standard_secret(value: str) -> None:
 
 
 class WebhookInSchema(Schema):
-    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False,
-                     validate=validate.Length(max=2048))
+    url = WebUrl(required=True, require_tld=False, validate=validate.Length(max=2048))
     events = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)), required=True,
                          validate=validate.Length(min=1, max=len(EVENT_TYPES)))
     secret = fields.String(validate=[validate.Length(max=100), _standard_secret], metadata={

@@ -110,7 +110,10 @@ def load_user() -> Any:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/console/") and not target.startswith("//"):
+    """Where to go after signing in: a console page, spelt in printable ASCII as the console's
+    own links are. Anything else (another site, a control character that would reach the
+    Location header: a CR/LF there is a 500) lands on the queue."""
+    if target and target.startswith("/console/") and all("!" <= c <= "~" for c in target):
         return target
     return url_for("console.queue")
 

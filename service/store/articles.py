@@ -440,6 +440,9 @@ class ArticleStore:
                 elif counts.get(sid):
                     pipe.hincrby(Keys.speaker(sid), "claim_count", -counts[sid])
             self._index_article(pipe, aid, float(raw.get("score") or 0), raw, {})
+            # Out of reconciliation's index too, whatever its state: a job under way finds
+            # only the tombstone and puts nothing back.
+            pipe.zrem(Keys.pending, aid)
             dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
             if dedup:
                 pipe.delete(*dedup)

@@ -23,7 +23,7 @@ from rq import Callback, Queue, Retry
 
 from . import records
 from .base import CursorExpired, Page
-from .layout import Keys, decode_cursor, encode_cursor, new_id, utcnow
+from .layout import BadCursor, Keys, decode_cursor, encode_cursor, new_id, utcnow
 
 if TYPE_CHECKING:
     from .store import Store
@@ -98,7 +98,7 @@ class EventStore:
         returned even when nothing new has happened yet (keep polling with it)."""
         start, position = "-", None
         if after is not None:
-            position = decode_cursor(after, pattern=r"\d{1,20}-\d{1,20}")
+            position = _stream_position(after)
             info = self.redis.xinfo_stream(Keys.events) if self.redis.exists(Keys.events) else {}
             first = info.get("first-entry")
             oldest_kept = first[0] if first else info.get("last-generated-id")
@@ -109,6 +109,21 @@ class EventStore:
         items = [records.event(fields) for _, fields in entries]
         last = entries[-1][0] if entries else position
         return Page(items, encode_cursor(last) if last else None)
+
+
+#: The largest part of a stream id (milliseconds, sequence number): Redis keeps both in 64 bits.
+_ID_PART_MAX = 2**64 - 1
+
+
+def _stream_position(cursor: str) -> str:
+    """The stream id inside an events cursor. One Redis could never have given (a part past 64
+    bits, or the very last id, after which nothing can come) is a cursor this service did not
+    issue: BadCursor, not an invalid id handed on to XRANGE."""
+    position = decode_cursor(cursor, pattern=r"\d{1,20}-\d{1,20}")
+    parts = tuple(int(p) for p in position.split("-"))
+    if max(parts) > _ID_PART_MAX or parts == (_ID_PART_MAX, _ID_PART_MAX):
+        raise BadCursor("cursor is not one this service issued")
+    return position
 
 
 def _before(position: str, other: str | None) -> bool:

@@ -58,6 +58,10 @@ ct:events                                   stream  the change feed (time-limite
 ct:webhook:{wid}                            hash    webhook: url, event types, secret
 ct:webhooks                                 set     webhook ids
 ct:webhook:{wid}:deliveries                 list    delivery attempts, newest first (capped)
+ct:webhook:{wid}:pause                      hash    while its receiver times out: consecutive
+                                                    timeouts, and until when deliveries wait
+ct:webhook:{wid}:probe                      string  the one delivery trying a paused receiver
+                                                    again (with an expiry)
 ct:apikey:{sha256 of secret}                hash    a managed API key: id, name, roles
 ct:apikeys                                  hash    managed key id -> sha256 of its secret
 ct:console:session:{sha256 of session id}   string  a review-console session (JSON: user, roles,
@@ -356,6 +360,14 @@ class Keys:
     @staticmethod
     def deliveries(wid: str) -> str:
         return f"{PREFIX}:webhook:{wid}:deliveries"
+
+    @staticmethod
+    def webhook_pause(wid: str) -> str:
+        return f"{PREFIX}:webhook:{wid}:pause"
+
+    @staticmethod
+    def webhook_probe(wid: str) -> str:
+        return f"{PREFIX}:webhook:{wid}:probe"
 
     @staticmethod
     def api_key(secret_digest: str) -> str:

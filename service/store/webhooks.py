@@ -4,6 +4,12 @@ A mixin of `Store`. Every write reads the subscriptions, to queue deliveries wit
 (`events.py`), so each process keeps them for `HOOKS_TTL`; adding or deleting one here drops
 this process's copy at once. A rotated secret goes on signing beside the new one for a grace
 period, so that a receiver can switch secrets without rejecting deliveries.
+
+A receiver that times out is paused (a circuit breaker), so that it does not hold the delivery
+workers from every other receiver: after a timed-out attempt its deliveries wait `PAUSE`
+seconds, doubled after each further timeout up to `MAX_PAUSE`; then one delivery at a time
+tries it (`delivery_gate`), and any attempt that ends within the timeout (a 2xx, or a quick
+failure) ends the pause.
 """
 from __future__ import annotations
 
@@ -27,6 +33,9 @@ if TYPE_CHECKING:
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
 MAX_DELIVERY_LOG = 200
+#: Seconds a receiver's deliveries wait after its first timeout, and at most after many.
+PAUSE = 30
+MAX_PAUSE = 1800
 
 
 class WebhookStore:
@@ -105,7 +114,7 @@ class WebhookStore:
             return False
         with self.redis.pipeline() as pipe:
             pipe.srem(Keys.webhooks, wid)
-            pipe.delete(Keys.webhook(wid), Keys.deliveries(wid))
+            pipe.delete(Keys.webhook(wid), Keys.deliveries(wid), Keys.webhook_pause(wid), Keys.webhook_probe(wid))
             removed, _ = pipe.execute()
         self._hooks_cache = (0.0, [])
         return bool(removed)
@@ -123,3 +132,39 @@ class WebhookStore:
         if not is_id("whk", wid) or not self.redis.exists(Keys.webhook(wid)):
             return None
         return [json.loads(e) for e in self.redis.lrange(Keys.deliveries(wid), 0, limit - 1)]
+
+    def delivery_gate(self: "Store", wid: str, probe_seconds: int) -> float | None:
+        """None when a delivery to the webhook may go ahead now; otherwise the time (epoch
+        seconds) to put it off to. A paused webhook's deliveries wait for the end of the pause;
+        then one of them (holding the probe for `probe_seconds`) tries the receiver, and the
+        others wait that long again."""
+        if not is_id("whk", wid):
+            return None
+        timeouts, until = self.redis.hmget(Keys.webhook_pause(wid), "timeouts", "until")
+        if not timeouts:
+            return None
+        now = time.time()
+        if until and float(until) > now:
+            return float(until)
+        if self.redis.set(Keys.webhook_probe(wid), "1", nx=True, ex=probe_seconds):
+            return None
+        return now + probe_seconds
+
+    def note_receiver(self: "Store", wid: str, timed_out: bool) -> float | None:
+        """After an attempt: a timeout pauses the webhook (longer at each consecutive one);
+        an attempt that ended within the timeout, however it ended, ends the pause. Returns
+        the end of the pause, if any."""
+        if not is_id("whk", wid):
+            return None
+        key = Keys.webhook_pause(wid)
+        if not timed_out:
+            self.redis.delete(key, Keys.webhook_probe(wid))
+            return None
+        timeouts = self.redis.hincrby(key, "timeouts", 1)
+        until = time.time() + min(MAX_PAUSE, PAUSE * 2 ** min(timeouts - 1, 16))
+        with self.redis.pipeline() as pipe:
+            pipe.hset(key, "until", f"{until:.3f}")
+            pipe.expire(key, MAX_PAUSE * 4)
+            pipe.delete(Keys.webhook_probe(wid))
+            pipe.execute()
+        return until
