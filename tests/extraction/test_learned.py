@@ -28,12 +28,13 @@ def test_verb_forms_double_a_final_consonant_too():
 @pytest.mark.parametrize("text, content, cue", [
     ("Senator Ana Ruiz questioned the integrity of the state's new voting machines.\n",
      "the integrity of the state's new voting machines", "questioned"),
-    ("Mayor Tomas Keller criticized the board's decision to close the clinic in Dover.\n",
-     "the board's decision to close the clinic in Dover", "criticized"),
     ("Governor Lena Ford pledged to veto any bill that raises the fuel tax.\n",
      "to veto any bill that raises the fuel tax", "pledged"),
 ])
 def test_noun_phrase_and_infinitive_contents(extract, text, content, cue):
+    # "the integrity of ..." is a characterisation (the speaker says something of the
+    # machines); "criticized the board's decision to close the clinic" names an act, and is
+    # no claim (test_nonclaims.py).
     c = only(extract(text), content.split()[1])
     assert c.text == content
     assert c.cue == cue

@@ -37,6 +37,8 @@ def test_refusals_are_not_claims(extract):
 
 def test_acts_are_not_claims(extract):
     assert extract("The city council voted to cap annual rent increases at 4 percent.\n") == []
+    assert extract("Mayor Tomas Keller criticized the board's decision to close the clinic in Dover.\n") == []
+    assert extract("Coach Ines Ward defended her decision to rest four starters.\n") == []
 
 
 def test_a_bare_noun_phrase_is_not_a_claim(extract):

@@ -45,3 +45,9 @@ def test_a_negated_rejection_is_no_claim_of_either_kind(extract):
 
 def test_rejecting_a_report_noun_without_that_is_no_claim(extract):
     assert extract("The mayor shrugged off the criticism and left the hall.\n") == []
+
+
+def test_a_dashed_aside_after_the_report_is_the_writers(extract):
+    claim = only(extract("The minister brushed aside opposition claims that the port deal was rigged — including "
+                         "accusations of bribery — in a speech on Monday.\n"), "rigged")
+    assert (claim.text, claim.stance) == ("the port deal was rigged", "denies")

@@ -26,7 +26,7 @@ from .encoder import TaggedSpan, decode
 from .tokens import TokenIndex
 
 # A content span below this mean tag probability is left out (selected on PolNeAR dev).
-MIN_SCORE = 0.8
+MIN_SCORE = 0.65
 # Contents shorter than this many words are too often a fragment or a pronoun ("it").
 MIN_WORDS = 3
 # Subjects that never name a speaker (relative and dummy pronouns).

@@ -52,7 +52,13 @@ def is_act(doc: Doc, cue_token: int, first: int, last: int) -> bool:
     if cue.tag_.startswith("NN"):
         return cue.lower_ in _NOUNS and _infinitive_of(cue, first, last)
     lemma = _LEMMA.get(cue.lower_)
-    return lemma is not None and _infinitive_of(cue, first, last)
+    if lemma is not None and _infinitive_of(cue, first, last):
+        return True
+    # "ridiculed a new attempt to arm the rebels": the content is itself an act noun's infinitive.
+    heads = [t for t in doc[first:last + 1] if t.head.i < first or t.head.i > last]
+    return len(heads) == 1 and heads[0].lower_ in _NOUNS and any(
+        c.dep_ in ("acl", "relcl") and c.tag_ == "VB" and any(a.lower_ == "to" for a in c.children)
+        for c in heads[0].children)
 
 
 def is_topic(doc: Doc, cue_token: int, first: int, last: int) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from spacy.tokens import Doc, Token
 
 from .candidates import Candidate
-from .contents import trim
+from .contents import cut_tail, trim
 from .cues import verb_forms
 from .quotes import Quote
 from .reported import can_speak, subject_of
@@ -109,6 +109,15 @@ def _falsity(verb: Token, clause: Token) -> tuple[Stance, int] | None:
     return ("denies" if word in _FALSE else "asserts"), start - 1
 
 
+def _before_aside(doc: Doc, first: int, last: int) -> int:
+    """The report's words end at a dash that opens an aside ("... fighters — including
+    rebels — in its attempt ..."): what follows is the writer's gloss on the report."""
+    for tok in doc[first + 3:last + 1]:
+        if tok.text in ("—", "–", "--"):
+            return tok.i - 1
+    return last
+
+
 def stance_of(verb: Token, noun: Token, clause: Token) -> tuple[Stance, int] | None:
     """What the governing verb does with the report, and the last token of the reported
     clause; None when the verb neither rejects nor confirms it."""
@@ -169,7 +178,7 @@ def settle(doc: Doc, cands: list[Candidate], quotes: Sequence[Quote],
             continue
         said, end = settled
         first = next(c.i for c in clause.children if c.dep_ == "mark") + 1
-        bounds = trim(doc, first, end)
+        bounds = trim(doc, first, _before_aside(doc, first, cut_tail(doc, clause, first, end)))
         if bounds is None:
             continue
         start, stop = doc[bounds[0]].idx, doc[bounds[1]].idx + len(doc[bounds[1]])
