@@ -58,9 +58,9 @@ PER_ARTICLE = 20
 def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
     """Load articles [first, last) in one process; returns articles, claims, text bytes, seconds."""
     url, first, last = args
-    from service.store import Store
+    from service.store import Repositories
 
-    store = Store.from_url(url, socket_timeout=None)
+    store = Repositories.from_url(url, socket_timeout=None)
     start = time.perf_counter()
     claims = text_bytes = 0
     for i in range(first, last):
@@ -112,7 +112,7 @@ def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str])
         for cid in raw.zrandmember(Keys.claims, min(1000, wanted - done)):
             if cid in exclude:
                 continue
-            store.update_verification(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
+            store.verdicts.update(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
             exclude.add(cid)
             done += 1
             if done >= wanted:
@@ -152,7 +152,7 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
     for kwargs in ({}, {"status": "unverified"}):
         cursor = None
         for hop in range(40):
-            page = store.list_claims(cursor=cursor, limit=50, **kwargs)
+            page = store.claims.list(cursor=cursor, limit=50, **kwargs)
             cursor = page.next_cursor
             if cursor is None:
                 break
@@ -164,21 +164,21 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
         return limits.get(name, 50)
 
     ops = {
-        "list_newest": lambda i: store.list_claims(limit=n("list_newest")),
-        "list_status_common": lambda i: store.list_claims(status="unverified", limit=n("list_status_common")),
-        "list_status_rare": lambda i: store.list_claims(status=rare, limit=n("list_status_rare")),
-        "list_type_and_status": lambda i: store.list_claims(claim_type="mixed", status="unverified",
+        "list_newest": lambda i: store.claims.list(limit=n("list_newest")),
+        "list_status_common": lambda i: store.claims.list(status="unverified", limit=n("list_status_common")),
+        "list_status_rare": lambda i: store.claims.list(status=rare, limit=n("list_status_rare")),
+        "list_type_and_status": lambda i: store.claims.list(claim_type="mixed", status="unverified",
                                                             limit=n("list_type_and_status")),
-        "list_speaker_prominent": lambda i: store.list_claims(speaker=prominent, limit=n("list_speaker_prominent")),
-        "list_speaker_occasional": lambda i: store.list_claims(speaker=occasional,
+        "list_speaker_prominent": lambda i: store.claims.list(speaker=prominent, limit=n("list_speaker_prominent")),
+        "list_speaker_occasional": lambda i: store.claims.list(speaker=occasional,
                                                                limit=n("list_speaker_occasional")),
-        "list_by_article": lambda i: store.list_claims(article_id=article_ids[i % len(article_ids)],
+        "list_by_article": lambda i: store.claims.list(article_id=article_ids[i % len(article_ids)],
                                                        limit=n("list_by_article")),
-        "list_deep_page": lambda i: store.list_claims(cursor=deep[i % len(deep)][1], limit=n("list_deep_page"),
+        "list_deep_page": lambda i: store.claims.list(cursor=deep[i % len(deep)][1], limit=n("list_deep_page"),
                                                       **deep[i % len(deep)][0]),
-        "article_claims": lambda i: store.article_claims(article_ids[i % len(article_ids)],
+        "article_claims": lambda i: store.claims.of_article(article_ids[i % len(article_ids)],
                                                          limit=n("article_claims")),
-        "get_claim": lambda i: store.get_claim(claim_ids[i % len(claim_ids)]),
+        "get_claim": lambda i: store.claims.get(claim_ids[i % len(claim_ids)]),
     }
     items = {}
     for name, op in ops.items():  # warm caches and connections; page sizes
@@ -333,12 +333,12 @@ def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
         shift = len(old_text) + 1
         corrected = records[:half] + [dict(c, start=c["start"] + shift, end=c["end"] + shift) for c in fresh[:half]]
         before, start = commands(), time.perf_counter()
-        store.revise_article(aid, {"text": old_text + "\n" + text}, "bench", lambda pipe, a: None)
-        store.start_processing(aid)
-        store.save_claims(aid, corrected)
+        store.articles.revise(aid, {"text": old_text + "\n" + text}, "bench", lambda pipe, a: None)
+        store.jobs.start_processing(aid)
+        store.claims.save(aid, corrected)
         results["correction"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
         before, start = commands(), time.perf_counter()
-        store.delete_article(aid, "bench")
+        store.articles.delete(aid, "bench")
         results["takedown"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
     return {name: {"ms_median": statistics.median(ms for ms, _ in rows),
                    "redis_commands_median": statistics.median(n for _, n in rows)}
@@ -361,7 +361,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=0, help="stop loading after this many seconds (0: never)")
     args = ap.parse_args()
 
-    from service.store import Store
+    from service.store import Repositories
 
     info = machine()
     rng = random.Random(4)
@@ -376,7 +376,7 @@ def main() -> None:
         for size in sorted({args.small, args.claims}):
             redis = RedisServer(procs, notify=False, name=f"redis-{size}")
             raw = redis.client()
-            store = Store.from_url(redis.url, socket_timeout=None)
+            store = Repositories.from_url(redis.url, socket_timeout=None)
             baseline = int(raw.info("memory")["used_memory"])
             loaded = {"articles": 0, "claims": 0, "claim_text_bytes": 0}
             phase_rate = {"claims": 0, "seconds": 0.0}

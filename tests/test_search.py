@@ -59,7 +59,7 @@ def test_filtered_paging_has_no_gaps_or_repeats_while_claims_arrive(client, stor
     rest = ids(client, "q=tax", cursor=first["next_cursor"])
     seen = [c["id"] for c in first["items"]] + rest
     assert len(seen) == len(set(seen)) == 6
-    assert set(seen) == {c["id"] for c in store.article_claims(aid).items}
+    assert set(seen) == {c["id"] for c in store.claims.of_article(aid).items}
 
 
 def test_search_can_be_turned_off_and_then_keeps_no_word_index(config, redis):
@@ -67,7 +67,7 @@ def test_search_can_be_turned_off_and_then_keeps_no_word_index(config, redis):
     from service.runtime import EXTENSION
 
     app = create_app(config.replace(search_index=False))
-    client, store = app.test_client(), app.extensions[EXTENSION].store
+    client, store = app.test_client(), app.extensions[EXTENSION].repos
     quote_article(client, store, "The tax will fall", "Maria Okafor")
     response = client.get("/v1/claims?q=tax", headers=headers("read"))
     assert response.status_code == 422 and "q" in response.json["errors"]

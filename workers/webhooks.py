@@ -14,11 +14,10 @@ from typing import Any
 
 from rq import get_current_job
 
-from service.config import Config
 from service.store import utcnow
 
 from . import delivery
-from .jobs import store_for
+from . import context
 
 
 class DeliveryFailed(Exception):
@@ -28,9 +27,9 @@ class DeliveryFailed(Exception):
 def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     assert job is not None, "deliver runs inside an RQ job"
-    config = Config.from_env()
-    store = store_for(job.connection)
-    target = store.webhook_target(webhook_id)
+    config = context.config()
+    repos = context.repositories()
+    target = repos.webhooks.target(webhook_id)
     if target is None:
         return {"skipped": "webhook deleted"}
     url, secrets = target
@@ -42,7 +41,7 @@ def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
                "attempt": job.meta["attempts"]}
     started = time.monotonic()
     outcome = delivery.post(url, body, headers, timeout=config.webhook_timeout, allow=config.webhook_allow_list())
-    store.record_delivery(webhook_id, {**attempt, "status_code": outcome.status_code, "ok": outcome.ok,
+    repos.webhooks.record_delivery(webhook_id, {**attempt, "status_code": outcome.status_code, "ok": outcome.ok,
                                        "error": outcome.error,
                                        "duration_ms": round((time.monotonic() - started) * 1000, 1)})
     if not outcome.ok:

@@ -50,7 +50,7 @@ class RedisSessionInterface(SessionInterface):
             return ConsoleSession()
         session_id = request.cookies.get(COOKIE)
         if session_id and 20 <= len(session_id) <= 100:
-            data = app.extensions[EXTENSION].store.load_session(session_id)
+            data = app.extensions[EXTENSION].repos.sessions.load(session_id)
             if data is not None:
                 return ConsoleSession(data, session_id)
         return ConsoleSession()
@@ -58,13 +58,13 @@ class RedisSessionInterface(SessionInterface):
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         if not isinstance(session, ConsoleSession) or not request.path.startswith(PATH):
             return
-        store = app.extensions[EXTENSION].store
+        repos = app.extensions[EXTENSION].repos
         if session.retired is not None:
-            store.delete_session(session.retired)
+            repos.sessions.delete(session.retired)
             session.retired = None
         if not session:
             if session.session_id is not None:
-                store.delete_session(session.session_id)
+                repos.sessions.delete(session.session_id)
             response.delete_cookie(COOKIE, path=PATH, httponly=True, samesite="Lax")
             return
         if not session.modified and session.session_id is not None:
@@ -72,7 +72,7 @@ class RedisSessionInterface(SessionInterface):
         if session.session_id is None:
             session.session_id = secrets.token_urlsafe(32)
         ttl = self.ttl if session.get("user") else ANONYMOUS_TTL
-        store.save_session(session.session_id, dict(session), ttl)
+        repos.sessions.save(session.session_id, dict(session), ttl)
         response.set_cookie(COOKIE, session.session_id, max_age=ttl, path=PATH, httponly=True,
                             samesite="Lax", secure=request.is_secure)
 

@@ -24,57 +24,57 @@ from typing import Any
 from redis.client import Pipeline
 
 from . import records
-from .base import transaction
-from .articles import revision_entry
+from .article_index import index_article, listing_score, revision_entry
+from .connection import Connection
+from .reads import watch_claims
 from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
-from .store import Store
 from .text import claim_signature, normalize_claim
 
 SCHEMA = 3
 MIGRATION_PRINCIPAL = "migration"
 
 
-def schema_version(store: Store) -> int:
+def schema_version(conn: Connection) -> int:
     """The layout version of the data; an empty database is current."""
-    stored = store.redis.get(Keys.schema)
+    stored = conn.redis.get(Keys.schema)
     if stored is not None:
         return int(stored)
-    return 1 if store.redis.exists(Keys.claims) else SCHEMA
+    return 1 if conn.redis.exists(Keys.claims) else SCHEMA
 
 
-def migrate(store: Store) -> dict[str, Any]:
+def migrate(conn: Connection) -> dict[str, Any]:
     """Bring the data to `SCHEMA`; returns what was done (nothing when already current)."""
-    version = schema_version(store)
+    version = schema_version(conn)
     report: dict[str, Any] = {"from": version, "to": SCHEMA, "clusters_split": 0, "claims_moved": 0,
                               "speaker_tables": 0}
     if version < 2:
-        for clsid in _cluster_ids(store):
-            moved = _split_cluster(store, clsid)
+        for clsid in _cluster_ids(conn):
+            moved = _split_cluster(conn, clsid)
             if moved:
                 report["clusters_split"] += 1
                 report["claims_moved"] += moved
-        for sid in _speakers_with_claims(store):
-            _rebuild_table(store, sid)
+        for sid in _speakers_with_claims(conn):
+            _rebuild_table(conn, sid)
             report["speaker_tables"] += 1
     if version < 3:
-        report["articles_indexed"] = sum(_index_article(store, aid) for aid in _article_ids(store))
-    store.redis.set(Keys.schema, SCHEMA)
+        report["articles_indexed"] = sum(_index_article(conn, aid) for aid in _article_ids(conn))
+    conn.redis.set(Keys.schema, SCHEMA)
     return report
 
 
-def _cluster_ids(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
+def _cluster_ids(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
         if key.count(":") == 2:
             yield key.rsplit(":", 1)[1]
 
 
-def _article_ids(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:article:art_*", count=500):
+def _article_ids(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:article:art_*", count=500):
         if key.count(":") == 2:
             yield key.rsplit(":", 1)[1]
 
 
-def _index_article(store: Store, aid: str) -> int:
+def _index_article(conn: Connection, aid: str) -> int:
     """Give a v2 article what v3 reads: score, listing indexes, revision, dedup key list."""
     key = Keys.article(aid)
 
@@ -84,7 +84,7 @@ def _index_article(store: Store, aid: str) -> int:
         if not raw or raw.get("score") or raw.get("deleted_at"):
             pipe.unwatch()
             return 0
-        score = store._listing_score(raw.get("created_at") or utcnow())
+        score = listing_score(conn.redis, raw.get("created_at") or utcnow())
         dedup = []
         if raw.get("external_id"):
             dedup.append(Keys.dedup("ext", digest(raw["external_id"])))
@@ -92,7 +92,7 @@ def _index_article(store: Store, aid: str) -> int:
             dedup.append(Keys.dedup("url", digest(raw["url"], digest(raw.get("text", "")))))
         pipe.multi()
         pipe.zrem(Keys.articles, aid)
-        store._index_article(pipe, aid, score, {}, raw)
+        index_article(pipe, aid, score, {}, raw)
         if raw.get("status") in ("queued", "processing"):
             # Reconciliation watches it from now on (an older job of it may still be live).
             pipe.zadd(Keys.pending, {aid: epoch_ms(utcnow())})
@@ -103,11 +103,11 @@ def _index_article(store: Store, aid: str) -> int:
         pipe.execute()
         return 1
 
-    return transaction(store.redis, body)
+    return conn.transaction(body)
 
 
-def _speakers_with_claims(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
+def _speakers_with_claims(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
         yield key.rsplit(":", 1)[1]
 
 
@@ -115,20 +115,20 @@ def _key(fields: dict[str, Any]) -> tuple[str, str]:
     return fields.get("stance") or "asserts", normalize_claim(fields["text"])
 
 
-def _split_cluster(store: Store, clsid: str) -> int:
+def _split_cluster(conn: Connection, clsid: str) -> int:
     """Split the claims of one cluster that are not the same claim as its first; returns how
     many claims moved. Claims that moved out together and are the same claim stay together."""
     spare: list[str] = []
 
     def fresh_id() -> str:
         # A seq from the claim counter is never another claim's (or cluster's) id.
-        return "cls_" + claim_id(store.redis.incr(Keys.claim_seq)).partition("_")[2]
+        return "cls_" + claim_id(conn.redis.incr(Keys.claim_seq)).partition("_")[2]
 
     def body(pipe: Pipeline) -> int:
         pipe.watch(Keys.cluster(clsid), Keys.cluster_claims(clsid))
         stored = pipe.hgetall(Keys.cluster(clsid))
         member_ids = pipe.zrange(Keys.cluster_claims(clsid), 0, -1)
-        members = store._watch_claims(pipe, member_ids)
+        members = watch_claims(pipe, member_ids)
         first = members.get(stored.get("first_claim", "")) or next(iter(members.values()), None)
         if not stored or first is None:
             pipe.unwatch()
@@ -172,15 +172,15 @@ def _split_cluster(store: Store, clsid: str) -> int:
         pipe.execute()
         return sum(len(group) for _, _, group in targets)
 
-    return transaction(store.redis, body)
+    return conn.transaction(body)
 
 
-def _rebuild_table(store: Store, sid: str) -> None:
+def _rebuild_table(conn: Connection, sid: str) -> None:
     """A speaker's cluster table under the current signature, oldest cluster first."""
     def body(pipe: Pipeline) -> None:
         pipe.watch(Keys.by_speaker(sid), Keys.speaker_clusters(sid))
         ids = pipe.zrange(Keys.by_speaker(sid), 0, -1)
-        claims = store._watch_claims(pipe, ids)
+        claims = watch_claims(pipe, ids)
         table: dict[str, list[str]] = {}
         for cid in ids:
             fields = claims.get(cid)
@@ -196,4 +196,4 @@ def _rebuild_table(store: Store, sid: str) -> None:
             pipe.hset(Keys.speaker_clusters(sid), mapping={s: " ".join(c) for s, c in table.items()})
         pipe.execute()
 
-    transaction(store.redis, body)
+    conn.transaction(body)
