@@ -134,9 +134,11 @@ def read(repos: Repositories, config: Config) -> PipelineStatus:
             name=queue.name,
             depth=depth,
             oldest_age_seconds=_age(oldest, now),
-            started=queue.started_job_registry.count,
-            scheduled=queue.scheduled_job_registry.count,
-            failed=queue.failed_job_registry.count,
+            # Without RQ's cleanup: a status read changes nothing, and never runs a dead job's
+            # failure callback in an API process (that is the workers' maintenance).
+            started=queue.started_job_registry.get_job_count(cleanup=False),
+            scheduled=queue.scheduled_job_registry.get_job_count(cleanup=False),
+            failed=queue.failed_job_registry.get_job_count(cleanup=False),
             live_workers=live,
         )
         queues.append(state)

@@ -96,7 +96,13 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     reconciles: bool = False
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
+        """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
+        with this worker's repositories), then reconciliation."""
+        if self.repos is not None and self.config is not None:
+            with running_with(self.repos, self.config):
+                super().run_maintenance_tasks()
+        else:
+            super().run_maintenance_tasks()
         if not self.reconciles or self.config is None or self.repos is None:
             return
         try:
