@@ -14,10 +14,14 @@ Limits apply to `/v1` only; probes and documentation are never limited.
 The client address is the peer's, or, with ``CLAIMTRACK_TRUSTED_PROXIES=N``, the one the N-th
 proxy from the API appended to ``X-Forwarded-For`` (Werkzeug's ProxyFix). An exceeded limit
 answers 429 problem+json with ``Retry-After``; no other answer but a 503 carries that header.
+
+During a Redis outage both limits fail closed: a request whose limit cannot be counted is
+answered 503 (with ``Retry-After``) at once, within one ``CLAIMTRACK_REDIS_TIMEOUT``, instead of
+going on to the store to wait for a second timeout there; nothing is served uncounted, and the
+outage is logged once per interval (`problems.OutageLog`), without tracebacks.
 """
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, Response, request
@@ -30,8 +34,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .auth import AUTH_FAILURES, authenticated, client_address, presented_secret, secret_digest
 from .config import Config
 from .problems import TYPES, abort, problem
+from .store.connection import client_settings
 
-log = logging.getLogger("claimtrack.api")
 
 
 def _client_key() -> str:
@@ -63,31 +67,23 @@ class AuthFailures:
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        storage = storage_from_string(
-            config.redis_url, key_prefix="ct:authfail",
-            socket_timeout=config.redis_socket_timeout, socket_connect_timeout=config.redis_socket_timeout)
+        storage = storage_from_string(config.redis_url, key_prefix="ct:authfail",
+                                      **client_settings(config.redis_socket_timeout))
         self.strategy = MovingWindowRateLimiter(storage)
 
     def refuse_if_exceeded(self, address: str) -> None:
-        """429 while `address` has used up its failures (Redis down: let the request on)."""
-        try:
-            exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
-            if not exceeded:
-                return
-            reset = max(self.strategy.get_window_stats(item, address).reset_time for item in exceeded)
-        except Exception as error:  # noqa: BLE001 - limits wraps several Redis errors
-            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+        """429 while `address` has used up its failures (Redis down: its error, a 503)."""
+        exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
+        if not exceeded:
             return
+        reset = max(self.strategy.get_window_stats(item, address).reset_time for item in exceeded)
         abort(429, f"Too many failed authentications from this address ({exceeded[0]}); retry after "
                    "Retry-After seconds.", type=TYPES["rate_limited"],
               headers={"Retry-After": str(max(1, int(reset - time.time()) + 1))})
 
     def record(self, address: str) -> None:
-        try:
-            for item in self.limits:
-                self.strategy.hit(item, address)
-        except Exception as error:  # noqa: BLE001
-            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+        for item in self.limits:
+            self.strategy.hit(item, address)
 
 
 def install(app: Flask, config: Config) -> Limiter | None:
@@ -104,15 +100,14 @@ def install(app: Flask, config: Config) -> Limiter | None:
         key_func=_client_key,
         app=app,
         storage_uri=config.redis_url,
-        storage_options={"socket_timeout": config.redis_socket_timeout,
-                         "socket_connect_timeout": config.redis_socket_timeout},
+        storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
         headers_enabled=True,
         retry_after="delta-seconds",
-        # When Redis is down the request goes on, and meets the store's own 503.
-        swallow_errors=True,
+        # Fail closed: a Redis error reaches the app's handler, which answers 503 (module docstring).
+        swallow_errors=False,
         key_prefix="ct:ratelimit",
     )
 

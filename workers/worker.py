@@ -59,6 +59,12 @@ SERVES = {"all": ("extraction", "webhooks"), "extraction": ("extraction",), "web
 
 log = logging.getLogger("claimtrack.worker")
 
+#: The longest one Redis call of a job may take: a job on a frozen Redis fails (and is retried
+#: by RQ once Redis is back) instead of holding its worker forever. Longer than a request's
+#: CLAIMTRACK_REDIS_TIMEOUT, because a long article's save is one large transaction. RQ's own
+#: client has no timeout: its blocking dequeue waits longer than that.
+JOB_REDIS_TIMEOUT = 30.0
+
 
 class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     """RQ's forking worker, with a shorter dead-worker window and article bookkeeping.
@@ -295,7 +301,8 @@ def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: i
 def build_worker(config: Config, name: str | None = None, serve: str = "all") -> ClaimtrackWorker:
     """A worker for article extraction and webhook deliveries (extraction first), or for
     one of them (`serve`: all, extraction or webhooks)."""
-    repos = Repositories.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
+    repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT, options=config.store_options(),
+                                  raw_timeout=None)
     queues = build_queues(repos, config, serve)
     worker = ClaimtrackWorker(
         queues,
@@ -326,7 +333,8 @@ class ClaimtrackPool(WorkerPool):
     `build_worker`, with this service's settings, through the pool's `get_worker_process`."""
 
     def __init__(self, config: Config, serve: str, num_workers: int) -> None:
-        repos = Repositories.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
+        repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT,
+                                      options=config.store_options(), raw_timeout=None)
         queues = [q.name for q in build_queues(repos, config, serve)]
         super().__init__(queues, connection=repos.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
                          serializer=JSONSerializer)

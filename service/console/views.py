@@ -36,6 +36,15 @@ csrf = CSRFProtect()
 
 
 @bp.before_request
+def storage_reachable() -> None:
+    """A session that could not be read because Redis is unavailable: the app's handler
+    answers 503 (`sessions.RedisSessionInterface`), before any view runs."""
+    unavailable = getattr(session, "unavailable", None)
+    if unavailable is not None:
+        raise unavailable
+
+
+@bp.before_request
 def check_csrf() -> None:
     """Refuse a POST without this session's CSRF token, before anything else runs. The
     key that signs tokens is shared by every API process through the store."""

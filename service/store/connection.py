@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.client import Pipeline
+from redis.retry import Retry
 
 from .base import transaction
 from .layout import REVISION_RETENTION
@@ -29,6 +31,17 @@ class Options:
     revision_retention: int = REVISION_RETENTION
 
 
+def client_settings(socket_timeout: float | None) -> dict[str, Any]:
+    """What every Claimtrack Redis client is made with: one timeout for connecting, reading
+    and writing, and no retries (see `Connection.from_url`)."""
+    return {"socket_timeout": socket_timeout, "socket_connect_timeout": socket_timeout,
+            "health_check_interval": 30, "retry": Retry(NoBackoff(), 0)}
+
+
+def client(url: str, decode: bool, socket_timeout: float | None) -> Redis:
+    return Redis.from_url(url, decode_responses=decode, **client_settings(socket_timeout))
+
+
 class Connection:
     """Connections to one Redis server, and what the repositories over it share."""
 
@@ -41,19 +54,18 @@ class Connection:
         self.before_exec: Callable[[str], None] | None = None
 
     @classmethod
-    def from_url(cls, url: str, socket_timeout: float | None = 5.0, options: Options | None = None) -> "Connection":
-        """Both clients of `url`; `socket_timeout` bounds every connect, read and write (None:
-        wait forever, which only a worker's blocking dequeue wants)."""
-        settings: dict[str, Any] = {
-            "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_timeout,
-            "health_check_interval": 30,
-        }
-        return cls(
-            Redis.from_url(url, decode_responses=True, **settings),
-            Redis.from_url(url, decode_responses=False, **settings),
-            options,
-        )
+    def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
+                 raw_timeout: float | None | str = "same") -> "Connection":
+        """Both clients of `url`. `socket_timeout` bounds every connect, read and write of
+        the records' client; `raw_timeout` the queues' client's ("same" by default; a worker
+        passes None, since RQ's blocking dequeue waits longer than any request may).
+
+        Neither client retries a failed call (redis-py retries three times by default): with
+        a frozen Redis that turned a 2 s timeout into 10 s of waiting. A caller that wants
+        another try (a worker's next job, a client's next request) makes it."""
+        return cls(client(url, True, socket_timeout),
+                   client(url, False, socket_timeout if raw_timeout == "same" else raw_timeout),  # type: ignore[arg-type]
+                   options)
 
     @classmethod
     def for_client(cls, raw: Redis, options: Options | None = None) -> "Connection":

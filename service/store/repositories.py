@@ -52,8 +52,9 @@ class Repositories:
         self.sessions = SessionRepository(conn)
 
     @classmethod
-    def from_url(cls, url: str, socket_timeout: float | None = 5.0, options: Options | None = None) -> "Repositories":
-        return cls(Connection.from_url(url, socket_timeout, options))
+    def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
+                 raw_timeout: float | None | str = "same") -> "Repositories":
+        return cls(Connection.from_url(url, socket_timeout, options, raw_timeout))
 
     @property
     def redis(self):  # noqa: ANN201 - redis.Redis
