@@ -38,6 +38,12 @@ from .store.connection import client_settings
 
 
 
+def storage_uri(redis_url: str) -> str:
+    """REDIS_URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
+    is ``redis+unix://`` there."""
+    return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
+
+
 def _client_key() -> str:
     secret = presented_secret()
     if secret and authenticated() is not None:
@@ -67,7 +73,7 @@ class AuthFailures:
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        storage = storage_from_string(config.redis_url, key_prefix="ct:authfail",
+        storage = storage_from_string(storage_uri(config.redis_url), key_prefix="ct:authfail",
                                       **client_settings(config.redis_socket_timeout))
         self.strategy = MovingWindowRateLimiter(storage)
 
@@ -99,7 +105,7 @@ def install(app: Flask, config: Config) -> Limiter | None:
     return Limiter(
         key_func=_client_key,
         app=app,
-        storage_uri=config.redis_url,
+        storage_uri=storage_uri(config.redis_url),
         storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],
