@@ -116,6 +116,7 @@ def seed_article(client: FlaskClient, store: Repositories, text: str, claims: li
     article_id = response.json["id"]
     assert store.jobs.start_processing(article_id) == (text, 1)
     assert store.claims.save(article_id, claims)
+    store.claims.index_words(article_id)  # the job's follow-up step (service/store/search.py)
     return article_id
 
 

@@ -36,6 +36,10 @@ def extract_article(article_id: str) -> dict[str, Any]:
     claims = extract_claims(text, nlp)
     stored = repos.claims.save(article_id, [asdict(claim) for claim in claims], revision=revision,
                                extractor_version=extractor_version(nlp))
+    if stored:
+        # The follow-up step (service/store/search.py); a crash before it is made good by the
+        # workers' maintenance pass.
+        repos.claims.index_words(article_id)
     return {"article_id": article_id, "revision": revision, "claims": len(claims), "stored": stored}
 
 

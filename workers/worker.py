@@ -112,6 +112,12 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
         if not self.reconciles or self.config is None or self.repos is None:
             return
         try:
+            indexed = self.repos.claims.index_pending(older_than=self.config.maintenance_interval)
+            if indexed:
+                log.warning("indexed the search words of %d article(s) a job had left pending", len(indexed))
+        except RedisError as failure:
+            log.warning("search indexing failed: %s", failure)
+        try:
             requeued = reconcile(self.repos, extraction_queue(self.connection, self.config), self.config)
         except RedisError as failure:
             log.warning("reconciliation failed: %s", failure)

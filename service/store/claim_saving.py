@@ -19,7 +19,6 @@ from .connection import Connection
 from .events import Emitter
 from .layout import Keys, claim_id, epoch_ms, normalize_name, utcnow
 from .reads import watch_claims
-from .text import words
 
 
 def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[Mapping[str, Any]],
@@ -79,11 +78,17 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
                        now)
         index_entries: dict[str, dict[str, int]] = {}
         for cid, seq, claim, plan in rows:
-            _write_claim(pipe, emitter, conn.options.search_index, aid, cid, seq, claim, plan, joins[cid], now, index_entries)
+            _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now, index_entries)
         for index, members in index_entries.items():
             pipe.zadd(index, members)
+        by_speaker: dict[str, dict[str, str]] = {}
         for (sid, signature), cluster_ids in tables.items():
-            pipe.hset(Keys.speaker_clusters(sid), signature, " ".join(cluster_ids))
+            by_speaker.setdefault(sid, {})[signature] = " ".join(cluster_ids)
+        for sid, entries in by_speaker.items():
+            pipe.hset(Keys.speaker_clusters(sid), mapping=entries)
+        if rows and conn.options.search_index:
+            # The new claims' search words are indexed by a follow-up step (search.py).
+            pipe.zadd(Keys.search_pending, {aid: epoch_ms(now)})
         if count:
             pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
         for offset, fields in matched.items():
@@ -128,12 +133,12 @@ def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any]
         fields.update(update, version=fields["version"] + 1)
         pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
 
-def _write_claim(pipe: Pipeline, emitter: Emitter, search_index: bool, aid: str, cid: str, seq: int,
+def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                  claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
                  index_entries: dict[str, dict[str, int]]) -> None:
     """Queue one claim's writes on `pipe`; its index entries go into `index_entries`, so
     that an article's claims enter each shared index (all claims, the article's, a
-    status, a speaker, a word) in one ZADD rather than one per claim."""
+    status, a speaker) in one ZADD rather than one per claim."""
     speaker = claim["speaker"]
     verdict = cluster["verdict"] or records.verification({})
     inherited = rules.inherits(verdict["status"])
@@ -166,8 +171,6 @@ def _write_claim(pipe: Pipeline, emitter: Emitter, search_index: bool, aid: str,
         indexes.append(Keys.by_stance(stance))
     if plan.kind not in speakers.NAMED:
         indexes.append(Keys.by_name(speaker["name"]))
-    if search_index:
-        indexes += [Keys.by_word(w) for w in words(claim["text"])]
     for index in indexes:
         index_entries.setdefault(index, {})[cid] = seq
     clusters.write(pipe, cid, seq, cluster)

@@ -5,14 +5,15 @@ A list walks the smallest index its filters name and only probes the others (the
 `scripts.py`), within a budget per request, so that a page costs what the most selective
 filter leaves and a cursor (a claim seq) stays valid while claims arrive. Each claim comes
 with its article's reference fields, each article read once per page; its context needs the
-article's whole text, so it is read only on request. Saving is `claim_saving.save_claims`.
+article's whole text, so it is read only on request. Saving is `claim_saving.save_claims`;
+the saved claims' search words follow in a step of their own (`search.py`).
 """
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from . import reads, records, rules
+from . import reads, records, rules, search
 from .base import Page
 from .claim_saving import save_claims
 from .connection import Connection
@@ -33,6 +34,18 @@ class ClaimRepository:
         """Store an article's extracted claims and mark it done, all or nothing, at most
         once per revision (`claim_saving.save_claims`)."""
         return save_claims(self.conn, self.feed.emitter(), aid, claims, revision, extractor_version)
+
+    def index_words(self, aid: str) -> int:
+        """The follow-up step of a save: its claims' search words (`search.index_article`)."""
+        return search.index_article(self.conn, aid)
+
+    def index_pending(self, older_than: float) -> list[str]:
+        """Index the words of articles left pending for more than `older_than` seconds (a
+        job that died between its save and its indexing); returns their ids."""
+        done = search.pending(self.conn, older_than)
+        for aid in done:
+            search.index_article(self.conn, aid)
+        return done
 
     def get(self, cid: str) -> dict[str, Any] | None:
         """A claim with its article and its context (the sentences that hold it)."""

@@ -39,7 +39,10 @@ ct:claims:stance:{denies|questions}         zset    claim ids by stance (the res
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
 ct:claims:word:{sha256[:16]}                zset    claim ids whose text has the word (search;
-                                                    only while CLAIMTRACK_SEARCH_INDEX is on)
+                                                    only while CLAIMTRACK_SEARCH_INDEX is on),
+                                                    written after the claims (search.py)
+ct:search:pending                           zset    ids of articles whose saved claims are not in
+                                                    the word index yet, score = when saved (ms)
 ct:seq:claims                               string  counter that gives each claim its seq
 ct:seq:times                                zset    "first:last" seq of each save, score = ms
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
@@ -243,6 +246,7 @@ class Keys:
     webhooks = f"{PREFIX}:webhooks"
     api_keys = f"{PREFIX}:apikeys"
     console_secret = f"{PREFIX}:console:secret"
+    search_pending = f"{PREFIX}:search:pending"
 
     @staticmethod
     def article(aid: str) -> str:

@@ -35,6 +35,8 @@ class SpeakerPlan:
     new: bool = False
     rename_to: str | None = None
     names: set[str] = field(default_factory=set)  # names this save saw for the speaker
+    #: Names whose name key already names this speaker (nothing to index again).
+    known_names: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)
     claims: int = 0
 
@@ -59,6 +61,8 @@ class Known:
     by_name: dict[str, str]
     names: dict[str, str]
     people: dict[str, dict[str, list[str]]]
+    #: The name keys' own values (before following merges).
+    stored: dict[str, str] = field(default_factory=dict)
 
 
 def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Known:
@@ -68,19 +72,19 @@ def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Know
     if keys:
         pipe.watch(*keys)
         found = {key: sid for key, sid in zip(keys, redis.mget(keys)) if sid}
-    for _ in range(16):  # follow merges, one level per round trip
+    stored = dict(found)
+    names: dict[str, str] = {}
+    for _ in range(16):  # follow merges, one level per round trip; each read brings the name too
+        sids = sorted(set(found.values()) - set(names))
         with redis.pipeline(transaction=False) as reads:
-            for sid in found.values():
-                reads.hget(Keys.speaker(sid), "merged_into")
-            merged = dict(zip(found, reads.execute()))
-        if not any(merged.values()):
+            for sid in sids:
+                reads.hmget(Keys.speaker(sid), "merged_into", "name")
+            replies = dict(zip(sids, reads.execute()))
+        merged = {sid: into for sid, (into, _) in replies.items() if into}
+        names.update({sid: name for sid, (into, name) in replies.items() if name and not into})
+        if not merged:
             break
-        found = {key: merged[key] or sid for key, sid in found.items()}
-    sids = sorted(set(found.values()))
-    with redis.pipeline(transaction=False) as reads:
-        for sid in sids:
-            reads.hget(Keys.speaker(sid), "name")
-        names = {sid: name for sid, name in zip(sids, reads.execute()) if name}
+        found = {key: merged.get(sid, sid) for key, sid in found.items()}
     surnames = sorted({normalize_name(name).split()[-1] for name, kind in named
                        if kind == "person" and name_key(kind, name) not in found and normalize_name(name)})
     people: dict[str, dict[str, list[str]]] = {}
@@ -93,7 +97,7 @@ def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Know
         for surname, table in tables.items():
             people[surname] = {sid: normalize_name(name).split() for sid, name in table.items()}
             names.update({sid: name for sid, name in table.items() if sid not in names})
-    return Known(found, names, people)
+    return Known(found, names, people, stored)
 
 
 def plan(pipe: Pipeline, redis: Redis,
@@ -117,6 +121,8 @@ def plan(pipe: Pipeline, redis: Redis,
         else:
             chosen = _link(name, kind, by_sid, known)
         chosen.names.add(name)
+        if known.stored.get(name_key(kind, name)) == chosen.sid:
+            chosen.known_names.add(name)
         if title:
             chosen.titles.add(title)
         plans[key] = by_sid.setdefault(chosen.sid, chosen)
@@ -170,12 +176,13 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
     for p in {id(p): p for p in plans}.values():
         key = Keys.speaker(p.sid)
         if p.new:
-            pipe.hset(key, mapping={"id": p.sid, "name": p.name, "kind": p.kind, "first_seen": now})
+            pipe.hset(key, mapping={"id": p.sid, "name": p.rename_to or p.name, "kind": p.kind, "first_seen": now,
+                                    "last_seen": now, "claim_count": p.claims})
+        else:
+            pipe.hset(key, mapping={"last_seen": now, **({"name": p.rename_to} if p.rename_to else {})})
+            pipe.hincrby(key, "claim_count", p.claims)
         if p.rename_to:
-            pipe.hset(key, "name", p.rename_to)
             pipe.sadd(Keys.speaker_aliases(p.sid), p.name)
-        pipe.hset(key, "last_seen", now)
-        pipe.hincrby(key, "claim_count", p.claims)
         if p.titles:
             pipe.sadd(Keys.speaker_titles(p.sid), *p.titles)
         if p.kind not in NAMED:
@@ -185,10 +192,10 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
         aliases = {n for n in names if normalize_name(n) != normalize_name(current)}
         if aliases:
             pipe.sadd(Keys.speaker_aliases(p.sid), *aliases)
-        for n in names:
+        for n in names - p.known_names:
             index_name(pipe, p.kind, p.sid, n)
         words = normalize_name(current).split()
-        if p.kind == "person" and words:
+        if p.kind == "person" and words and (p.new or p.rename_to):
             pipe.hset(Keys.surname(words[-1]), p.sid, current)
 
 

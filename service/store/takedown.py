@@ -118,6 +118,7 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             pipe.delete(*dedup)
         pipe.delete(Keys.article_claims(aid), Keys.revisions(aid),
                     *(Keys.revision_text(aid, r) for r in range(1, revision)))
+        pipe.zrem(Keys.search_pending, aid)
         pipe.delete(key)
         tombstone = {"id": aid, "deleted_at": now, "deleted_by": by, "claim_count": len(claims)}
         pipe.hset(key, mapping=tombstone)
