@@ -363,6 +363,7 @@ def store_synthetic_article(store: Any, seed: int, claims: int, **fields: str) -
     article, _ = store.articles.create({"text": text, **fields}, [], lambda pipe, aid: None)
     store.jobs.start_processing(article["id"])
     store.claims.save(article["id"], records)
+    store.claims.index_words(article["id"])  # the job's follow-up step (service/store/search.py)
     return article["id"], records
 
 

@@ -285,6 +285,35 @@ def memory(raw, claims: int, articles: int, text_bytes: int, baseline: int, walk
     return out
 
 
+def save_commands(url: str, raw, first_article: int, articles: int) -> dict:
+    """Redis commands per stored claim of the extraction's save alone (`claims.save`: reads,
+    WATCHes and writes, each pipelined command counted), and of its follow-up search-word
+    step (`claims.index_words`), over `articles` more synthetic articles."""
+    from _fixtures import synthetic_claims
+
+    from service.store import Repositories
+
+    store = Repositories.from_url(url, socket_timeout=None)
+
+    def calls() -> int:
+        return sum(stat["calls"] for stat in raw.info("commandstats").values())
+
+    saved = indexed = claims = 0
+    for i in range(first_article, first_article + articles):
+        text, records = synthetic_claims(i, PER_ARTICLE)
+        article, _ = store.articles.create({"text": text}, [], lambda pipe, aid: None)
+        store.jobs.start_processing(article["id"])
+        before = calls()
+        store.claims.save(article["id"], records)
+        middle = calls()
+        store.claims.index_words(article["id"])
+        after = calls()
+        saved += middle - before - 1  # the INFO call itself
+        indexed += after - middle - 1
+        claims += len(records)
+    return {"save_commands_per_claim": saved / claims, "search_step_commands_per_claim": indexed / claims}
+
+
 def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict:
     """Where the write path's time goes at this size: cProfile of loading a few more
     articles in this process, and the Redis commands each article costs."""
@@ -304,11 +333,13 @@ def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict
         if calls:
             commands[key.removeprefix("cmdstat_")] = {"per_article": calls / articles, "redis_us_per_article": usec / articles}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    per_step = save_commands(url, raw, first_article + articles, articles)
     rows = [(cum, f"{path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{line}:{func}", calls)
             for (path, line, func), (_, calls, own, cum, _) in stats.items()
             if "/service/" in path.replace(chr(92), "/")]
     return {"ms_per_article": seconds / articles * 1000, "claims_per_article": claims / articles,
             "redis_commands_per_article": dict(sorted(commands.items(), key=lambda kv: -kv[1]["per_article"])),
+            **per_step,
             "service_functions_cumulative_ms_per_article": [
                 {"function": f, "calls_per_article": c / articles, "ms": cum / articles * 1000}
                 for cum, f, c in sorted(rows, reverse=True)[:10]]}
