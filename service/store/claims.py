@@ -51,7 +51,7 @@ class ClaimRepository:
         """A claim with its article and its context (the sentences that hold it)."""
         if not is_id("clm", cid):
             return None
-        found = reads.claims(self.redis, [cid], context=True)
+        found = reads.claims(self.conn, [cid], context=True)
         return found[0] if found else None
 
     def list(
@@ -143,7 +143,7 @@ class ClaimRepository:
             return Page([], None)
         if (low is not None and seq < low) or (high is not None and seq > high):
             return Page([], None)
-        return Page(reads.claims(self.redis, [cid], context=context), None)
+        return Page(reads.claims(self.conn, [cid], context=context), None)
 
     def _seq_range(self, since: str | None, until: str | None) -> tuple[int | None, int | None]:
         """Claim seqs created in [since, until], from the per-save seq ranges."""

@@ -256,7 +256,7 @@ class ClusterRepository:
             return None
         stored = self.redis.hgetall(Keys.cluster(clsid))
         member_ids = self.redis.zrange(Keys.cluster_claims(clsid), 0, -1) if stored else [claim_of_cluster(clsid)]
-        claims = [c for c in reads.claims(self.redis, member_ids)
+        claims = [c for c in reads.claims(self.conn, member_ids)
                   if c["cluster_id"] == clsid and c["superseded_in_revision"] is None]
         if not claims:
             return None
@@ -311,7 +311,7 @@ class ClusterRepository:
                                       or found.score > best[other["cluster_id"]][0].score):
                 best[other["cluster_id"]] = (found, other)
         ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, -item[1][1]["seq"]))[:limit]
-        shown = {c["id"]: c for c in reads.claims(self.redis, [other["id"] for _, (_, other) in ranked])}
+        shown = {c["id"]: c for c in reads.claims(self.conn, [other["id"] for _, (_, other) in ranked])}
         return [{"cluster_id": clsid, "score": found.score, "reasons": found.reasons,
                  "differences": found.differences, "claim": shown[other["id"]]}
                 for clsid, (found, other) in ranked if other["id"] in shown]

@@ -18,7 +18,7 @@ from redis.retry import Retry
 
 from .base import transaction
 from .layout import REVISION_RETENTION
-from .scripts import PAGE
+from .scripts import PAGE, READ_CLAIMS
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class Connection:
         self.raw = raw
         self.options = options or Options()
         self.page = redis.register_script(PAGE)
+        self.read_claims = redis.register_script(READ_CLAIMS)
         #: Tests only: called between a transaction's reads and its MULTI/EXEC (see `base.transaction`).
         self.before_exec: Callable[[str], None] | None = None
 

@@ -30,25 +30,32 @@ def watch_claims(pipe: Pipeline, ids: list[str]) -> dict[str, dict[str, Any]]:
     return {cid: records.unpack_claim(cid, raw) for cid, raw in zip(ids, pipe.mget(keys)) if raw}
 
 
-def claims(redis: Redis, ids: Iterable[str], context: bool = False) -> list[dict[str, Any]]:
+def claims(conn: Connection, ids: Iterable[str], context: bool = False) -> list[dict[str, Any]]:
     """Claims by id, each with its article (read once per article), and with its context
-    when asked: that reads the article's text, so list pages only do it on request. Claim
-    records and article fields come back in one round trip when the articles are known
-    from the ids' order (always, for one claim), else in two."""
+    when asked: that reads the article's text, so list pages only do it on request. One
+    round trip (`scripts.READ_CLAIMS`)."""
     ids = list(ids)
     if not ids:
         return []
-    found = redis.mget([Keys.claim(cid) for cid in ids])
-    stored = [records.unpack_claim(cid, raw) for cid, raw in zip(ids, found) if raw]
-    if not stored:
-        return []
-    aids = list(dict.fromkeys(c["article_id"] for c in stored))
-    wanted = records.ARTICLE_REF_FIELDS + (("text",) if context else ())
-    with redis.pipeline(transaction=False) as pipe:
-        for aid in aids:
-            pipe.hmget(Keys.article(aid), wanted)
-        articles = dict(zip(aids, pipe.execute()))
-    return [shown(fields, articles[fields["article_id"]], context) for fields in stored]
+    fields = article_fields(context)
+    reply = conn.read_claims(args=[Keys.claim(""), Keys.article(""), *fields, "--", *ids])
+    return assemble(ids, *reply, context=context)
+
+
+def article_fields(context: bool) -> tuple[str, ...]:
+    return records.ARTICLE_REF_FIELDS + (("text",) if context else ())
+
+
+def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str],
+             articles: Sequence[Sequence[str | None]], context: bool = False) -> list[dict[str, Any]]:
+    """The API's claims from what `read_claims` returned, in the order of `ids`."""
+    by_article = dict(zip(aids, articles))
+    out = []
+    for cid, raw in zip(ids, found):
+        if raw:
+            fields = records.unpack_claim(cid, raw)
+            out.append(shown(fields, by_article[fields["article_id"]], context))
+    return out
 
 
 def shown(fields: dict[str, Any], article_values: Sequence[str | None], context: bool) -> dict[str, Any]:
@@ -90,9 +97,11 @@ def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | Non
         stop = "" if low is None else str(low)
     else:
         stop = ""
-    ids, last, exhausted = conn.page(keys=[*indexes, *excluded],
-                                     args=[direction, bound, limit, budget, stop, len(excluded)])
-    items = claims(conn.redis, ids, context=context)
+    ids, last, exhausted, found, aids, articles = conn.page(
+        keys=[*indexes, *excluded],
+        args=[direction, bound, limit, budget, stop, len(excluded), Keys.claim(""), Keys.article(""),
+              *article_fields(context)])
+    items = assemble(ids, found, aids, articles, context)
     next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
     return Page(items=items, next_cursor=next_cursor)
 
