@@ -1,10 +1,12 @@
 """`flask --app service.app migrate` on a store written in the layout the code before the
-repository redesign wrote (schema 3): the redesign kept every key and value shape, so the
-migration finds nothing to change. The store below has every kind of record (articles with
-revisions, claims with verdicts and histories, a cluster, speakers, a webhook, a managed key),
-its word index written inside the save transaction as the old code did, and no
-`ct:search:pending`; after the migration every key holds exactly what it held, every id is
-unchanged, and the API reads (search included) answer as before."""
+repository redesign wrote (schema 3). The redesign changed one shape: a speaker's signature
+table, one hash per speaker, is now one key per speaker and signature. The store below has
+every kind of record (articles with revisions, claims with verdicts and histories, a cluster,
+speakers, a webhook, a managed key) with the old key shapes: per-speaker signature hashes, the
+word index written as the old save did, no `ct:search:pending`. After the migration the hashes
+are gone and their entries are in the new keys, every other key holds exactly what it held,
+every id is unchanged, the API reads (search included) answer as before, and a new claim still
+joins its cluster."""
 from __future__ import annotations
 
 import json
@@ -12,7 +14,8 @@ import json
 from helpers import claim_record, headers, quote_article
 from service.store import Keys
 from service.store.migrate import SCHEMA
-from service.store.text import words
+from service.store.records import unpack_claim
+from service.store.text import claim_signature, normalize_claim, words
 
 QUOTE = "We will move 300 jobs to Ohio next year"
 
@@ -51,7 +54,26 @@ def old_word_index(redis) -> None:
     redis.delete(Keys.search_pending)
 
 
-def test_migrating_a_store_in_the_previous_layout_changes_nothing_and_loses_nothing(app, client, store, redis):
+def old_signature_tables(redis) -> dict[str, dict[str, str]]:
+    """What the old save wrote for clusters: one hash per speaker, signature -> cluster ids in
+    the order the clusters were made (here: no merges, so the claims' order)."""
+    tables: dict[str, dict[str, str]] = {}
+    for key in sorted(redis.scan_iter(match="ct:claims:speaker:spk_*")):
+        sid = key.rsplit(":", 1)[1]
+        for cid in redis.zrange(key, 0, -1):
+            fields = unpack_claim(cid, redis.get(Keys.claim(cid)))
+            signature = claim_signature(fields["stance"], normalize_claim(fields["text"]))
+            ids = tables.setdefault(sid, {}).setdefault(signature, "").split()
+            if fields["cluster_id"] not in ids:
+                tables[sid][signature] = " ".join(ids + [fields["cluster_id"]])
+    for key in redis.scan_iter(match="ct:signature:*"):
+        redis.delete(key)
+    for sid, table in tables.items():
+        redis.hset(Keys.speaker_clusters(sid), mapping=table)
+    return tables
+
+
+def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and_loses_nothing(app, client, store, redis):
     aid, a = quote_article(client, store, QUOTE, "Nadia Brennan", title="Jobs")
     _, b = quote_article(client, store, QUOTE, "Nadia Brennan")  # joins a's cluster
     _, c = quote_article(client, store, "Taxes will fall", "Tom Becker", kind="person")
@@ -65,7 +87,8 @@ def test_migrating_a_store_in_the_previous_layout_changes_nothing_and_loses_noth
     assert client.post("/v1/keys", json={"name": "cms", "roles": ["ingest"]}, headers=headers("admin")).status_code == 201
     store.webhooks.add("https://hooks.example.org/ct", ["claim.created"], "whsec_" + "a" * 40)
     old_word_index(redis)
-    redis.delete(Keys.schema)  # as data written before any migration ran
+    tables = old_signature_tables(redis)
+    redis.set(Keys.schema, "3")
     before = snapshot(redis)
     reads = {path: client.get(path, headers=headers("admin")).json for path in (
         f"/v1/claims/{a['id']}", f"/v1/claims/{b['id']}", f"/v1/claims/{c['id']}", f"/v1/articles/{aid}",
@@ -76,8 +99,17 @@ def test_migrating_a_store_in_the_previous_layout_changes_nothing_and_loses_noth
     result = app.test_cli_runner().invoke(args=["migrate"])
     assert result.exit_code == 0, result.output
 
+    assert json.loads(result.output.splitlines()[0])["signature_tables_moved"] == len(tables) == 2
     after = snapshot(redis)
-    assert after.pop(Keys.schema) == ("string", str(SCHEMA))
-    assert after == before, "nothing rewritten, nothing lost"
+    assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and before.pop(Keys.schema) == ("string", "3")
+    for sid, table in tables.items():
+        assert before.pop(Keys.speaker_clusters(sid)) == ("hash", table)
+        for signature, ids in table.items():
+            assert after.pop(Keys.signature(sid, signature)) == ("string", ids)
+    assert after == before, "nothing else rewritten, nothing lost"
     for path, body in reads.items():
         assert client.get(path, headers=headers("admin")).json == body, path
+    # The moved entries are the ones a save reads: the same words join the same cluster.
+    _, again = quote_article(client, store, QUOTE, "Nadia Brennan")
+    assert again["cluster_id"] == a["cluster_id"]
+    assert again["verification"]["status"] == "false"

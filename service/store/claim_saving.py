@@ -81,11 +81,9 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
             _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now, index_entries)
         for index, members in index_entries.items():
             pipe.zadd(index, members)
-        by_speaker: dict[str, dict[str, str]] = {}
-        for (sid, signature), cluster_ids in tables.items():
-            by_speaker.setdefault(sid, {})[signature] = " ".join(cluster_ids)
-        for sid, entries in by_speaker.items():
-            pipe.hset(Keys.speaker_clusters(sid), mapping=entries)
+        if tables:
+            pipe.mset({Keys.signature(sid, signature): " ".join(cluster_ids)
+                       for (sid, signature), cluster_ids in tables.items()})
         if rows and conn.options.search_index:
             # The new claims' search words are indexed by a follow-up step (search.py).
             pipe.zadd(Keys.search_pending, {aid: epoch_ms(now)})

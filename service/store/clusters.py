@@ -36,8 +36,8 @@ def plan(
     """For each new claim: the cluster it joins (and the verdict it inherits), or its own;
     and the speaker-table entries that change.
 
-    A speaker's table files cluster ids under a signature of stance and normalised text,
-    so a new claim reads one entry; the first claim of each cluster filed there is read
+    A speaker's clusters are filed under a signature of stance and normalised text (one
+    key per speaker and signature, all read in one MGET), so a new claim reads one entry; the first claim of each cluster filed there is read
     (in one batch) and compared with `rules.same_claim`, which a digest alone must not
     decide. A cluster's keys are created by the second claim to join it (its "create"
     plan, which records the first claim), whether the first came in an earlier article or
@@ -54,11 +54,9 @@ def plan(
                   for cid, _, claim, _ in rows}
     wanted = sorted({(plan.sid, signatures[cid]) for cid, _, _, plan in rows if not plan.new})
     if wanted:
-        pipe.watch(*{Keys.speaker_clusters(sid) for sid, _ in wanted})
-        with redis.pipeline(transaction=False) as reads:
-            for sid, signature in wanted:
-                reads.hget(Keys.speaker_clusters(sid), signature)
-            tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, reads.execute())}
+        keys = [Keys.signature(sid, signature) for sid, signature in wanted]
+        pipe.watch(*keys)
+        tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, pipe.mget(keys))}
     candidates = sorted({c for ids in tables.values() for c in ids})
     first_of = {c: claim_of_cluster(c) for c in candidates}
     if candidates:

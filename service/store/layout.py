@@ -48,8 +48,11 @@ ct:seq:times                                zset    "first:last" seq of each sav
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
 ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
 ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
-ct:speaker:{sid}:clusters                   hash    signature (stance + normalised text) ->
-                                                    ids of the speaker's clusters with it
+ct:signature:{sha256[:24]}                  string  ids of the clusters of a speaker's claims with
+                                                    one signature (stance + normalised text),
+                                                    named by a digest of (speaker id, signature)
+                                                    so that a save reads and writes all of its
+                                                    claims' entries in one MGET and one MSET
 ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
 ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
@@ -331,7 +334,13 @@ class Keys:
 
     @staticmethod
     def speaker_clusters(sid: str) -> str:
+        """Schema 3 and before: a speaker's signature table as one hash (migrate.py reads it)."""
         return f"{PREFIX}:speaker:{sid}:clusters"
+
+    @staticmethod
+    def signature(sid: str, signature: str) -> str:
+        """The clusters of speaker `sid`'s claims with `signature` (`text.claim_signature`)."""
+        return f"{PREFIX}:signature:{digest(sid, signature)[:24]}"
 
     @staticmethod
     def speaker_name(norm: str) -> str:

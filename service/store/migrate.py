@@ -12,6 +12,11 @@ a tie-breaker), its place in the status, source and url listing indexes, revisio
 revision entry, the list of its dedup keys (so that a takedown can remove them), and, when it is
 still queued or processing, an entry in the pending index that reconciliation watches.
 
+Version 4 (the store redesign): a speaker's signature table, one hash per speaker
+(`ct:speaker:{sid}:clusters`), becomes one key per speaker and signature (`ct:signature:*`), so
+that a save reads all of its claims' entries in one MGET and writes them in one MSET. Nothing
+else changed shape: ids, records and indexes are as schema 3 wrote them.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -30,7 +35,7 @@ from .reads import watch_claims
 from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 3
+SCHEMA = 4
 MIGRATION_PRINCIPAL = "migration"
 
 
@@ -58,6 +63,8 @@ def migrate(conn: Connection) -> dict[str, Any]:
             report["speaker_tables"] += 1
     if version < 3:
         report["articles_indexed"] = sum(_index_article(conn, aid) for aid in _article_ids(conn))
+    if version < 4:
+        report["signature_tables_moved"] = sum(_move_signature_table(conn, key) for key in _signature_tables(conn))
     conn.redis.set(Keys.schema, SCHEMA)
     return report
 
@@ -175,8 +182,32 @@ def _split_cluster(conn: Connection, clsid: str) -> int:
     return conn.transaction(body)
 
 
+def _signature_tables(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:speaker:spk_*:clusters", count=500):
+        yield key
+
+
+def _move_signature_table(conn: Connection, key: str) -> int:
+    """Schema 4: a speaker's signature table (one hash per speaker) becomes one key per
+    signature (`Keys.signature`), with the same cluster ids in the same order."""
+    sid = key.split(":")[2]
+
+    def body(pipe: Pipeline) -> int:
+        pipe.watch(key)
+        table = pipe.hgetall(key)
+        pipe.multi()
+        if table:
+            pipe.mset({Keys.signature(sid, signature): ids for signature, ids in table.items()})
+        pipe.delete(key)
+        pipe.execute()
+        return 1
+
+    return conn.transaction(body)
+
+
 def _rebuild_table(conn: Connection, sid: str) -> None:
-    """A speaker's cluster table under the current signature, oldest cluster first."""
+    """A speaker's cluster entries under the current signature, oldest cluster first (in
+    the schema-3 layout, which version 4 then moves)."""
     def body(pipe: Pipeline) -> None:
         pipe.watch(Keys.by_speaker(sid), Keys.speaker_clusters(sid))
         ids = pipe.zrange(Keys.by_speaker(sid), 0, -1)

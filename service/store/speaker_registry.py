@@ -18,6 +18,7 @@ from .base import Conflict, NotFound, Page
 from .connection import Connection
 from .events import Feed
 from .layout import Keys, decode_cursor, encode_cursor, normalize_name
+from .text import claim_signature, normalize_claim
 
 
 class SpeakerRepository:
@@ -142,26 +143,35 @@ class SpeakerRepository:
 
         def body(pipe: Pipeline) -> None:
             pipe.watch(Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
-                       Keys.speaker_aliases(source), Keys.speaker_titles(source),
-                       Keys.speaker_clusters(source), Keys.speaker_clusters(target))
+                       Keys.speaker_aliases(source), Keys.speaker_titles(source))
             src = pipe.hgetall(Keys.speaker(source))
             dst = pipe.hgetall(Keys.speaker(target))
             aliases = pipe.smembers(Keys.speaker_aliases(source)) | {src["name"]}
             titles = pipe.smembers(Keys.speaker_titles(source))
-            tables = pipe.hgetall(Keys.speaker_clusters(source))
-            theirs = dict(zip(tables, pipe.hmget(Keys.speaker_clusters(target), list(tables)))) if tables else {}
-            cluster_ids = [c for ids in tables.values() for c in ids.split()]
-            shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
             seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
             claims = reads.watch_claims(pipe, [cid for cid, _ in seqs])
+            # The source's cluster entries, named by its claims' signatures, and the target's.
+            signatures = sorted({claim_signature(c.get("stance") or "asserts", normalize_claim(c["text"]))
+                                 for c in claims.values()})
+            mine_keys = [Keys.signature(source, s) for s in signatures]
+            their_keys = [Keys.signature(target, s) for s in signatures]
+            if signatures:
+                pipe.watch(*mine_keys, *their_keys)
+            found = pipe.mget(mine_keys + their_keys) if signatures else []
+            tables = {s: ids for s, ids in zip(signatures, found[:len(signatures)]) if ids}
+            theirs = dict(zip(signatures, found[len(signatures):]))
+            cluster_ids = [c for ids in tables.values() for c in ids.split()]
+            shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
             new_aliases = [a for a in aliases if normalize_name(a) != normalize_name(dst["name"])]
             pipe.multi()
             if new_aliases:
                 pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
             if titles:
                 pipe.sadd(Keys.speaker_titles(target), *titles)
-            for signature, ids in tables.items():
-                pipe.hset(Keys.speaker_clusters(target), signature, f"{theirs.get(signature) or ''} {ids}".strip())
+            if tables:
+                pipe.mset({Keys.signature(target, s): f"{theirs.get(s) or ''} {ids}".strip()
+                           for s, ids in tables.items()})
+                pipe.delete(*(Keys.signature(source, s) for s in tables))
             pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
             pipe.hset(Keys.speaker(target), mapping={
                 "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
@@ -181,7 +191,6 @@ class SpeakerRepository:
                 pipe.zadd(Keys.by_speaker(target), dict(seqs))
                 pipe.delete(Keys.by_speaker(source))
             self._move_claims(pipe, claims, target, dst["name"], dst.get("kind") or "person")
-            pipe.delete(Keys.speaker_clusters(source))
             for clsid in shared_clusters:
                 pipe.hset(Keys.cluster(clsid), "speaker_id", target)
             emitter.emit(pipe, "speaker.merged", {"speaker_id": source, "merged_into": target,

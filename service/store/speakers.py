@@ -201,11 +201,11 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
 
 def forget(pipe: Pipeline, sid: str, kind: str, names: Iterable[str], owned_name_keys: Iterable[str]) -> None:
     """Queue the removal of every trace of speaker `sid` (whose claims are all gone): its
-    record, names, titles, search entries, surname entry and cluster table. `owned_name_keys`
+    record, names, titles, search entries and surname entry (its cluster entries are the
+    caller's: they are named by its claims' signatures). `owned_name_keys`
     are the name keys that still point to it (read under WATCH by the caller)."""
     names = list(names)
-    pipe.delete(Keys.speaker(sid), Keys.speaker_aliases(sid), Keys.speaker_titles(sid),
-                Keys.speaker_clusters(sid), Keys.by_speaker(sid))
+    pipe.delete(Keys.speaker(sid), Keys.speaker_aliases(sid), Keys.speaker_titles(sid), Keys.by_speaker(sid))
     owned = list(owned_name_keys)
     if owned:
         pipe.delete(*owned)

@@ -52,8 +52,8 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             signature = claim_signature(fields.get("stance") or "asserts", normalize_claim(fields["text"]))
             table = tables.setdefault(sid, {})
             if signature not in table:
-                pipe.watch(Keys.speaker_clusters(sid))
-                table[signature] = pipe.hget(Keys.speaker_clusters(sid), signature)
+                pipe.watch(Keys.signature(sid, signature))
+                table[signature] = pipe.get(Keys.signature(sid, signature))
             entry = table[signature]
             if entry:
                 table[signature] = " ".join(x for x in entry.split() if x != cluster) or None
@@ -103,9 +103,9 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
         for sid, table in tables.items():
             for signature, entry in table.items():
                 if entry:
-                    pipe.hset(Keys.speaker_clusters(sid), signature, entry)
+                    pipe.set(Keys.signature(sid, signature), entry)
                 else:
-                    pipe.hdel(Keys.speaker_clusters(sid), signature)
+                    pipe.delete(Keys.signature(sid, signature))
         for sid in speaker_ids:
             if sid in lost:
                 kind, names, owned = lost[sid]
