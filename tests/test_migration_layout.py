@@ -70,6 +70,8 @@ def old_signature_tables(redis) -> dict[str, dict[str, str]]:
         redis.delete(key)
     for sid, table in tables.items():
         redis.hset(Keys.speaker_clusters(sid), mapping=table)
+        # The old save counted each speaker's claims and last sighting in its record.
+        redis.hset(Keys.speaker(sid), mapping={"claim_count": 7, "last_seen": "2024-01-01T00:00:00.000Z"})
     return tables
 
 
@@ -104,6 +106,8 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and before.pop(Keys.schema) == ("string", "3")
     for sid, table in tables.items():
         assert before.pop(Keys.speaker_clusters(sid)) == ("hash", table)
+        kind, record = before[Keys.speaker(sid)]
+        assert record.pop("claim_count") == "7" and record.pop("last_seen")  # derived since schema 4
         for signature, ids in table.items():
             assert after.pop(Keys.signature(sid, signature)) == ("string", ids)
     assert after == before, "nothing else rewritten, nothing lost"

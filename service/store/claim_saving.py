@@ -93,12 +93,10 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
             _keep_claim(pipe, fields, ordered[offset], current_revision, extractor_version)
         for fields in revived:
             pipe.zrem(Keys.superseded, fields["id"])
-            pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", 1)
         for fields in superseded:
             fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
             pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
             pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"]})
-            pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", -1)
             emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
                                                     "revision": current_revision})
         total = len(rows) + len(matched)

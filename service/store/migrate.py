@@ -15,7 +15,9 @@ still queued or processing, an entry in the pending index that reconciliation wa
 Version 4 (the store redesign): a speaker's signature table, one hash per speaker
 (`ct:speaker:{sid}:clusters`), becomes one key per speaker and signature (`ct:signature:*`), so
 that a save reads all of its claims' entries in one MGET and writes them in one MSET. Nothing
-else changed shape: ids, records and indexes are as schema 3 wrote them.
+else changed shape but the speaker records, which no longer keep `claim_count` and `last_seen`
+(they are read from the speaker's claim index, so a save writes nothing to a known speaker):
+ids, claim records and indexes are as schema 3 wrote them.
 
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
@@ -65,6 +67,10 @@ def migrate(conn: Connection) -> dict[str, Any]:
         report["articles_indexed"] = sum(_index_article(conn, aid) for aid in _article_ids(conn))
     if version < 4:
         report["signature_tables_moved"] = sum(_move_signature_table(conn, key) for key in _signature_tables(conn))
+        for key in conn.redis.scan_iter(match=f"{PREFIX}:speaker:spk_*", count=500):
+            if key.count(":") == 2:
+                # Derived from the speaker's claim index since schema 4 (SpeakerRepository).
+                conn.redis.hdel(key, "claim_count", "last_seen")
     conn.redis.set(Keys.schema, SCHEMA)
     return report
 

@@ -34,27 +34,39 @@ class SpeakerRepository:
         current = reads.current_speaker(self.redis, sid)
         if current is None:
             return None
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(Keys.speaker(current))
-            pipe.smembers(Keys.speaker_aliases(current))
-            pipe.smembers(Keys.speaker_titles(current))
-            raw, aliases, titles = pipe.execute()
-        return records.speaker(raw, aliases, titles)
+        found = self._speakers([current])
+        return found[0] if found else None
 
     def _speakers(self, ids: list[str]) -> list[dict[str, Any]]:
-        """Speakers by id, read in one round trip; unknown ids are left out, and a merged
-        speaker (rare here: a merge moves its search entries) is followed like `get_speaker`."""
+        """Speakers by id, in two round trips whatever their number; unknown ids are left
+        out, and a merged speaker (rare here: a merge moves its search entries) is followed.
+
+        A speaker's claim count is its claims not superseded (the size of its claim index less
+        those also in the superseded index), and its last sighting its newest claim's creation:
+        derived here, so that saving claims writes nothing to a speaker already known."""
         with self.redis.pipeline(transaction=False) as pipe:
             for sid in ids:
                 pipe.hgetall(Keys.speaker(sid))
                 pipe.smembers(Keys.speaker_aliases(sid))
                 pipe.smembers(Keys.speaker_titles(sid))
+                pipe.zcard(Keys.by_speaker(sid))
+                pipe.zintercard(2, [Keys.by_speaker(sid), Keys.superseded])
+                pipe.zrange(Keys.by_speaker(sid), -1, -1)
             replies = pipe.execute()
+        rows = [replies[6 * k:6 * k + 6] for k in range(len(ids))]
+        newest = [row[5][0] if row[5] else None for row in rows]
+        present = [c for c in newest if c]
+        records_ = dict(zip(present, self.redis.mget([Keys.claim(c) for c in present]))) if present else {}
         found = []
-        for k, sid in enumerate(ids):
-            raw, aliases, titles = replies[3 * k:3 * k + 3]
-            speaker = self.get(sid) if raw.get("merged_into") else (
-                records.speaker(raw, aliases, titles) if raw.get("id") else None)
+        for sid, (raw, aliases, titles, total, superseded, _), last in zip(ids, rows, newest):
+            if raw.get("merged_into"):
+                speaker = self.get(sid)
+            elif raw.get("id"):
+                record = records_.get(last)
+                last_seen = records.unpack_claim(last, record)["created_at"] if record else None
+                speaker = records.speaker(raw, aliases, titles, total - superseded, last_seen)
+            else:
+                speaker = None
             if speaker is not None:
                 found.append(speaker)
         return found
@@ -172,12 +184,9 @@ class SpeakerRepository:
                 pipe.mset({Keys.signature(target, s): f"{theirs.get(s) or ''} {ids}".strip()
                            for s, ids in tables.items()})
                 pipe.delete(*(Keys.signature(source, s) for s in tables))
-            pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
-            pipe.hset(Keys.speaker(target), mapping={
-                "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
-                "last_seen": max(filter(None, (src.get("last_seen"), dst.get("last_seen")))),
-            })
-            pipe.hset(Keys.speaker(source), mapping={"merged_into": target, "claim_count": 0})
+            pipe.hset(Keys.speaker(target), "first_seen",
+                      min(filter(None, (src.get("first_seen"), dst.get("first_seen")))))
+            pipe.hset(Keys.speaker(source), "merged_into", target)
             if src.get("kind") in speakers.NAMED:
                 for alias in aliases:
                     speakers.index_name(pipe, src["kind"], target, alias)

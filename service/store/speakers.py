@@ -55,8 +55,8 @@ def search_terms(name: str) -> set[str]:
 @dataclass
 class Known:
     """What the registry already knows about an article's names, read in a few round trips:
-    the speaker each name belongs to (merges followed), registry names, and the people who
-    share each surname that no name matched."""
+    the speaker each name belongs to, the registry names of the people who share each surname
+    that no name matched, and those people."""
 
     by_name: dict[str, str]
     names: dict[str, str]
@@ -72,19 +72,12 @@ def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Know
     if keys:
         pipe.watch(*keys)
         found = {key: sid for key, sid in zip(keys, redis.mget(keys)) if sid}
+    # A name key always names a live speaker: a merge points every name and alias of the
+    # merged speaker at the one it was merged into (`SpeakerRepository.merge`), a rename keys the
+    # new name; so nothing is read per speaker here. Registry names are read only for the
+    # people a surname may link to (below).
     stored = dict(found)
     names: dict[str, str] = {}
-    for _ in range(16):  # follow merges, one level per round trip; each read brings the name too
-        sids = sorted(set(found.values()) - set(names))
-        with redis.pipeline(transaction=False) as reads:
-            for sid in sids:
-                reads.hmget(Keys.speaker(sid), "merged_into", "name")
-            replies = dict(zip(sids, reads.execute()))
-        merged = {sid: into for sid, (into, _) in replies.items() if into}
-        names.update({sid: name for sid, (into, name) in replies.items() if name and not into})
-        if not merged:
-            break
-        found = {key: merged.get(sid, sid) for key, sid in found.items()}
     surnames = sorted({normalize_name(name).split()[-1] for name, kind in named
                        if kind == "person" and name_key(kind, name) not in found and normalize_name(name)})
     people: dict[str, dict[str, list[str]]] = {}
@@ -175,13 +168,12 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
     """Queue the registry writes of `plans` on a pipeline in MULTI mode."""
     for p in {id(p): p for p in plans}.values():
         key = Keys.speaker(p.sid)
+        # A speaker's claim count and last sighting are read from its claim index
+        # (`SpeakerRepository`), so a save writes nothing to a speaker it already knows.
         if p.new:
-            pipe.hset(key, mapping={"id": p.sid, "name": p.rename_to or p.name, "kind": p.kind, "first_seen": now,
-                                    "last_seen": now, "claim_count": p.claims})
-        else:
-            pipe.hset(key, mapping={"last_seen": now, **({"name": p.rename_to} if p.rename_to else {})})
-            pipe.hincrby(key, "claim_count", p.claims)
+            pipe.hset(key, mapping={"id": p.sid, "name": p.name, "kind": p.kind, "first_seen": now})
         if p.rename_to:
+            pipe.hset(key, "name", p.rename_to)
             pipe.sadd(Keys.speaker_aliases(p.sid), p.name)
         if p.titles:
             pipe.sadd(Keys.speaker_titles(p.sid), *p.titles)

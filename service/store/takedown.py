@@ -59,19 +59,15 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
                 table[signature] = " ".join(x for x in entry.split() if x != cluster) or None
         speaker_ids = sorted({c["speaker_id"] for c in claims.values()})
         if speaker_ids:
-            pipe.watch(*(Keys.speaker(s) for s in speaker_ids))
-        kinds = {s: pipe.hmget(Keys.speaker(s), "kind", "claim_count", "name") for s in speaker_ids}
-        removed = {cid: c for cid, c in claims.items() if c.get("superseded_in_revision") is None}
+            pipe.watch(*(Keys.speaker(s) for s in speaker_ids), *(Keys.by_speaker(s) for s in speaker_ids))
+        kinds = {s: pipe.hmget(Keys.speaker(s), "kind", "name") for s in speaker_ids}
         lost: dict[str, tuple[str, list[str], list[str]]] = {}
         for sid in speaker_ids:
-            kind, count, name = kinds[sid]
-            if int(count or 0) - sum(1 for c in removed.values() if c["speaker_id"] == sid) > 0:
-                continue
+            kind, name = kinds[sid]
+            if pipe.zcard(Keys.by_speaker(sid)) > sum(1 for c in claims.values() if c["speaker_id"] == sid):
+                continue  # it has claims in other articles
             # The speaker is known only from this article: nothing of it may stay.
-            pipe.watch(Keys.speaker_aliases(sid), Keys.by_speaker(sid))
-            others = [m for m in pipe.zrange(Keys.by_speaker(sid), 0, -1) if m not in doomed]
-            if others:
-                continue
+            pipe.watch(Keys.speaker_aliases(sid))
             names = sorted(pipe.smembers(Keys.speaker_aliases(sid)) | ({name} if name else set()))
             keys = [speakers.name_key(kind or "person", n) for n in names]
             owned = [k for k, v in zip(keys, pipe.mget(keys) if keys else []) if v == sid]
@@ -79,7 +75,6 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
         logs = {c: pipe.llen(Keys.cluster_log(c)) for c in clusters}
         revision = int(raw.get("revision") or 1)
         now = utcnow()
-        counts: dict[str, int] = {}
         pipe.multi()
         for cid, fields in claims.items():
             pipe.delete(Keys.claim(cid), Keys.history(cid))
@@ -90,8 +85,6 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             indexes += [Keys.by_word(w) for w in words(fields["text"])]
             for index in indexes:
                 pipe.zrem(index, cid)
-            if fields.get("superseded_in_revision") is None:
-                counts[fields["speaker_id"]] = counts.get(fields["speaker_id"], 0) + 1
             pipe.hset(Keys.deleted_claims, cid, aid)
         for c in clusters:
             alone = len(remaining[c]) == 1 and cluster_of_claim(remaining[c][0]) == c and not logs[c]
@@ -110,8 +103,6 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             if sid in lost:
                 kind, names, owned = lost[sid]
                 speakers.forget(pipe, sid, kind, names, owned)
-            elif counts.get(sid):
-                pipe.hincrby(Keys.speaker(sid), "claim_count", -counts[sid])
         index_article(pipe, aid, float(raw.get("score") or 0), raw, {})
         dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
         if dedup:
