@@ -72,6 +72,13 @@ def old_signature_tables(redis) -> dict[str, dict[str, str]]:
         redis.hset(Keys.speaker_clusters(sid), mapping=table)
         # The old save counted each speaker's claims and last sighting in its record.
         redis.hset(Keys.speaker(sid), mapping={"claim_count": 7, "last_seen": "2024-01-01T00:00:00.000Z"})
+    # ... and indexed every unverified claim under its status.
+    for key in redis.scan_iter(match="ct:claim:clm_*"):
+        if key.count(":") == 2:
+            cid = key.rsplit(":", 1)[1]
+            fields = unpack_claim(cid, redis.get(key))
+            if fields["status"] == "unverified":
+                redis.zadd(Keys.by_status("unverified"), {cid: fields["seq"]})
     return tables
 
 
@@ -110,6 +117,8 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
         assert record.pop("claim_count") == "7" and record.pop("last_seen")  # derived since schema 4
         for signature, ids in table.items():
             assert after.pop(Keys.signature(sid, signature)) == ("string", ids)
+    kind, unverified = before.pop(Keys.by_status("unverified"))
+    assert [cid for cid, _ in unverified] == [c["id"]]  # a and b share a verdict; unindexed since schema 4
     assert after == before, "nothing else rewritten, nothing lost"
     for path, body in reads.items():
         assert client.get(path, headers=headers("admin")).json == body, path

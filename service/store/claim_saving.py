@@ -17,7 +17,7 @@ from redis.client import Pipeline
 from . import article_index, clusters, records, rules, speakers
 from .connection import Connection
 from .events import Emitter
-from .layout import Keys, claim_id, epoch_ms, normalize_name, utcnow
+from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
 from .reads import watch_claims
 
 
@@ -161,8 +161,9 @@ def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
         **(verdict if inherited else {}),
     }
     pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
-    indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(fields.get("status", "unverified")),
-               Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
+    indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
+    if fields.get("status", UNINDEXED_STATUS) != UNINDEXED_STATUS:
+        indexes.append(Keys.by_status(fields["status"]))
     if stance != "asserts":
         indexes.append(Keys.by_stance(stance))
     if plan.kind not in speakers.NAMED:

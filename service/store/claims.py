@@ -18,7 +18,7 @@ from .base import Page
 from .claim_saving import save_claims
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id
+from .layout import UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id
 
 
 class ClaimRepository:
@@ -86,7 +86,7 @@ class ClaimRepository:
             if sid is None:
                 return Page([], None)
             indexes.append(Keys.by_speaker(sid))
-        if status is not None:
+        if status is not None and status != UNINDEXED_STATUS:
             indexes.append(Keys.by_status(status))
         if claim_type is not None:
             indexes.append(Keys.by_type(claim_type))
@@ -115,6 +115,9 @@ class ClaimRepository:
         """Indexes whose claims a list leaves out: `not_a_claim` and superseded ones by
         default, and the denials and questions when only assertions are asked for."""
         excluded = []
+        if status == UNINDEXED_STATUS:
+            # Unverified claims are the ones in no status index.
+            excluded += [Keys.by_status(s) for s in VERIFICATION_STATUSES if s != UNINDEXED_STATUS]
         if status is None and rules.NOT_A_CLAIM not in include:
             excluded.append(Keys.by_status(rules.NOT_A_CLAIM))
         if "superseded" not in include:

@@ -33,7 +33,9 @@ ct:claim:{cid}                              string  claim record, verification i
                                                     JSON array (field order in records.py)
 ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
 ct:claims                                   zset    every claim id, score = seq
-ct:claims:status:{status}                   zset    claim ids by verification status
+ct:claims:status:{status}                   zset    claim ids by verification status, but for
+                                                    `unverified` (most claims, the default): an
+                                                    unverified claim is in no status index
 ct:claims:type:{type}                       zset    claim ids by type
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
@@ -100,6 +102,8 @@ REVISION_RETENTION = 365 * 24 * 3600
 CLAIM_TYPES = ("direct", "indirect", "mixed")
 #: Who a claim's speaker is; the first two are the kinds the registry links across articles.
 SPEAKER_KINDS = ("person", "organization", "unnamed", "unknown")
+#: The status no index holds (ct:claims:status:*): a claim in none of them has it.
+UNINDEXED_STATUS = "unverified"
 VERIFICATION_STATUSES = (
     "unverified",
     "in_review",

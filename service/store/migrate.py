@@ -16,7 +16,9 @@ Version 4 (the store redesign): a speaker's signature table, one hash per speake
 (`ct:speaker:{sid}:clusters`), becomes one key per speaker and signature (`ct:signature:*`), so
 that a save reads all of its claims' entries in one MGET and writes them in one MSET. Nothing
 else changed shape but the speaker records, which no longer keep `claim_count` and `last_seen`
-(they are read from the speaker's claim index, so a save writes nothing to a known speaker):
+(they are read from the speaker's claim index, so a save writes nothing to a known speaker),
+and the status indexes, which no longer hold `unverified` claims (most claims; a claim in no
+status index is unverified):
 ids, claim records and indexes are as schema 3 wrote them.
 
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
@@ -34,7 +36,7 @@ from . import records
 from .article_index import index_article, listing_score, revision_entry
 from .connection import Connection
 from .reads import watch_claims
-from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
+from .layout import PREFIX, UNINDEXED_STATUS, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
 SCHEMA = 4
@@ -71,6 +73,8 @@ def migrate(conn: Connection) -> dict[str, Any]:
             if key.count(":") == 2:
                 # Derived from the speaker's claim index since schema 4 (SpeakerRepository).
                 conn.redis.hdel(key, "claim_count", "last_seen")
+        # An unverified claim is in no status index since schema 4.
+        conn.redis.unlink(Keys.by_status(UNINDEXED_STATUS))
     conn.redis.set(Keys.schema, SCHEMA)
     return report
 

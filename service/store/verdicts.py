@@ -16,7 +16,7 @@ from . import records, rules
 from .base import NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, is_id, utcnow
+from .layout import UNINDEXED_STATUS, Keys, is_id, utcnow
 
 #: The verification fields a fact-checker sets; the rest of a verdict says who and when.
 EDITABLE = ("status", "note", "evidence", "review_url")
@@ -38,8 +38,10 @@ def set_fields(pipe: Pipeline, cid: str, fields: dict[str, Any], previous_status
     """Write a rewritten claim and move it between status indexes if its status changed."""
     pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
     if previous_status != fields["status"]:
-        pipe.zrem(Keys.by_status(previous_status), cid)
-        pipe.zadd(Keys.by_status(fields["status"]), {cid: fields["seq"]})
+        if previous_status != UNINDEXED_STATUS:
+            pipe.zrem(Keys.by_status(previous_status), cid)
+        if fields["status"] != UNINDEXED_STATUS:
+            pipe.zadd(Keys.by_status(fields["status"]), {cid: fields["seq"]})
 
 
 class VerdictRepository:
