@@ -5,7 +5,7 @@ Issue 6, item 3. Prints one line of JSON.
 
 A private redis-server is loaded through the store's real write path with --claims claims
 (20 per article, a share of them given a verification status through
-`update_verification`). Two gunicorns run with the service's configuration
+`verdicts.update`). Two gunicorns run with the service's configuration
 (`-c python:service.gunicorn_conf`, same WEB_CONCURRENCY): the service, and
 bench/_bare_app.py, a Flask app whose endpoint only returns a small JSON document. wrk
 (a second process, on loopback, bounded in time) measures, one target at a time:

@@ -4,7 +4,7 @@
 Issue 6, item 2. Prints one line of JSON.
 
 One worker (a private redis-server, no API: jobs are queued through the store's real
-`create_article` + `enqueue_extraction` path, so the API's CPU stays out of the figure) gets
+`articles.create` + `enqueue_extraction` path, so the API's CPU stays out of the figure) gets
 a queue of N realistic 600-word articles the moment it has registered (its model loaded);
 the clock runs from the first enqueue to the last article seen `done`. Per job:
 

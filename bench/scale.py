@@ -4,20 +4,20 @@ at the full size (1M for the report; --claims, default 100k for quick runs).
 
 Issue 6, item 4. Prints one line of JSON.
 
-Loading goes through the store's real write path, article by article: `create_article`
-(with no job queued), `start_processing`, `save_claims` with 20 synthetic claims (bench/
+Loading goes through the store's real write path, article by article: `articles.create`
+(with no job queued), `jobs.start_processing`, `claims.save` with 20 synthetic claims (bench/
 _fixtures.py: varied texts, 2,500 people, a third of the quotes from 50 prominent ones,
 organisations and unnamed sources), each a pipelined MULTI/EXEC as the worker does; --loaders
 processes load in parallel. A share of the claims (--verified, 3%) then gets a verification
-status through `update_verification`, so status filters have something to find.
+status through `verdicts.update`, so status filters have something to find.
 
 Each size has its own redis-server, loaded from the same articles; both stay up, and the reads
 of both sizes are timed interleaved, in one random order, so that the 10k figure is the
 baseline measured at the same moments as the 1M one (this machine's speed drifts by tens of
 percent over minutes). Reads, each timed --samples times per size (one client, no HTTP: the
-API's own cost is bench/api.py's): `list_claims` newest first, by a rare and a common status,
+API's own cost is bench/api.py's): `claims.list` newest first, by a rare and a common status,
 by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
-walking), `article_claims`, `get_claim`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+walking), `claims.of_article`, `claims.get`. Target: p99 at the full size <= 1.5 x p99 at 10k.
 At each size it also reports what correcting and taking down a 20-claim article costs
 (`lifecycle_20_claims`: median ms and Redis commands; issue 12).
 Each read asks for the same page size at every size: the number of items it returned at the
@@ -348,7 +348,7 @@ def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict
 def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
     """Issue 12: what a correction and a takedown of a 20-claim article cost at this size (ms and
     Redis commands, median over `repeats` articles). A correction is `revise_article` with a
-    changed text plus the re-extracted claims' `save_claims` (half kept, half new, the other
+    changed text plus the re-extracted claims' `claims.save` (half kept, half new, the other
     half superseded); a takedown is `delete_article`."""
     from _fixtures import synthetic_claims
 

@@ -1,7 +1,7 @@
 """The console's pages: sign in and out, the claim queue, a claim, an article, a speaker.
 
 Views call the store directly (no HTTP round trip to the API) and apply the same rules: a
-verdict goes through `Store.update_verification` with the version the form was rendered
+verdict goes through `VerdictRepository.update` with the version the form was rendered
 with, so a stale form overwrites nothing; confirm and split go through `link_claim` and
 `split_claim`. Who did it is the signed-in key's name, as in the API's audit trail.
 """

@@ -161,7 +161,7 @@ class ClaimRepository:
 
     def of_article(self, aid: str, cursor: str | None = None, limit: int = 50,
                        include: frozenset[str] = frozenset()) -> Page:
-        """An article's claims in the order they appear in its text (see `list_claims` for
+        """An article's claims in the order they appear in its text (see `list` for
         what `include` adds)."""
         return reads.walk(self.conn, [Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
                           context="context" in include)

@@ -125,7 +125,7 @@ class ExtractionJobs:
     def start_processing(self, aid: str) -> tuple[str, int] | None:
         """Mark an article as being processed; returns its text and revision, or None when
         there is nothing to do (unknown or taken-down article, or already done by an earlier
-        run of the job). The job hands the revision back to `save_claims`, which refuses to
+        run of the job). The job hands the revision back to `ClaimRepository.save`, which refuses to
         store claims of a text that was corrected meanwhile."""
         key = Keys.article(aid)
 

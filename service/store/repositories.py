@@ -22,6 +22,8 @@ sessions            `SessionRepository`: review-console sessions and the console
 """
 from __future__ import annotations
 
+from redis import Redis
+
 from .api_keys import ApiKeyRepository
 from .articles import ArticleRepository
 from .claims import ClaimRepository
@@ -57,12 +59,12 @@ class Repositories:
         return cls(Connection.from_url(url, socket_timeout, options, raw_timeout))
 
     @property
-    def redis(self):  # noqa: ANN201 - redis.Redis
+    def redis(self) -> Redis:
         """The decoding client (tests and benchmarks read keys through it)."""
         return self.conn.redis
 
     @property
-    def raw(self):  # noqa: ANN201 - redis.Redis
+    def raw(self) -> Redis:
         """The bytes client RQ's queues use."""
         return self.conn.raw
 
