@@ -31,6 +31,10 @@ class Options:
     revision_retention: int = REVISION_RETENTION
 
 
+#: `Connection.from_url`'s default `raw_timeout`: the records' client's.
+SAME = -1.0
+
+
 def client_settings(socket_timeout: float | None) -> dict[str, Any]:
     """What every Claimtrack Redis client is made with: one timeout for connecting, reading
     and writing, and no retries (see `Connection.from_url`)."""
@@ -56,17 +60,16 @@ class Connection:
 
     @classmethod
     def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
-                 raw_timeout: float | None | str = "same") -> "Connection":
+                 raw_timeout: float | None = SAME) -> "Connection":
         """Both clients of `url`. `socket_timeout` bounds every connect, read and write of
-        the records' client; `raw_timeout` the queues' client's ("same" by default; a worker
+        the records' client; `raw_timeout` the queues' client's (`SAME`: the same, by default; a worker
         passes None, since RQ's blocking dequeue waits longer than any request may).
 
         Neither client retries a failed call (redis-py retries three times by default): with
         a frozen Redis that turned a 2 s timeout into 10 s of waiting. A caller that wants
         another try (a worker's next job, a client's next request) makes it."""
         return cls(client(url, True, socket_timeout),
-                   client(url, False, socket_timeout if raw_timeout == "same" else raw_timeout),  # type: ignore[arg-type]
-                   options)
+                   client(url, False, socket_timeout if raw_timeout == SAME else raw_timeout), options)
 
     @classmethod
     def for_client(cls, raw: Redis, options: Options | None = None) -> "Connection":

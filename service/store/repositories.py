@@ -28,7 +28,7 @@ from .api_keys import ApiKeyRepository
 from .articles import ArticleRepository
 from .claims import ClaimRepository
 from .clusters import ClusterRepository
-from .connection import Connection, Options
+from .connection import SAME, Connection, Options
 from .events import Feed
 from .extraction_jobs import ExtractionJobs
 from .sessions import SessionRepository
@@ -55,7 +55,7 @@ class Repositories:
 
     @classmethod
     def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
-                 raw_timeout: float | None | str = "same") -> "Repositories":
+                 raw_timeout: float | None = SAME) -> "Repositories":
         return cls(Connection.from_url(url, socket_timeout, options, raw_timeout))
 
     @property
