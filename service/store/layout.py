@@ -77,7 +77,9 @@ A claim's ``seq`` is unique and grows with creation, so every claim index sorted
 in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
 claim's id is its seq in base 36 (``clm_2s1f``): unique by construction and short, which
 matters because every index holds it once per claim. A claim and every index entry that points
-to it are written in one MULTI/EXEC, so a reader never sees one without the other.
+to it are written in one MULTI/EXEC, so a reader never sees one without the other; the one
+exception is the search-word index, written by a follow-up step (search.py), so that a new claim
+is found by `q` a moment after it is listed.
 
 A cluster of one claim has no keys of its own: its id is the claim's id with ``cls_`` in place
 of ``clm_``, and its keys are written when a second claim joins it. A claim a verifier splits
