@@ -361,9 +361,10 @@ def store_synthetic_article(store: Any, seed: int, claims: int, **fields: str) -
     from _fixtures import synthetic_claims
 
     text, records = synthetic_claims(seed, claims)
-    article, _ = store.create_article({"text": text, **fields}, [], lambda pipe, aid: None)
-    store.start_processing(article["id"])
-    store.save_claims(article["id"], records)
+    article, _ = store.articles.create({"text": text, **fields}, [], lambda pipe, aid: None)
+    store.jobs.start_processing(article["id"])
+    store.claims.save(article["id"], records)
+    store.claims.index_words(article["id"])  # the job's follow-up step (service/store/search.py)
     return article["id"], records
 
 

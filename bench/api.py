@@ -5,7 +5,7 @@ Issue 6, item 3. Prints one line of JSON.
 
 A private redis-server is loaded through the store's real write path with --claims claims
 (20 per article, a share of them given a verification status through
-`update_verification`). Two gunicorns run with the service's configuration
+`verdicts.update`). Two gunicorns run with the service's configuration
 (`-c python:service.gunicorn_conf`, same WEB_CONCURRENCY): the service, and
 bench/_bare_app.py, a Flask app whose endpoint only returns a small JSON document. wrk
 (a second process, on loopback, bounded in time) measures, one target at a time:
@@ -60,26 +60,26 @@ from _fixtures import articles  # noqa: E402
 
 def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str], list[str]]:
     """Load claims through the store; returns claim ids and GET paths of list pages."""
-    from service.store import VERIFICATION_STATUSES, Store
+    from service.store import VERIFICATION_STATUSES, Repositories
 
-    store = Store.from_url(redis_url)
+    store = Repositories.from_url(redis_url)
     rng = random.Random(3)
     aids = []
     for i in range(max(1, claims // per_article)):
         aids.append(store_synthetic_article(store, 10_000 + i, per_article, title=f"Seed {i}")[0])
     claim_ids = []
     for aid in aids:
-        page = store.article_claims(aid, limit=200)
+        page = store.claims.of_article(aid, limit=200)
         claim_ids += [c["id"] for c in page.items]
     statuses = [s for s in VERIFICATION_STATUSES if s != "unverified"]
     for cid in rng.sample(claim_ids, len(claim_ids) * 3 // 10):
-        store.update_verification(cid, {"status": rng.choice(statuses), "note": "bench"}, by="bench")
+        store.verdicts.update(cid, {"status": rng.choice(statuses), "note": "bench"}, by="bench")
     paths = []
     for status in VERIFICATION_STATUSES:
         cursor = None
         for _ in range(5):  # first page and four deeper ones
             paths.append(f"/v1/claims?status={status}&limit=50" + (f"&cursor={cursor}" if cursor else ""))
-            page = store.list_claims(status=status, cursor=cursor, limit=50)
+            page = store.claims.list(status=status, cursor=cursor, limit=50)
             cursor = page.next_cursor
             if cursor is None:
                 break

@@ -37,10 +37,10 @@ from api import measure, seed  # noqa: E402
 def console_cookie(redis_url: str) -> str:
     """A signed-in console session for the bench key, stored as the sign-in form stores it."""
     from service.console.sessions import COOKIE
-    from service.store import Store, digest
+    from service.store import Repositories, digest
 
     session_id = secrets.token_urlsafe(32)
-    Store.from_url(redis_url).save_session(session_id, {
+    Repositories.from_url(redis_url).sessions.save(session_id, {
         "key": digest(API_KEY), "user": "bench", "csrf_token": secrets.token_hex(20)}, 3600)
     return f"{COOKIE}={session_id}"
 

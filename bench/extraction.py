@@ -282,12 +282,12 @@ def real_texts(folder: str | None) -> list[str]:
 
 
 def _statuses(url: str, ids: list[str]) -> list[tuple[str, str]]:
-    from service.store import Store
+    from service.store import Repositories
 
-    store = Store.from_url(url)
+    store = Repositories.from_url(url)
     out = []
     for aid in ids:
-        article = store.get_article(aid) or {}
+        article = store.articles.get(aid) or {}
         out.append((article.get("status"), article.get("claim_count")))
     return out
 

@@ -4,7 +4,7 @@
 Issue 6, item 2. Prints one line of JSON.
 
 One worker (a private redis-server, no API: jobs are queued through the store's real
-`create_article` + `enqueue_extraction` path, so the API's CPU stays out of the figure) gets
+`articles.create` + `enqueue_extraction` path, so the API's CPU stays out of the figure) gets
 a queue of N realistic 600-word articles the moment it has registered (its model loaded);
 the clock runs from the first enqueue to the last article seen `done`. Per job:
 
@@ -52,7 +52,7 @@ def service_run(variant: str, texts: list[str], tag: str, nlp, chunk: int) -> di
 
     from service.config import Config
     from service.queue import enqueue_extraction, extraction_queue
-    from service.store import Store
+    from service.store import Repositories
     from workers.extraction import extract_claims
 
     with Processes() as procs:
@@ -60,7 +60,7 @@ def service_run(variant: str, texts: list[str], tag: str, nlp, chunk: int) -> di
         [worker] = start_workers(procs, redis.url, 1, argv=[PY, str(BENCH / "_worker_variant.py"), variant],
                                  name=f"{variant}-{tag}-", extra_env={"LOG_LEVEL": "INFO"})
         config = Config(redis_url=redis.url, job_retries=0)
-        store = Store.from_url(redis.url)
+        store = Repositories.from_url(redis.url)
         queue = extraction_queue(store.raw, config)
         job_ids: dict[str, str] = {}
         watcher = DoneWatcher(redis.url)
@@ -77,7 +77,7 @@ def service_run(variant: str, texts: list[str], tag: str, nlp, chunk: int) -> di
         def through_worker(part: list[str]) -> tuple[float, float, list[str]]:
             c0 = session_cpu_seconds([worker.pid])
             t0 = time.perf_counter()
-            ids = [store.create_article({"text": text}, [], enqueue)[0]["id"] for text in part]
+            ids = [store.articles.create({"text": text}, [], enqueue)[0]["id"] for text in part]
             done = watcher.wait(ids, timeout=120 + 5 * len(part))
             return max(done.values()) - t0, session_cpu_seconds([worker.pid]) - c0, ids
 
@@ -94,7 +94,7 @@ def service_run(variant: str, texts: list[str], tag: str, nlp, chunk: int) -> di
             wall, cpu, e_wall, e_cpu = wall + w, cpu + c, e_wall + ew, e_cpu + ec
             chunks.append(ids)
         all_ids = [aid for ids in chunks for aid in ids]
-        failed = sum(1 for aid in all_ids if (store.get_article(aid) or {}).get("status") != "done")
+        failed = sum(1 for aid in all_ids if (store.articles.get(aid) or {}).get("status") != "done")
         inside, between = [], []
         for ids in chunks:
             jobs = sorted((Job.fetch(job_ids[aid], connection=store.raw, serializer=JSONSerializer) for aid in ids),

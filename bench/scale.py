@@ -4,20 +4,20 @@ at the full size (1M for the report; --claims, default 100k for quick runs).
 
 Issue 6, item 4. Prints one line of JSON.
 
-Loading goes through the store's real write path, article by article: `create_article`
-(with no job queued), `start_processing`, `save_claims` with 20 synthetic claims (bench/
+Loading goes through the store's real write path, article by article: `articles.create`
+(with no job queued), `jobs.start_processing`, `claims.save` with 20 synthetic claims (bench/
 _fixtures.py: varied texts, 2,500 people, a third of the quotes from 50 prominent ones,
 organisations and unnamed sources), each a pipelined MULTI/EXEC as the worker does; --loaders
 processes load in parallel. A share of the claims (--verified, 3%) then gets a verification
-status through `update_verification`, so status filters have something to find.
+status through `verdicts.update`, so status filters have something to find.
 
 Each size has its own redis-server, loaded from the same articles; both stay up, and the reads
 of both sizes are timed interleaved, in one random order, so that the 10k figure is the
 baseline measured at the same moments as the 1M one (this machine's speed drifts by tens of
 percent over minutes). Reads, each timed --samples times per size (one client, no HTTP: the
-API's own cost is bench/api.py's): `list_claims` newest first, by a rare and a common status,
+API's own cost is bench/api.py's): `claims.list` newest first, by a rare and a common status,
 by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
-walking), `article_claims`, `get_claim`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+walking), `claims.of_article`, `claims.get`. Target: p99 at the full size <= 1.5 x p99 at 10k.
 At each size it also reports what correcting and taking down a 20-claim article costs
 (`lifecycle_20_claims`: median ms and Redis commands; issue 12).
 Each read asks for the same page size at every size: the number of items it returned at the
@@ -58,9 +58,9 @@ PER_ARTICLE = 20
 def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
     """Load articles [first, last) in one process; returns articles, claims, text bytes, seconds."""
     url, first, last = args
-    from service.store import Store
+    from service.store import Repositories
 
-    store = Store.from_url(url, socket_timeout=None)
+    store = Repositories.from_url(url, socket_timeout=None)
     start = time.perf_counter()
     claims = text_bytes = 0
     for i in range(first, last):
@@ -112,7 +112,7 @@ def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str])
         for cid in raw.zrandmember(Keys.claims, min(1000, wanted - done)):
             if cid in exclude:
                 continue
-            store.update_verification(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
+            store.verdicts.update(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
             exclude.add(cid)
             done += 1
             if done >= wanted:
@@ -152,7 +152,7 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
     for kwargs in ({}, {"status": "unverified"}):
         cursor = None
         for hop in range(40):
-            page = store.list_claims(cursor=cursor, limit=50, **kwargs)
+            page = store.claims.list(cursor=cursor, limit=50, **kwargs)
             cursor = page.next_cursor
             if cursor is None:
                 break
@@ -164,21 +164,21 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
         return limits.get(name, 50)
 
     ops = {
-        "list_newest": lambda i: store.list_claims(limit=n("list_newest")),
-        "list_status_common": lambda i: store.list_claims(status="unverified", limit=n("list_status_common")),
-        "list_status_rare": lambda i: store.list_claims(status=rare, limit=n("list_status_rare")),
-        "list_type_and_status": lambda i: store.list_claims(claim_type="mixed", status="unverified",
+        "list_newest": lambda i: store.claims.list(limit=n("list_newest")),
+        "list_status_common": lambda i: store.claims.list(status="unverified", limit=n("list_status_common")),
+        "list_status_rare": lambda i: store.claims.list(status=rare, limit=n("list_status_rare")),
+        "list_type_and_status": lambda i: store.claims.list(claim_type="mixed", status="unverified",
                                                             limit=n("list_type_and_status")),
-        "list_speaker_prominent": lambda i: store.list_claims(speaker=prominent, limit=n("list_speaker_prominent")),
-        "list_speaker_occasional": lambda i: store.list_claims(speaker=occasional,
+        "list_speaker_prominent": lambda i: store.claims.list(speaker=prominent, limit=n("list_speaker_prominent")),
+        "list_speaker_occasional": lambda i: store.claims.list(speaker=occasional,
                                                                limit=n("list_speaker_occasional")),
-        "list_by_article": lambda i: store.list_claims(article_id=article_ids[i % len(article_ids)],
+        "list_by_article": lambda i: store.claims.list(article_id=article_ids[i % len(article_ids)],
                                                        limit=n("list_by_article")),
-        "list_deep_page": lambda i: store.list_claims(cursor=deep[i % len(deep)][1], limit=n("list_deep_page"),
+        "list_deep_page": lambda i: store.claims.list(cursor=deep[i % len(deep)][1], limit=n("list_deep_page"),
                                                       **deep[i % len(deep)][0]),
-        "article_claims": lambda i: store.article_claims(article_ids[i % len(article_ids)],
+        "article_claims": lambda i: store.claims.of_article(article_ids[i % len(article_ids)],
                                                          limit=n("article_claims")),
-        "get_claim": lambda i: store.get_claim(claim_ids[i % len(claim_ids)]),
+        "get_claim": lambda i: store.claims.get(claim_ids[i % len(claim_ids)]),
     }
     items = {}
     for name, op in ops.items():  # warm caches and connections; page sizes
@@ -285,6 +285,35 @@ def memory(raw, claims: int, articles: int, text_bytes: int, baseline: int, walk
     return out
 
 
+def save_commands(url: str, raw, first_article: int, articles: int) -> dict:
+    """Redis commands per stored claim of the extraction's save alone (`claims.save`: reads,
+    WATCHes and writes, each pipelined command counted), and of its follow-up search-word
+    step (`claims.index_words`), over `articles` more synthetic articles."""
+    from _fixtures import synthetic_claims
+
+    from service.store import Repositories
+
+    store = Repositories.from_url(url, socket_timeout=None)
+
+    def calls() -> int:
+        return sum(stat["calls"] for stat in raw.info("commandstats").values())
+
+    saved = indexed = claims = 0
+    for i in range(first_article, first_article + articles):
+        text, records = synthetic_claims(i, PER_ARTICLE)
+        article, _ = store.articles.create({"text": text}, [], lambda pipe, aid: None)
+        store.jobs.start_processing(article["id"])
+        before = calls()
+        store.claims.save(article["id"], records)
+        middle = calls()
+        store.claims.index_words(article["id"])
+        after = calls()
+        saved += middle - before - 1  # the INFO call itself
+        indexed += after - middle - 1
+        claims += len(records)
+    return {"save_commands_per_claim": saved / claims, "search_step_commands_per_claim": indexed / claims}
+
+
 def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict:
     """Where the write path's time goes at this size: cProfile of loading a few more
     articles in this process, and the Redis commands each article costs."""
@@ -304,11 +333,13 @@ def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict
         if calls:
             commands[key.removeprefix("cmdstat_")] = {"per_article": calls / articles, "redis_us_per_article": usec / articles}
     stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    per_step = save_commands(url, raw, first_article + articles, articles)
     rows = [(cum, f"{path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{line}:{func}", calls)
             for (path, line, func), (_, calls, own, cum, _) in stats.items()
             if "/service/" in path.replace(chr(92), "/")]
     return {"ms_per_article": seconds / articles * 1000, "claims_per_article": claims / articles,
             "redis_commands_per_article": dict(sorted(commands.items(), key=lambda kv: -kv[1]["per_article"])),
+            **per_step,
             "service_functions_cumulative_ms_per_article": [
                 {"function": f, "calls_per_article": c / articles, "ms": cum / articles * 1000}
                 for cum, f, c in sorted(rows, reverse=True)[:10]]}
@@ -317,7 +348,7 @@ def write_profile(url: str, raw, first_article: int, articles: int = 20) -> dict
 def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
     """Issue 12: what a correction and a takedown of a 20-claim article cost at this size (ms and
     Redis commands, median over `repeats` articles). A correction is `revise_article` with a
-    changed text plus the re-extracted claims' `save_claims` (half kept, half new, the other
+    changed text plus the re-extracted claims' `claims.save` (half kept, half new, the other
     half superseded); a takedown is `delete_article`."""
     from _fixtures import synthetic_claims
 
@@ -333,12 +364,12 @@ def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
         shift = len(old_text) + 1
         corrected = records[:half] + [dict(c, start=c["start"] + shift, end=c["end"] + shift) for c in fresh[:half]]
         before, start = commands(), time.perf_counter()
-        store.revise_article(aid, {"text": old_text + "\n" + text}, "bench", lambda pipe, a: None)
-        store.start_processing(aid)
-        store.save_claims(aid, corrected)
+        store.articles.revise(aid, {"text": old_text + "\n" + text}, "bench", lambda pipe, a: None)
+        store.jobs.start_processing(aid)
+        store.claims.save(aid, corrected)
         results["correction"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
         before, start = commands(), time.perf_counter()
-        store.delete_article(aid, "bench")
+        store.articles.delete(aid, "bench")
         results["takedown"].append(((time.perf_counter() - start) * 1000, commands() - before - 1))
     return {name: {"ms_median": statistics.median(ms for ms, _ in rows),
                    "redis_commands_median": statistics.median(n for _, n in rows)}
@@ -361,7 +392,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=0, help="stop loading after this many seconds (0: never)")
     args = ap.parse_args()
 
-    from service.store import Store
+    from service.store import Repositories
 
     info = machine()
     rng = random.Random(4)
@@ -376,7 +407,7 @@ def main() -> None:
         for size in sorted({args.small, args.claims}):
             redis = RedisServer(procs, notify=False, name=f"redis-{size}")
             raw = redis.client()
-            store = Store.from_url(redis.url, socket_timeout=None)
+            store = Repositories.from_url(redis.url, socket_timeout=None)
             baseline = int(raw.info("memory")["used_memory"])
             loaded = {"articles": 0, "claims": 0, "claim_text_bytes": 0}
             phase_rate = {"claims": 0, "seconds": 0.0}

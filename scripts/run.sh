@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: the API (gunicorn), a pool of extraction workers and a pool of webhook delivery
-# workers in the foreground, plus a local redis-server when REDIS_URL is not set and nothing
-# answers on the default address.
+# workers in the foreground, plus a private redis-server when REDIS_URL is not set (never one
+# that merely answers on a default address: that may be another application's data).
 #
 # It supervises: RQ's worker pool starts a new worker when one dies, and this script starts
 # again any of its three services that exits. Only Ctrl-C (SIGINT) or SIGTERM ends the session:
@@ -14,6 +14,10 @@ PY="$VENV/bin/python"
 export PORT=${PORT:-8000}
 WORKERS=${WORKERS:-1}
 WEBHOOK_WORKERS=${WEBHOOK_WORKERS:-1}
+# Where the session keeps its private Redis data, local API key and metrics.
+VAR=${CLAIMTRACK_VAR_DIR:-var}
+mkdir -p "$VAR"
+VAR=$(cd "$VAR" && pwd)
 declare -A service_of=()
 redis_pid=""
 stopping=""
@@ -58,23 +62,34 @@ redis_answers() {
 if [ -n "${REDIS_URL:-}" ]; then
   redis_answers "$REDIS_URL" || { echo "REDIS_URL=$(shown_url "$REDIS_URL") does not answer" >&2; exit 1; }
 else
-  export REDIS_URL=redis://127.0.0.1:6379/0
-  if ! redis_answers "$REDIS_URL"; then
-    command -v redis-server >/dev/null || { echo "no Redis at $REDIS_URL and no redis-server installed (apt-get install redis-server)" >&2; exit 1; }
-    mkdir -p var/redis
-    echo "starting a local redis-server (data in var/redis, append-only, fsync on every write)"
-    # In a session of its own, so that Ctrl-C reaches it only through stop_all, after the rest.
-    setsid redis-server scripts/redis.conf --dir "$PWD/var/redis" &
-    redis_pid=$!
-    for _ in $(seq 50); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
-    redis_answers "$REDIS_URL" || { echo "the local redis-server did not start" >&2; exit 1; }
+  # A redis-server of this session's own, on a unix socket in $VAR/redis (or, where that path
+  # is too long for a socket, a free loopback port), with its data there, append-only.
+  command -v redis-server >/dev/null || { echo "REDIS_URL is not set and no redis-server is installed (apt-get install redis-server)" >&2; exit 1; }
+  mkdir -p "$VAR/redis"
+  socket="$VAR/redis/redis.sock"
+  if [ ${#socket} -le 100 ]; then
+    if [ -S "$socket" ] && redis_answers "unix://$socket"; then
+      echo "another session already runs the private Redis at $socket; stop it, or set REDIS_URL" >&2; exit 1
+    fi
+    rm -f "$socket"
+    listen=(--port 0 --unixsocket "$socket" --unixsocketperm 700)
+    export REDIS_URL="unix://$socket?db=0"
+  else
+    port=$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    listen=(--port "$port" --bind 127.0.0.1)
+    export REDIS_URL="redis://127.0.0.1:$port/0"
   fi
+  echo "starting a private redis-server (data in $VAR/redis, append-only, fsync on every write)"
+  # In a session of its own, so that Ctrl-C reaches it only through stop_all, after the rest.
+  setsid redis-server scripts/redis.conf --dir "$VAR/redis" "${listen[@]}" &
+  redis_pid=$!
+  for _ in $(seq 100); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
+  redis_answers "$REDIS_URL" || { echo "the private redis-server did not start" >&2; exit 1; }
 fi
 
 if [ -z "${CLAIMTRACK_API_KEYS:-}" ]; then
-  keyfile=var/local-admin.key
+  keyfile=$VAR/local-admin.key
   if [ ! -s "$keyfile" ]; then
-    mkdir -p var
     (umask 077 && "$PY" -c 'import secrets; print(secrets.token_urlsafe(24))' > "$keyfile")
     echo "created a local admin API key (kept in $keyfile): $(cat "$keyfile")"
   else
@@ -89,7 +104,7 @@ fi
 # One metrics directory for the API and the workers of this session, so that /metrics shows the
 # job series too (docs/operations.md); emptied at each start, as prometheus-client needs.
 if [ -z "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
-  export PROMETHEUS_MULTIPROC_DIR="$PWD/var/metrics"
+  export PROMETHEUS_MULTIPROC_DIR="$VAR/metrics"
   rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 fi
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"

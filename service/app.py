@@ -19,7 +19,7 @@ from .config import Config
 from .problems import ProblemSchema
 from .queue import extraction_queue
 from .runtime import EXTENSION, Runtime
-from .store import BadCursor, CursorExpired, Gone, Store
+from .store import BadCursor, CursorExpired, Gone, Repositories
 
 API_DESCRIPTION = (
     "Claimtrack finds the claims in English-language news articles (direct quotes, reported "
@@ -70,13 +70,13 @@ def create_app(config: Config | None = None) -> Flask:
             "components": {"securitySchemes": SECURITY_SCHEMES},
         },
     )
-    store = Store.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout,
-                           options=config.store_options())
+    repos = Repositories.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout,
+                                  options=config.store_options())
     app.extensions[EXTENSION] = Runtime(
         config=config,
-        store=store,
+        repos=repos,
         api_keys=ApiKeys.parse(config.api_keys),
-        queue=extraction_queue(store.raw, config),
+        queue=extraction_queue(repos.raw, config),
     )
 
     api = ClaimtrackApi(app, spec_kwargs={"extra_plugins": [OperationIds()]})
@@ -96,7 +96,7 @@ def create_app(config: Config | None = None) -> Flask:
     bodies.install(app, config.max_body_bytes)
     docs.install(app)
     if config.metrics:
-        metrics.install(app, store, config)
+        metrics.install(app, repos, config)
     console.install(app, config)
 
     @app.get("/openapi.yaml")

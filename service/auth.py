@@ -123,7 +123,7 @@ def authenticate_digest(hex_digest: str) -> Principal | None:
     found = rt.api_keys.find_digest(hex_digest)
     if found is not None:
         return found
-    managed = rt.store.find_api_key(hex_digest)
+    managed = rt.repos.api_keys.find(hex_digest)
     return Principal(managed["name"], frozenset(managed["roles"])) if managed else None
 
 
@@ -132,7 +132,7 @@ def authenticate(secret: str) -> Principal | None:
     found = rt.api_keys.authenticate(secret)
     if found is not None:
         return found
-    managed = rt.store.find_api_key(secret_digest(secret))
+    managed = rt.repos.api_keys.find(secret_digest(secret))
     return Principal(managed["name"], frozenset(managed["roles"])) if managed else None
 
 

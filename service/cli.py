@@ -17,7 +17,7 @@ def install(app: Flask) -> None:
     @app.cli.command("migrate")
     def migrate_command() -> None:
         """Upgrade stored data to the current layout (idempotent; run before starting workers)."""
-        report = migrate(runtime().store)
+        report = migrate(runtime().repos.conn)
         click.echo(json.dumps(report))
         click.echo(f"data is at schema version {SCHEMA}", err=True)
 
@@ -39,27 +39,27 @@ def install(app: Flask) -> None:
 
         rt = runtime()
         name = f"older-than-{older_than}"
-        after = None if restart else rt.store.reextraction_cursor(name)
+        after = None if restart else rt.repos.articles.reextraction_cursor(name)
         queued = seen = 0
         pause = 1.0 / rate if rate > 0 else 0.0
         while limit is None or queued < limit:
-            batch = rt.store.articles_from(after, 200)
+            batch = rt.repos.articles.oldest_from(after, 200)
             if not batch:
-                rt.store.save_reextraction_cursor(name, None)
+                rt.repos.articles.save_reextraction_cursor(name, None)
                 break
             for aid, score, version in batch:
                 seen += 1
                 if rules_version(version) < older_than:
                     try:
-                        result = rt.store.request_reextraction(
-                            aid, enqueuer(rt.queue, rt.config, rt.store), by="cli")
+                        result = rt.repos.articles.request_reextraction(
+                            aid, enqueuer(rt.queue, rt.config, rt.repos), by="cli")
                     except Gone:
                         result = None
                     if result is not None and result[1]:
                         queued += 1
                         time.sleep(pause)
                 after = score
-                rt.store.save_reextraction_cursor(name, after)
+                rt.repos.articles.save_reextraction_cursor(name, after)
                 if limit is not None and queued >= limit:
                     break
             click.echo(f"examined {seen}, queued {queued}", err=True)

@@ -36,6 +36,19 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float, minimum: float = 0.05) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not value >= minimum:
+        raise ConfigError(f"{name} must be at least {minimum} s, got {raw!r}")
+    return value
+
+
 def _intervals(env: Mapping[str, str], name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -120,7 +133,8 @@ class Config:
     idempotency_ttl: int = 24 * 3600
     spacy_model: str | None = None
     attribution_model: bool = False
-    redis_socket_timeout: float = 5.0
+    #: CLAIMTRACK_REDIS_TIMEOUT: the longest one Redis call may take before a request answers 503.
+    redis_socket_timeout: float = 2.0
     rate_limit: str = "1200 per minute"
     auth_failure_limit: str = "30 per minute"
     trusted_proxies: int = 0
@@ -158,6 +172,7 @@ class Config:
             idempotency_ttl=_int(env, "CLAIMTRACK_IDEMPOTENCY_TTL", 24 * 3600, minimum=1),
             spacy_model=env.get("CLAIMTRACK_SPACY_MODEL") or None,
             attribution_model=_switch(env, "CLAIMTRACK_ATTRIBUTION_MODEL", False),
+            redis_socket_timeout=_seconds(env, "CLAIMTRACK_REDIS_TIMEOUT", 2.0),
             rate_limit=_rate_limit(env.get("CLAIMTRACK_RATE_LIMIT", "1200 per minute")),
             auth_failure_limit=_rate_limit(env.get("CLAIMTRACK_AUTH_FAILURE_LIMIT", "30 per minute"),
                                            "CLAIMTRACK_AUTH_FAILURE_LIMIT"),

@@ -16,10 +16,14 @@ Limits apply to `/v1` only; probes and documentation are never limited.
 The client address is the peer's, or, with ``CLAIMTRACK_TRUSTED_PROXIES=N``, the one the N-th
 proxy from the API appended to ``X-Forwarded-For`` (Werkzeug's ProxyFix). An exceeded limit
 answers 429 problem+json with ``Retry-After``; no other answer but a 503 carries that header.
+
+During a Redis outage both limits fail closed: a request whose limit cannot be counted is
+answered 503 (with ``Retry-After``) at once, within one ``CLAIMTRACK_REDIS_TIMEOUT``, instead of
+going on to the store to wait for a second timeout there; nothing is served uncounted, and the
+outage is logged once per interval (`problems.OutageLog`), without tracebacks.
 """
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Flask, Response, current_app, g, request
@@ -32,8 +36,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .auth import AUTH_FAILURES, authenticated, client_address, presented_secret, secret_digest
 from .config import Config
 from .problems import TYPES, abort, problem
+from .store.connection import client_settings
 
-log = logging.getLogger("claimtrack.api")
+
+
+def storage_uri(redis_url: str) -> str:
+    """REDIS_URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
+    is ``redis+unix://`` there."""
+    return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
 def _client_key() -> str:
@@ -72,30 +82,25 @@ class AuthFailures:
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        storage = storage_from_string(
-            config.redis_url, key_prefix="ct:authfail",
-            socket_timeout=config.redis_socket_timeout, socket_connect_timeout=config.redis_socket_timeout)
+        storage = storage_from_string(storage_uri(config.redis_url), key_prefix="ct:authfail",
+                                      **client_settings(config.redis_socket_timeout))
         self.strategy = MovingWindowRateLimiter(storage)
 
     def locked_out(self, address: str) -> tuple[RateLimitItem, float] | None:
         """(the limit used up, when the window has room again) while `address` has used up its
-        failures, else None (Redis down: None, the request goes on). Asked by the rate
-        limiter's key function and by the guard of the view, so it is read once per request."""
+        failures, else None. Asked by the rate limiter's key function and by the guard of the
+        view, so it is read once per request. Redis down: its error, a 503 (limits fail closed)."""
         cached = g.get("auth_lockout")
         if cached is not None and cached[0] == address:
             return cached[1]  # type: ignore[no-any-return]
-        try:
-            exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
-            found = (exceeded[0], max(self.strategy.get_window_stats(item, address).reset_time
-                                      for item in exceeded)) if exceeded else None
-        except Exception as error:  # noqa: BLE001 - limits wraps several Redis errors
-            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
-            found = None
+        exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
+        found = (exceeded[0], max(self.strategy.get_window_stats(item, address).reset_time
+                                  for item in exceeded)) if exceeded else None
         g.auth_lockout = (address, found)
         return found
 
     def refuse_if_exceeded(self, address: str) -> None:
-        """429 while `address` has used up its failures (Redis down: let the request on)."""
+        """429 while `address` has used up its failures (Redis down: its error, a 503)."""
         found = self.locked_out(address)
         if found is None:
             return
@@ -106,11 +111,8 @@ class AuthFailures:
 
     def record(self, address: str) -> None:
         g.pop("auth_lockout", None)
-        try:
-            for item in self.limits:
-                self.strategy.hit(item, address)
-        except Exception as error:  # noqa: BLE001
-            log.warning("auth failure limit unavailable: %s", error.__class__.__name__)
+        for item in self.limits:
+            self.strategy.hit(item, address)
 
 
 def install(app: Flask, config: Config) -> Limiter | None:
@@ -126,16 +128,15 @@ def install(app: Flask, config: Config) -> Limiter | None:
     return Limiter(
         key_func=_client_key,
         app=app,
-        storage_uri=config.redis_url,
-        storage_options={"socket_timeout": config.redis_socket_timeout,
-                         "socket_connect_timeout": config.redis_socket_timeout},
+        storage_uri=storage_uri(config.redis_url),
+        storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],
         default_limits_exempt_when=lambda: not request.path.startswith("/v1/"),
         headers_enabled=True,
         retry_after="delta-seconds",
-        # When Redis is down the request goes on, and meets the store's own 503.
-        swallow_errors=True,
+        # Fail closed: a Redis error reaches the app's handler, which answers 503 (module docstring).
+        swallow_errors=False,
         key_prefix="ct:ratelimit",
     )
 

@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from . import pipeline
 from .auth import requires
 from .config import Config
-from .store import Store
+from .store import Repositories
 
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
@@ -125,8 +125,8 @@ class ApiMetrics:
 class PipelineCollector:
     """Series read from Redis when scraped (see the module docstring)."""
 
-    def __init__(self, store: Store, config: Config) -> None:
-        self.store = store
+    def __init__(self, repos: Repositories, config: Config) -> None:
+        self.repos = repos
         self.config = config
 
     def collect(self) -> Iterator["Metric"]:
@@ -134,7 +134,7 @@ class PipelineCollector:
 
         up = GaugeMetricFamily("claimtrack_redis_up", "1 when Redis answered this scrape's reads.")
         try:
-            state = pipeline.read(self.store, self.config)
+            state = pipeline.read(self.repos, self.config)
         except RedisError:
             up.add_metric([], 0)
             yield up
@@ -185,12 +185,12 @@ class PipelineCollector:
         yield verdict
 
 
-def install(app: Flask, store: Store, config: Config) -> ApiMetrics:
+def install(app: Flask, repos: Repositories, config: Config) -> ApiMetrics:
     """Count every request, and serve ``GET /metrics``."""
     from prometheus_client import generate_latest
 
     metrics = ApiMetrics()
-    collector = PipelineCollector(store, config)
+    collector = PipelineCollector(repos, config)
 
     @app.before_request
     def _arrived() -> None:

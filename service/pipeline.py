@@ -32,7 +32,7 @@ from rq.serializers import JSONSerializer
 
 from .config import Config
 from .queue import extraction_queue
-from .store import Store, format_time
+from .store import Repositories, format_time
 
 VERDICTS = ("ok", "degraded", "stalled")
 
@@ -74,9 +74,9 @@ class PipelineStatus:
         return asdict(self)
 
 
-def queues_of(store: Store, config: Config) -> list[Queue]:
+def queues_of(repos: Repositories, config: Config) -> list[Queue]:
     """Every queue Claimtrack uses: extraction, then webhook deliveries."""
-    return [extraction_queue(store.raw, config), store.delivery_queue]
+    return [extraction_queue(repos.raw, config), repos.webhooks.delivery_queue]
 
 
 def _age(moment: datetime | None, now: datetime) -> float | None:
@@ -99,10 +99,10 @@ def _oldest_enqueued(queue: Queue, job_ids: Sequence[str]) -> datetime | None:
     return min(times, default=None)
 
 
-def read_workers(store: Store, stall_after: int, now: datetime | None = None) -> list[WorkerState]:
+def read_workers(repos: Repositories, stall_after: int, now: datetime | None = None) -> list[WorkerState]:
     now = now or datetime.now(timezone.utc)
     found = []
-    for worker in Worker.all(connection=store.raw, serializer=JSONSerializer):
+    for worker in Worker.all(connection=repos.raw, serializer=JSONSerializer):
         age = _age(worker.last_heartbeat, now)
         found.append(WorkerState(
             name=worker.name,
@@ -117,15 +117,15 @@ def read_workers(store: Store, stall_after: int, now: datetime | None = None) ->
     return sorted(found, key=lambda w: w.name)
 
 
-def read(store: Store, config: Config) -> PipelineStatus:
+def read(repos: Repositories, config: Config) -> PipelineStatus:
     """Read the pipeline's state (a few Redis round trips per queue and per worker)."""
     now = datetime.now(timezone.utc)
-    workers = read_workers(store, config.stall_after, now)
-    articles = store.article_counts()
+    workers = read_workers(repos, config.stall_after, now)
+    articles = repos.articles.counts()
     queues = []
     reasons = []
     stalled = False
-    for queue in queues_of(store, config):
+    for queue in queues_of(repos, config):
         taken = queue.intermediate_queue.get_job_ids()
         depth = queue.count
         oldest = _oldest_enqueued(queue, queue.get_job_ids(0, 1) + taken[:1])
@@ -134,9 +134,11 @@ def read(store: Store, config: Config) -> PipelineStatus:
             name=queue.name,
             depth=depth,
             oldest_age_seconds=_age(oldest, now),
-            started=queue.started_job_registry.count,
-            scheduled=queue.scheduled_job_registry.count,
-            failed=queue.failed_job_registry.count,
+            # Without RQ's cleanup: a status read changes nothing, and never runs a dead job's
+            # failure callback in an API process (that is the workers' maintenance).
+            started=queue.started_job_registry.get_job_count(cleanup=False),
+            scheduled=queue.scheduled_job_registry.get_job_count(cleanup=False),
+            failed=queue.failed_job_registry.get_job_count(cleanup=False),
             live_workers=live,
         )
         queues.append(state)

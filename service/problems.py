@@ -8,6 +8,8 @@ rely on one shape: ``type``, ``title``, ``status``, ``detail`` and, for validati
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any, NoReturn
@@ -19,6 +21,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MEDIA_TYPE = "application/problem+json"
+#: app.extensions entry of the app's `OutageLog`.
+OUTAGES = "claimtrack.outages"
 log = logging.getLogger("claimtrack.api")
 
 #: Problem types that carry more meaning than their status code alone (documented in docs/api.md).
@@ -148,13 +152,42 @@ def handle_http_exception(error: HTTPException) -> Response:
     return problem(status, error.description, headers=headers)
 
 
-def handle_redis_down(error: Exception) -> Response:
-    log.error("redis unavailable: %s", error.__class__.__name__)
+#: Seconds a client is told to wait (Retry-After) when Redis is unavailable; also how often an
+#: outage is logged.
+OUTAGE_RETRY_AFTER = 5
+
+
+class OutageLog:
+    """One warning line per interval while Redis is unavailable, however many requests meet
+    the outage: an expected outage is a state to report, not an error per request, and never
+    a traceback."""
+
+    def __init__(self, interval: float = OUTAGE_RETRY_AFTER) -> None:
+        self.interval = interval
+        self.next_at = 0.0
+        self.unreported = 0
+        self.lock = threading.Lock()
+
+    def record(self, error: Exception) -> None:
+        now = time.monotonic()
+        with self.lock:
+            self.unreported += 1
+            if now < self.next_at:
+                return
+            count, self.unreported, self.next_at = self.unreported, 0, now + self.interval
+        log.warning("redis unavailable (%s): answering 503; %d request(s) since the last report",
+                    error.__class__.__name__, count)
+
+
+def redis_down(error: Exception, outages: OutageLog | None = None) -> Response:
+    """The answer to a request that met a Redis outage: 503 with Retry-After."""
+    if outages is not None:
+        outages.record(error)
     return problem(
         503,
         "The service's storage is unavailable; retry shortly.",
         type=TYPES["unavailable"],
-        headers={"Retry-After": "5"},
+        headers={"Retry-After": str(OUTAGE_RETRY_AFTER)},
     )
 
 
@@ -165,6 +198,8 @@ def handle_unexpected(error: Exception) -> Response:
 
 def install(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(RedisConnectionError, handle_redis_down)
-    app.register_error_handler(RedisTimeoutError, handle_redis_down)
+    outages = OutageLog()
+    app.extensions[OUTAGES] = outages
+    app.register_error_handler(RedisConnectionError, lambda error: redis_down(error, outages))
+    app.register_error_handler(RedisTimeoutError, lambda error: redis_down(error, outages))
     app.register_error_handler(Exception, handle_unexpected)

@@ -21,7 +21,7 @@ from rq.serializers import JSONSerializer
 from .config import Config
 
 if TYPE_CHECKING:
-    from .store import Store
+    from .store import Repositories
 
 EXTRACT_JOB = "workers.jobs.extract_article"
 FAILURE_CALLBACK = "workers.jobs.on_extract_failure"
@@ -67,15 +67,15 @@ def enqueue_extraction(queue: Queue, config: Config, article_id: str, chars: int
     )
 
 
-def enqueuer(queue: Queue, config: Config, store: Store, chars: int | None = None) -> Callable[[Pipeline, str], Job]:
+def enqueuer(queue: Queue, config: Config, repos: Repositories, chars: int | None = None) -> Callable[[Pipeline, str], Job]:
     """The callback the store's article transactions queue an extraction with: it queues the
     job on the transaction's pipeline and records the job's id on the article (for
     reconciliation). `chars` is the length of the text the job will read, when that text is
     not stored yet (a new article, a correction); otherwise the stored text's length."""
     def enqueue(pipe: Pipeline, aid: str) -> Job:
-        length = store.text_length(aid) if chars is None else chars
+        length = repos.jobs.text_length(aid) if chars is None else chars
         job = enqueue_extraction(queue, config, aid, length, pipeline=pipe)
-        store.remember_job(pipe, aid, job.id)
+        repos.jobs.remember_job(pipe, aid, job.id)
         return job
     return enqueue
 
@@ -114,7 +114,7 @@ def job_is_live(queue: Queue, job_id: str, overdue_after: float) -> bool:
     return due.timestamp() > cutoff
 
 
-def reconcile(store: Store, queue: Queue, config: Config) -> list[str]:
+def reconcile(repos: Repositories, queue: Queue, config: Config) -> list[str]:
     """Queue again every article left `queued` or `processing` for more than
     CLAIMTRACK_RECONCILE_AFTER seconds whose job RQ no longer holds; returns their ids.
 
@@ -124,10 +124,10 @@ def reconcile(store: Store, queue: Queue, config: Config) -> list[str]:
     processes at once: the requeue is one transaction per article, and a job run twice
     stores the claims once.
     """
-    enqueue = enqueuer(queue, config, store)
+    enqueue = enqueuer(queue, config, repos)
     requeued = []
-    for aid in store.pending_articles(config.reconcile_after):
-        result = store.requeue_article(aid, enqueue, stuck_after=config.reconcile_after,
+    for aid in repos.jobs.pending(config.reconcile_after):
+        result = repos.jobs.requeue(aid, enqueue, stuck_after=config.reconcile_after,
                                        job_is_live=lambda job_id: job_is_live(queue, job_id, config.reconcile_after))
         if result is not None and result[1]:
             requeued.append(aid)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from .auth import ApiKeys
     from .config import Config
-    from .store import Store
+    from .store import Repositories
 
 EXTENSION = "claimtrack"
 
@@ -23,7 +23,7 @@ EXTENSION = "claimtrack"
 @dataclass(frozen=True)
 class Runtime:
     config: Config
-    store: Store
+    repos: Repositories
     api_keys: ApiKeys
     queue: Queue
 

@@ -15,7 +15,7 @@ from redis import Redis
 from service import create_app
 from service.config import Config
 from service.runtime import EXTENSION
-from service.store import Store
+from service.store import Repositories
 
 from helpers import API_KEYS, RedisServer
 
@@ -52,5 +52,5 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def store(app: Flask) -> Store:
-    return app.extensions[EXTENSION].store
+def store(app: Flask) -> Repositories:
+    return app.extensions[EXTENSION].repos

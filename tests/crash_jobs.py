@@ -12,7 +12,7 @@ from typing import Any
 from rq import Callback, Queue, Retry, get_current_job
 
 from service.queue import FAILURE_CALLBACK
-from service.store import Store
+from service.store import Repositories
 from workers.jobs import extract_article
 
 
@@ -32,16 +32,16 @@ def gated_extract(article_id: str) -> dict[str, Any]:
     return extract_article(article_id)
 
 
-def post_gated(store: Store, queue: Queue, text: str, retry: Retry, timeout: int = 300) -> str:
+def post_gated(store: Repositories, queue: Queue, text: str, retry: Retry, timeout: int = 300) -> str:
     """An article whose job is the gated extraction, recorded as the article's job as the
     service's own enqueueing does (so that reconciliation asks RQ about it)."""
     def enqueue(pipe, aid: str):
         job = queue.enqueue("crash_jobs.gated_extract", aid, job_timeout=timeout, retry=retry,
                             on_failure=Callback(FAILURE_CALLBACK), pipeline=pipe)
-        store.remember_job(pipe, aid, job.id)
+        store.jobs.remember_job(pipe, aid, job.id)
         return job
 
-    article, created = store.create_article({"text": text}, [], enqueue)
+    article, created = store.articles.create({"text": text}, [], enqueue)
     assert created
     return article["id"]
 

@@ -11,7 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from redis import Redis
 
-from service.store import Store
+from service.store import Repositories
 
 API_KEYS = ",".join(
     [
@@ -109,21 +109,22 @@ def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: 
     }
 
 
-def seed_article(client: FlaskClient, store: Store, text: str, claims: list[dict[str, Any]], **fields: Any) -> str:
+def seed_article(client: FlaskClient, store: Repositories, text: str, claims: list[dict[str, Any]], **fields: Any) -> str:
     """Post an article through the API, then store claims for it as a worker would."""
     response = client.post("/v1/articles", json={"text": text, **fields}, headers=headers("ingest"))
     assert response.status_code == 202, response.json
     article_id = response.json["id"]
-    assert store.start_processing(article_id) == (text, 1)
-    assert store.save_claims(article_id, claims)
+    assert store.jobs.start_processing(article_id) == (text, 1)
+    assert store.claims.save(article_id, claims)
+    store.claims.index_words(article_id)  # the job's follow-up step (service/store/search.py)
     return article_id
 
 
-def quote_article(client: FlaskClient, store: Store, quote: str, speaker: str, *, kind: str = "person",
+def quote_article(client: FlaskClient, store: Repositories, quote: str, speaker: str, *, kind: str = "person",
                   title: str | None = None, **fields: Any) -> tuple[str, dict[str, Any]]:
     """Post an article holding one quote by `speaker` and store that claim; returns
     (article id, the stored claim)."""
     text = f'"{quote}," {speaker} said.'
     aid = seed_article(client, store, text, [claim_record(quote, 1, speaker=speaker, kind=kind, title=title)],
                        **fields)
-    return aid, store.article_claims(aid).items[0]
+    return aid, store.claims.of_article(aid).items[0]

@@ -1,21 +1,21 @@
 """Forcing the race a WATCH guards against: every transaction of the named kind stops between
 its reads and its MULTI/EXEC until `parties` of them have read, so they all read the same
-state before any writes (the store calls `Store.before_exec` at that point)."""
+state before any writes (the store calls `Connection.before_exec` at that point)."""
 from __future__ import annotations
 
 import threading
 
-from service.store import Store
+from service.store import Repositories
 
 
 class Overlap:
-    def __init__(self, store: Store, name: str, parties: int) -> None:
+    def __init__(self, store: Repositories, name: str, parties: int) -> None:
         self.name = name
         self.barrier = threading.Barrier(parties, timeout=30)
         self.calls = 0
         self.first_pass: set[int] = set()
         self.lock = threading.Lock()
-        store.before_exec = self
+        store.conn.before_exec = self
 
     def __call__(self, name: str) -> None:
         if name != self.name:

@@ -64,7 +64,8 @@ def wait_for(condition, what: str, timeout: float = 180.0, interval: float = 0.0
 class Session:
     """scripts/run.sh in a session of its own, on a free port."""
 
-    def __init__(self, redis_url: str, **settings: str) -> None:
+    def __init__(self, redis_url: str | None, **settings: str) -> None:
+        """`redis_url` None: REDIS_URL unset, so that the script starts its private Redis."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -72,12 +73,17 @@ class Session:
             "CLAIMTRACK_RATE_LIMIT": "off", "CLAIMTRACK_JOB_HEARTBEAT": "1", "CLAIMTRACK_MAINTENANCE_INTERVAL": "1",
             "LOG_LEVEL": "WARNING", "WORKERS": "1", "WEBHOOK_WORKERS": "1", **settings,
         }
+        if redis_url is None:
+            del self.env["REDIS_URL"]
         if VENV is not None:
             self.env["VENV"] = str(VENV)
         self.process: subprocess.Popen[bytes] | None = None
+        #: Where the script's output goes (None: the test's own output).
+        self.stdout: Any = None
 
     def __enter__(self) -> "Session":
-        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=self.env, start_new_session=True)
+        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=self.env, start_new_session=True,
+                                        stdout=self.stdout)
         wait_for(lambda: self.get("/healthz", timeout=1)[0] == 200, "the API to answer")
         return self
 

@@ -12,7 +12,7 @@ from helpers import headers
 from races import Overlap
 from service.config import Config
 from service.queue import job_timeout
-from service.store import Store
+from service.store import Repositories
 
 ARTICLE = {
     "title": "Council approves budget",
@@ -24,7 +24,7 @@ ARTICLE = {
 }
 
 
-def queued_jobs(store: Store, config: Config) -> list[str]:
+def queued_jobs(store: Repositories, config: Config) -> list[str]:
     return Queue(config.queue_name, connection=store.raw, serializer=JSONSerializer).get_job_ids()
 
 

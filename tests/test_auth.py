@@ -41,7 +41,7 @@ ROLES_OF = {
 def ids(client, store):
     text = "Okafor said the dam was safe."
     aid = seed_article(client, store, text, [claim_record("the dam was safe", 12)])
-    claim = store.article_claims(aid).items[0]
+    claim = store.claims.of_article(aid).items[0]
     return {"aid": aid, "cid": claim["id"], "clsid": claim["cluster_id"], "sid": claim["speaker"]["id"]}
 
 

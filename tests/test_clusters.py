@@ -90,7 +90,7 @@ def test_repeats_within_one_article_form_one_cluster_in_text_order(client, store
     text = f'"{QUOTE}," she said. Later: "{QUOTE}." And again: "{QUOTE}!"'
     starts = [text.index(QUOTE, i) for i in (0, 10, text.index("again"))]
     aid = seed_article(client, store, text, [claim_record(QUOTE, s) for s in starts])
-    claims = store.article_claims(aid).items
+    claims = store.claims.of_article(aid).items
     assert len({c["cluster_id"] for c in claims}) == 1
     cluster = claims[0]["cluster_id"]
     assert redis.zrange(Keys.cluster_claims(cluster), 0, -1) == [c["id"] for c in claims]

@@ -66,11 +66,11 @@ def test_a_post_without_csrf_token_is_refused_and_changes_nothing(client, store)
     assert refused.status_code == 400 and "security token" in refused.text
     wrong = client.post(f"/console/claims/{claim['id']}/verdict", data={**form, "csrf_token": "forged"})
     assert wrong.status_code == 400
-    assert store.get_claim(claim["id"])["verification"]["status"] == "unverified"
+    assert store.claims.get(claim["id"])["verification"]["status"] == "unverified"
     page = client.get(f"/console/claims/{claim['id']}")
     accepted = client.post(f"/console/claims/{claim['id']}/verdict", data={**form, "csrf_token": token_of(page.text)})
     assert accepted.status_code == 302
-    assert store.get_claim(claim["id"])["verification"]["status"] == "false"
+    assert store.claims.get(claim["id"])["verification"]["status"] == "false"
 
 
 def test_a_bad_verdict_form_is_shown_again_with_its_errors(client, store):
@@ -82,7 +82,7 @@ def test_a_bad_verdict_form_is_shown_again_with_its_errors(client, store):
         "review_url": "not a url", "version": "1"})
     assert response.status_code == 422
     assert "Not an http(s) URL" in response.text and "published fact-check" in response.text
-    assert store.get_claim(claim["id"])["verification"]["status"] == "unverified"
+    assert store.claims.get(claim["id"])["verification"]["status"] == "unverified"
 
 
 def test_a_read_only_user_sees_no_forms_and_cannot_post(client, store):
@@ -98,7 +98,7 @@ def test_a_read_only_user_sees_no_forms_and_cannot_post(client, store):
     refused = client.post(f"/console/claims/{claim['id']}/verdict", data={
         "csrf_token": token, "status": "false", "version": "1"})
     assert refused.status_code == 403
-    assert store.get_claim(claim["id"])["verification"]["status"] == "unverified"
+    assert store.claims.get(claim["id"])["verification"]["status"] == "unverified"
 
 
 def test_keys_without_read_role_or_unknown_are_refused(client):
@@ -170,8 +170,8 @@ def test_the_article_page_lists_superseded_claims_apart(client, store):
     aid, claim = quote_article(client, store, "Prices fell by half", "Maria Okafor")
     corrected = '"Prices fell by a third," Maria Okafor said.'
     assert client.put(f"/v1/articles/{aid}", json={"text": corrected}, headers=headers("ingest")).status_code == 202
-    assert store.start_processing(aid) == (corrected, 2)
-    assert store.save_claims(aid, [claim_record("Prices fell by a third", 1)], revision=2)
+    assert store.jobs.start_processing(aid) == (corrected, 2)
+    assert store.claims.save(aid, [claim_record("Prices fell by a third", 1)], revision=2)
     sign_in(client, "read")
     page = client.get(f"/console/articles/{aid}").text
     current, _, apart = page.partition("Superseded claims")

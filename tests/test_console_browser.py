@@ -129,7 +129,7 @@ def test_a_fact_checkers_day(app, client, config, store, tmp_path):
         assert alice.find_element(By.LINK_TEXT, "https://records.example/filing-42")
 
         # The cluster sibling (same speaker, same words, other article) took the verdict.
-        sibling = next(c for c in store.list_claims(article_id=ids[1]).items if c["text"] == QUOTE)
+        sibling = next(c for c in store.claims.list(article_id=ids[1]).items if c["text"] == QUOTE)
         alice.find_element(By.CSS_SELECTOR, "ul.siblings a").click()
         WebDriverWait(alice, 10).until(lambda b: b.current_url.endswith(sibling["id"]))
         assert "false" in alice.find_element(By.ID, "current-status").text
@@ -145,8 +145,8 @@ def test_a_fact_checkers_day(app, client, config, store, tmp_path):
         conflict = WebDriverWait(alice, 10).until(lambda b: b.find_element(By.CSS_SELECTOR, ".conflict"))
         assert "bob" in conflict.text and "misleading" in conflict.text
         assert alice.find_element(By.ID, "note").get_attribute("value") == "Changed my mind."
-        assert store.get_claim(first)["verification"]["status"] == "misleading"
-        assert store.get_claim(first)["verification"]["updated_by"] == "bob"
+        assert store.claims.get(first)["verification"]["status"] == "misleading"
+        assert store.claims.get(first)["verification"]["updated_by"] == "bob"
         full_page_screenshot(alice, shots / "console-claim.png")
         alice.set_window_size(1280, 1000)
 
@@ -154,15 +154,15 @@ def test_a_fact_checkers_day(app, client, config, store, tmp_path):
         near = open_claim(alice, base, ids[2], NEAR_QUOTE)
         alice.find_element(By.CSS_SELECTOR, ".suggestions button").click()
         WebDriverWait(alice, 10).until(lambda b: "Linked" in b.page_source)
-        linked = store.get_claim(near)
-        assert linked["cluster_id"] == store.get_claim(first)["cluster_id"]
+        linked = store.claims.get(near)
+        assert linked["cluster_id"] == store.claims.get(first)["cluster_id"]
         assert linked["verification"]["status"] == "misleading"
         assert len(alice.find_elements(By.CSS_SELECTOR, "ul.siblings > li")) == 3
 
         # The article: every claim highlighted; a click opens it.
         alice.get(f"{base}/console/articles/{ids[0]}")
         marks = alice.find_elements(By.CSS_SELECTOR, ".article-text a.claim-mark")
-        assert len(marks) == len(store.list_claims(article_id=ids[0]).items) >= 3
+        assert len(marks) == len(store.claims.list(article_id=ids[0]).items) >= 3
         full_page_screenshot(alice, shots / "console-article.png")
         marks[0].click()
         WebDriverWait(alice, 10).until(lambda b: "/console/claims/clm_" in b.current_url)

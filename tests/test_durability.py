@@ -22,9 +22,9 @@ def test_acknowledged_verdict_survives_kill_9_and_the_api_recovers_by_itself(dur
     app = create_app(Config(redis_url=durable_redis.url, api_keys=API_KEYS, rate_limit="",
                             redis_socket_timeout=1.0))
     client = app.test_client()
-    store = app.extensions[EXTENSION].store
+    store = app.extensions[EXTENSION].repos
     aid = seed_article(client, store, "Okafor said the dam was safe.", [claim_record("the dam was safe", 12)])
-    cid = store.article_claims(aid).items[0]["id"]
+    cid = store.claims.of_article(aid).items[0]["id"]
     acknowledged = client.patch(f"/v1/claims/{cid}/verification", headers=headers("verify"),
                                 json={"status": "false", "note": "inspection report says otherwise"})
     assert acknowledged.status_code == 200

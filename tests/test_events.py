@@ -43,8 +43,8 @@ def test_a_poller_sees_every_change_exactly_once(client, store):
 
 def test_a_failed_article_is_announced(client, store):
     aid = client.post("/v1/articles", json={"text": "x"}, headers=headers("ingest")).json["id"]
-    store.start_processing(aid)
-    store.set_article_status(aid, "failed", "ValueError: broken")
+    store.jobs.start_processing(aid)
+    store.jobs.set_status(aid, "failed", "ValueError: broken")
     events, _ = read_all(client, None, limit=100)
     assert events[-1]["type"] == "article.failed"
     assert events[-1]["data"] == {"article_id": aid, "error": "ValueError: broken"}

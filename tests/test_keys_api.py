@@ -38,7 +38,7 @@ def test_verdicts_by_a_managed_key_are_recorded_under_its_name(client, store):
     from helpers import claim_record, seed_article
 
     aid = seed_article(client, store, "Okafor said it rained.", [claim_record("it rained", 12)])
-    cid = store.article_claims(aid).items[0]["id"]
+    cid = store.claims.of_article(aid).items[0]["id"]
     secret = create(client, "dana", ["verify"]).json["secret"]
     response = client.patch(f"/v1/claims/{cid}/verification", json={"status": "true"},
                             headers={"X-API-Key": secret})

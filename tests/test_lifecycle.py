@@ -56,8 +56,8 @@ def test_articles_are_listed_newest_first_with_filters(client, store):
                         external_id=f"ext-{i}")
         assert response.status_code == 202
         ids.append(response.json["id"])
-    store.start_processing(ids[0])
-    store.save_claims(ids[0], [])
+    store.jobs.start_processing(ids[0])
+    store.claims.save(ids[0], [])
 
     def listed(query: str = "", limit: int = 2) -> list[str]:
         found, cursor = [], None
@@ -85,7 +85,7 @@ def test_articles_are_listed_newest_first_with_filters(client, store):
 
 def test_articles_created_in_one_millisecond_are_all_listed(client, store, redis):
     for i in range(30):
-        store.create_article({"text": f"t{i}"}, [], lambda p, a: None)
+        store.articles.create({"text": f"t{i}"}, [], lambda p, a: None)
     seen, cursor = [], None
     while True:
         page = get(client, "/v1/articles?limit=7" + (f"&cursor={cursor}" if cursor else ""))
@@ -147,17 +147,17 @@ def test_a_correction_keeps_verdicts_supersedes_what_went_and_finds_what_is_new(
 def test_put_corrects_and_a_stale_job_never_overwrites_a_newer_revision(client, store):
     aid = post(client, FIRST).json["id"]
     # Revision 1's job reads its text ...
-    text, revision = store.start_processing(aid)
+    text, revision = store.jobs.start_processing(aid)
     assert revision == 1 and text == FIRST
     # ... a correction arrives and its job finishes first ...
     response = client.put(f"/v1/articles/{aid}", json={"text": CORRECTED}, headers=headers("ingest"))
     assert response.status_code == 202 and response.json["revision"] == 2
-    assert store.start_processing(aid) == (CORRECTED, 2)
+    assert store.jobs.start_processing(aid) == (CORRECTED, 2)
     quote = "We will open it in the spring"
-    assert store.save_claims(aid, [claim_record(quote, CORRECTED.index(quote), speaker="Karl Berg")], revision=2)
+    assert store.claims.save(aid, [claim_record(quote, CORRECTED.index(quote), speaker="Karl Berg")], revision=2)
     # ... then revision 1's job tries to store what it found: refused, in the same transaction.
     stale = "the budget was a fantasy"
-    assert not store.save_claims(aid, [claim_record(stale, FIRST.index(stale), speaker="Ada Lind")], revision=1)
+    assert not store.claims.save(aid, [claim_record(stale, FIRST.index(stale), speaker="Ada Lind")], revision=1)
     assert set(claims(client, aid)) == {quote}
     # Metadata alone is updated in place.
     same = client.put(f"/v1/articles/{aid}", json={"text": CORRECTED, "title": "Bridge"}, headers=headers("ingest"))
@@ -255,8 +255,8 @@ def test_takedown_leaves_nothing_but_the_tombstone(client, config, store, redis)
 def test_bulk_reextraction_queues_older_articles_resumably(app, client, store, redis):
     ids = [post(client, f"Karl Berg said that the toll would rise by {i} percent.").json["id"] for i in range(5)]
     for i, aid in enumerate(ids):
-        store.start_processing(aid)
-        store.save_claims(aid, [], extractor_version=f"claimtrack 0.1.0; en_core_web_sm 3.8.0; rules {1 if i % 2 else 2}")
+        store.jobs.start_processing(aid)
+        store.claims.save(aid, [], extractor_version=f"claimtrack 0.1.0; en_core_web_sm 3.8.0; rules {1 if i % 2 else 2}")
     runner = app.test_cli_runner()
     first = runner.invoke(args=["reextract", "--older-than", "2", "--limit", "1", "--rate", "1000"])
     assert first.exit_code == 0, first.output
@@ -285,8 +285,8 @@ def test_migration_gives_older_articles_their_listing(app, client, store, redis)
 
 def test_an_article_without_claims_is_taken_down_too(client, store):
     aid = post(client, "Nothing anyone said.").json["id"]
-    store.start_processing(aid)
-    store.save_claims(aid, [])
+    store.jobs.start_processing(aid)
+    store.claims.save(aid, [])
     response = client.delete(f"/v1/articles/{aid}", headers=headers("admin"))
     assert response.status_code == 200 and response.json["claim_count"] == 0
     assert client.get(f"/v1/articles/{aid}", headers=headers("read")).status_code == 410

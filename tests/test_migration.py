@@ -56,9 +56,9 @@ def test_migration_splits_what_the_old_rule_joined_and_keeps_verdicts(app, clien
     _, f = quote_article(client, store, QUOTE.replace(" to ", " from "), "Nadia Brennan")
     assert e["cluster_id"] == cluster and f["cluster_id"] == claim(b)["cluster_id"]
     # Running it again does nothing.
-    assert migrate(store)["claims_moved"] == 0
+    assert migrate(store.conn)["claims_moved"] == 0
 
 
 def test_an_empty_database_is_current(store, redis):
-    report = migrate(store)
+    report = migrate(store.conn)
     assert report["from"] == SCHEMA and redis.get(Keys.schema) == str(SCHEMA)

@@ -13,27 +13,27 @@ def post(client, text: str = '"We will win," said Maria Okafor.') -> str:
 
 def test_counts_follow_every_status_change(client, store, redis):
     first, second = post(client), post(client, '"We lost," said Tom Becker.')
-    assert store.article_counts() == {"queued": 2, "processing": 0, "done": 0, "failed": 0}
-    store.start_processing(first)
-    store.start_processing(second)
-    assert store.article_counts() == {"queued": 0, "processing": 2, "done": 0, "failed": 0}
-    store.save_claims(first, [])
-    store.set_article_status(second, "queued", "retrying")
-    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
-    store.set_article_status(second, "failed", "gave up")
-    store.set_article_status(first, "failed", "too late")  # done stays done
-    assert store.article_counts() == {"queued": 0, "processing": 0, "done": 1, "failed": 1}
+    assert store.articles.counts() == {"queued": 2, "processing": 0, "done": 0, "failed": 0}
+    store.jobs.start_processing(first)
+    store.jobs.start_processing(second)
+    assert store.articles.counts() == {"queued": 0, "processing": 2, "done": 0, "failed": 0}
+    store.claims.save(first, [])
+    store.jobs.set_status(second, "queued", "retrying")
+    assert store.articles.counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+    store.jobs.set_status(second, "failed", "gave up")
+    store.jobs.set_status(first, "failed", "too late")  # done stays done
+    assert store.articles.counts() == {"queued": 0, "processing": 0, "done": 1, "failed": 1}
     assert client.post(f"/v1/articles/{second}/retry", headers=headers("ingest")).status_code in (200, 202)
-    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+    assert store.articles.counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
 
 
 def test_a_taken_down_article_leaves_the_counts(client, store):
     first, second = post(client), post(client, '"We lost," said Tom Becker.')
-    store.start_processing(first)
-    store.save_claims(first, [claim_record("We will win", 1)])
-    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
+    store.jobs.start_processing(first)
+    store.claims.save(first, [claim_record("We will win", 1)])
+    assert store.articles.counts() == {"queued": 1, "processing": 0, "done": 1, "failed": 0}
     assert client.delete(f"/v1/articles/{first}", headers=headers("admin")).status_code in (200, 204)
-    assert store.article_counts() == {"queued": 1, "processing": 0, "done": 0, "failed": 0}
+    assert store.articles.counts() == {"queued": 1, "processing": 0, "done": 0, "failed": 0}
     assert second
 
 

@@ -110,7 +110,7 @@ def test_jobs_in_any_rq_registry_are_live(client, store, config, redis, queue):
 def test_a_processing_article_whose_job_vanished_is_requeued(client, store, config, redis, queue):
     aid = post(client)
     lose_job(redis, queue, aid)
-    assert store.start_processing(aid) == (TEXT, 1)
+    assert store.jobs.start_processing(aid) == (TEXT, 1)
     age(redis, aid, config.reconcile_after + 1)
     assert reconcile(store, queue, config) == [aid]
     assert client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "queued"
@@ -166,7 +166,7 @@ def test_a_running_job_whose_heartbeats_stopped_long_ago_is_queued_again(client,
     aid = post(client)
     job = queue.fetch_job(job_of(redis, aid))
     lose_job(redis, queue, aid)
-    assert store.start_processing(aid) == (TEXT, 1)
+    assert store.jobs.start_processing(aid) == (TEXT, 1)
     age(redis, aid, config.reconcile_after + 1)
     started = queue.started_job_registry
     execution = Execution("exec-1", job.id, connection=store.raw)

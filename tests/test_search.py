@@ -59,7 +59,7 @@ def test_filtered_paging_has_no_gaps_or_repeats_while_claims_arrive(client, stor
     rest = ids(client, "q=tax", cursor=first["next_cursor"])
     seen = [c["id"] for c in first["items"]] + rest
     assert len(seen) == len(set(seen)) == 6
-    assert set(seen) == {c["id"] for c in store.article_claims(aid).items}
+    assert set(seen) == {c["id"] for c in store.claims.of_article(aid).items}
 
 
 def test_search_can_be_turned_off_and_then_keeps_no_word_index(config, redis):
@@ -67,7 +67,7 @@ def test_search_can_be_turned_off_and_then_keeps_no_word_index(config, redis):
     from service.runtime import EXTENSION
 
     app = create_app(config.replace(search_index=False))
-    client, store = app.test_client(), app.extensions[EXTENSION].store
+    client, store = app.test_client(), app.extensions[EXTENSION].repos
     quote_article(client, store, "The tax will fall", "Maria Okafor")
     response = client.get("/v1/claims?q=tax", headers=headers("read"))
     assert response.status_code == 422 and "q" in response.json["errors"]
@@ -94,3 +94,35 @@ def test_article_words_never_become_key_names(client, store, redis):
                for k in word_keys)
     assert not [k for k in redis.keys("*") if "zyxwvut" in k.lower() or "gdansk" in k.lower()]
     assert len(ids(client, "q=ZYXWVUT%20gdansk")) == 1
+
+
+def test_words_are_indexed_after_the_save_and_a_step_left_pending_is_resumed(client, store, redis, config):
+    from service.store import Keys
+    from workers.worker import build_worker
+
+    text = '"The ferry tax will double," said Maria Okafor.'
+    aid = client.post("/v1/articles", json={"text": text}, headers=headers("ingest")).json["id"]
+    store.jobs.start_processing(aid)
+    assert store.claims.save(aid, [claim_record("The ferry tax will double", 1)])
+    # Between the save and its follow-up step (a job killed right after its save): the claim is
+    # listed, but not found by its words yet; the article waits in the pending list.
+    listed = ids(client, "type=direct")
+    assert len(listed) == 1 and ids(client, "q=ferry") == []
+    assert redis.zscore(Keys.search_pending, aid) is not None
+    # An extraction worker's maintenance pass resumes it.
+    redis.zadd(Keys.search_pending, {aid: 0})  # left pending long ago
+    build_worker(config, serve="extraction").run_maintenance_tasks()
+    assert ids(client, "q=ferry") == listed and redis.zcard(Keys.search_pending) == 0
+    assert store.claims.index_words(aid) == 1 and ids(client, "q=ferry") == listed, "idempotent"
+
+
+def test_an_article_taken_down_before_its_words_are_indexed_leaves_no_word_entries(client, store, redis):
+    from service.store import Keys
+
+    aid = client.post("/v1/articles", json={"text": '"Fares will rise," said Tom Becker.'},
+                      headers=headers("ingest")).json["id"]
+    store.jobs.start_processing(aid)
+    assert store.claims.save(aid, [claim_record("Fares will rise", 1, speaker="Tom Becker")])
+    store.articles.delete(aid, "ops")
+    assert store.claims.index_words(aid) == 0
+    assert redis.keys("ct:claims:word:*") == [] and redis.zcard(Keys.search_pending) == 0

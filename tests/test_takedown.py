@@ -13,7 +13,7 @@ TEXT = '"The dam is safe," Maria Okafor said. "The road is open," Okafor added.'
 def taken_down(client, store) -> tuple[str, str]:
     aid = seed_article(client, store, TEXT, [claim_record("The dam is safe", 1),
                                              claim_record("The road is open", 38)])
-    cid = store.article_claims(aid).items[0]["id"]
+    cid = store.claims.of_article(aid).items[0]["id"]
     assert client.delete(f"/v1/articles/{aid}", headers=headers("admin")).status_code == 200
     return aid, cid
 
@@ -50,11 +50,11 @@ def test_a_takedown_before_extraction_ends_leaves_no_pending_entry(client, store
     """Reconciliation watches `ct:articles:pending`; a taken-down article must leave it at once."""
     aid = client.post("/v1/articles", json={"text": TEXT}, headers=headers("ingest")).json["id"]
     if state == "processing":
-        assert store.start_processing(aid) is not None
+        assert store.jobs.start_processing(aid) is not None
     assert redis.zscore(Keys.pending, aid) is not None
     assert client.delete(f"/v1/articles/{aid}", headers=headers("admin")).status_code == 200
     assert redis.zscore(Keys.pending, aid) is None
-    assert store.pending_articles(older_than=-3600) == []
+    assert store.jobs.pending(older_than=-3600) == []
     # The extraction job that was under way finds nothing to do and puts nothing back.
-    assert store.start_processing(aid) is None
+    assert store.jobs.start_processing(aid) is None
     assert redis.zscore(Keys.pending, aid) is None

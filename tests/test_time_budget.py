@@ -9,6 +9,7 @@ from rq.timeouts import JobTimeoutException
 from helpers import headers
 from service.queue import job_timeout
 from service.store import Keys
+from workers.context import running_with
 from workers.jobs import on_extract_failure
 
 
@@ -41,15 +42,17 @@ def test_a_timed_out_article_is_retried_once_at_most(retrying, redis):
     from service import create_app
 
     app = create_app(retrying)
-    client, store = app.test_client(), app.extensions["claimtrack"].store
+    client, store = app.test_client(), app.extensions["claimtrack"].repos
     aid = post(client, "Slow news.")
     job = job_for(store, retrying, redis, aid)
     assert job.retries_left == 3
-    on_extract_failure(job, store.raw, JobTimeoutException, JobTimeoutException("timed out"), None)
+    with running_with(store, retrying):  # what the worker performing the job does
+        on_extract_failure(job, store.raw, JobTimeoutException, JobTimeoutException("timed out"), None)
     assert job.retries_left == 1, "one retry, not three"
     assert "will be retried" in client.get(f"/v1/articles/{aid}", headers=headers("read")).json["error"]
     job.retries_left = 0  # what RQ's retry leaves
-    on_extract_failure(job, store.raw, JobTimeoutException, JobTimeoutException("timed out"), None)
+    with running_with(store, retrying):
+        on_extract_failure(job, store.raw, JobTimeoutException, JobTimeoutException("timed out"), None)
     assert job.retries_left == 0
     article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json
     assert article["status"] == "failed" and article["error"].startswith("JobTimeoutException")
@@ -59,8 +62,9 @@ def test_other_failures_keep_their_retries(retrying, redis):
     from service import create_app
 
     app = create_app(retrying)
-    store = app.extensions["claimtrack"].store
+    store = app.extensions["claimtrack"].repos
     aid = post(app.test_client(), "Broken news.")
     job = job_for(store, retrying, redis, aid)
-    on_extract_failure(job, store.raw, ValueError, ValueError("bad"), None)
+    with running_with(store, retrying):
+        on_extract_failure(job, store.raw, ValueError, ValueError("bad"), None)
     assert job.retries_left == 3

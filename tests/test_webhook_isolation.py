@@ -58,10 +58,8 @@ def endpoints() -> Iterator[tuple[Endpoint, Endpoint]]:
     healthy.close()
 
 
-def test_a_stalled_receiver_does_not_hold_up_a_healthy_one(config, monkeypatch, store, endpoints):
-    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
-    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_TIMEOUT", str(TIMEOUT))
-    hook_config = config.replace(webhook_retry_intervals=(0, 0), webhook_allow_hosts="127.0.0.1")
+def test_a_stalled_receiver_does_not_hold_up_a_healthy_one(config, store, endpoints):
+    hook_config = config.replace(webhook_retry_intervals=(0, 0), webhook_allow_hosts="127.0.0.1", webhook_timeout=TIMEOUT)
     from service import create_app
 
     client = create_app(hook_config).test_client()
@@ -84,7 +82,7 @@ def test_a_stalled_receiver_does_not_hold_up_a_healthy_one(config, monkeypatch, 
     assert late < 10, f"the healthy receiver got its last event {late:.1f} s after the workers started"
     assert len(stalled.arrivals) == 1, "one attempt timed out; the rest wait for the end of the pause"
     # Nothing is lost: every delivery to the stalled receiver is scheduled for later.
-    queue = store.delivery_queue
+    queue = store.webhooks.delivery_queue
     waiting = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
     assert sorted(j.args[1]["data"]["article_id"] for j in waiting if j.args[0] == hooks["stalled"]) == sorted(
         a["id"] for a in client.get("/v1/articles?limit=100", headers=headers("read")).json["items"])
@@ -93,14 +91,14 @@ def test_a_stalled_receiver_does_not_hold_up_a_healthy_one(config, monkeypatch, 
 
 
 def test_a_paused_receiver_is_tried_by_one_delivery_at_a_time_and_a_quick_answer_ends_the_pause(store, redis):
-    hook = store.add_webhook("http://127.0.0.1:9/hook", ["article.queued"], SECRET)["id"]
-    assert store.delivery_gate(hook, probe_seconds=15) is None, "not paused"
-    until = store.note_receiver(hook, timed_out=True)
-    assert until is not None and store.delivery_gate(hook, probe_seconds=15) == pytest.approx(until)
-    assert store.note_receiver(hook, timed_out=True) - time.time() > until - time.time() + 20, "doubled"
+    hook = store.webhooks.add("http://127.0.0.1:9/hook", ["article.queued"], SECRET)["id"]
+    assert store.webhooks.delivery_gate(hook, probe_seconds=15) is None, "not paused"
+    until = store.webhooks.note_receiver(hook, timed_out=True)
+    assert until is not None and store.webhooks.delivery_gate(hook, probe_seconds=15) == pytest.approx(until)
+    assert store.webhooks.note_receiver(hook, timed_out=True) - time.time() > until - time.time() + 20, "doubled"
     redis.hset(f"ct:webhook:{hook}:pause", "until", time.time() - 1)  # the pause is over
-    assert store.delivery_gate(hook, probe_seconds=15) is None, "one delivery tries the receiver"
-    assert store.delivery_gate(hook, probe_seconds=15) > time.time() + 10, "the others wait meanwhile"
-    store.note_receiver(hook, timed_out=False)
-    assert store.delivery_gate(hook, probe_seconds=15) is None
+    assert store.webhooks.delivery_gate(hook, probe_seconds=15) is None, "one delivery tries the receiver"
+    assert store.webhooks.delivery_gate(hook, probe_seconds=15) > time.time() + 10, "the others wait meanwhile"
+    store.webhooks.note_receiver(hook, timed_out=False)
+    assert store.webhooks.delivery_gate(hook, probe_seconds=15) is None
     assert not redis.exists(f"ct:webhook:{hook}:pause", f"ct:webhook:{hook}:probe")

@@ -67,11 +67,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def hook_config(config, monkeypatch):
-    # The delivery job reads its settings from the environment, as a worker process does.
-    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
-    monkeypatch.setenv("CLAIMTRACK_WEBHOOK_TIMEOUT", "2")
-    return config.replace(webhook_retry_intervals=(0, 0), webhook_allow_hosts="127.0.0.1")
+def hook_config(config):
+    # The delivery job takes its settings from the worker that runs it (workers/context.py).
+    return config.replace(webhook_retry_intervals=(0, 0), webhook_allow_hosts="127.0.0.1", webhook_timeout=2)
 
 
 @pytest.fixture
@@ -220,12 +218,12 @@ def test_delivery_checks_the_address_again_and_never_connects_to_a_refused_one(
     """A webhook whose host is (now) a refused address - as after a DNS record is re-pointed -
     is not called: the receiver sees no connection, and the log says why, coarsely."""
     with Receiver([]) as receiver:
-        hook = store.add_webhook(receiver.url, ["article.queued"], SECRET)
+        hook = store.webhooks.add(receiver.url, ["article.queued"], SECRET)
         monkeypatch.setenv("CLAIMTRACK_WEBHOOK_ALLOW_HOSTS", "")
         client.post("/v1/articles", json={"text": "Okafor said the dam was safe."}, headers=headers("ingest"))
         build_worker(hook_config.replace(webhook_allow_hosts="")).work(burst=True, logging_level="WARNING")
         assert receiver.received == []
-        attempts = store.deliveries(hook["id"])
+        attempts = store.webhooks.deliveries(hook["id"])
         assert {a["error"] for a in attempts} == {"address not allowed"}
         assert all(a["status_code"] is None and not a["ok"] for a in attempts)
 
@@ -239,7 +237,7 @@ def test_redirects_are_not_followed(hook_client, hook_config, store):
         build_worker(hook_config).work(burst=True, logging_level="WARNING")
         assert len(redirecting.received) == 3, "302 is a failure: first attempt and two retries"
         assert target.received == [], "the redirect target was never called"
-        attempts = store.deliveries(hook["id"])
+        attempts = store.webhooks.deliveries(hook["id"])
         assert [a["error"] for a in attempts] == ["HTTP 302"] * 3
 
 
@@ -282,7 +280,7 @@ def test_outcomes_are_coarse_and_an_attempt_has_a_total_timeout(redis_server):
 def test_a_secret_registered_before_whsec_secrets_still_signs(hook_config, store, client):
     """Webhooks stored with a plain secret keep their deliveries signed (with its bytes)."""
     with Receiver([]) as receiver:
-        store.add_webhook(receiver.url, ["article.queued"], "an-old-plain-shared-secret")
+        store.webhooks.add(receiver.url, ["article.queued"], "an-old-plain-shared-secret")
         client.post("/v1/articles", json={"text": "Okafor said the dam was safe."}, headers=headers("ingest"))
         build_worker(hook_config).work(burst=True, logging_level="WARNING")
         [(got_headers, body)] = receiver.received
@@ -345,7 +343,7 @@ def test_a_delivery_cut_off_by_the_timeout_is_a_failure_and_is_retried(hook_clie
     attempts = hook_client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=headers("admin")).json["items"]
     assert [(a["attempt"], a["ok"], a["status_code"], a["error"]) for a in attempts] == [(1, False, None, "timeout")]
     assert slow.connections == 1
-    queue = store.delivery_queue
+    queue = store.webhooks.delivery_queue
     again = [queue.fetch_job(job_id) for job_id in queue.scheduled_job_registry.get_job_ids()]
     assert [(j.args[0], j.meta["delivery_id"], j.meta["attempts"], j.retries_left) for j in again] == [
         (hook["id"], attempts[0]["delivery_id"], 1, 1)], "retried once already (put off), one retry left"

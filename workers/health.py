@@ -14,20 +14,20 @@ from rq import Queue
 
 from service.config import Config
 from service.pipeline import queues_of, read_workers
-from service.store import Store
+from service.store import Repositories
 
 
 def check(config: Config, hostname: str | None = None) -> tuple[bool, str]:
     """(healthy, one line saying why)."""
     hostname = hostname or socket.gethostname()
-    store = Store.from_url(config.redis_url, socket_timeout=3.0, options=config.store_options())
+    repos = Repositories.from_url(config.redis_url, socket_timeout=3.0, options=config.store_options())
     try:
-        workers = [w for w in read_workers(store, config.stall_after) if w.hostname == hostname]
+        workers = [w for w in read_workers(repos, config.stall_after) if w.hostname == hostname]
     except RedisError as error:
         return False, f"Redis does not answer: {type(error).__name__}"
     finally:
-        store.redis.close()
-        store.raw.close()
+        repos.redis.close()
+        repos.raw.close()
     live = [w for w in workers if w.live]
     if live:
         return True, f"{len(live)} live worker(s) on {hostname}: " + ", ".join(w.name for w in live)
@@ -37,8 +37,8 @@ def check(config: Config, hostname: str | None = None) -> tuple[bool, str]:
     return False, f"no worker registered on {hostname}"
 
 
-def register_queues(store: Store, config: Config) -> None:
+def register_queues(repos: Repositories, config: Config) -> None:
     """List every Claimtrack queue in RQ's set of queues, so that ``rq info`` and rq-dashboard
     show the webhook queue before its first delivery (RQ adds a queue when a job is first
     enqueued to it)."""
-    store.raw.sadd(Queue.redis_queues_keys, *(queue.key for queue in queues_of(store, config)))
+    repos.raw.sadd(Queue.redis_queues_keys, *(queue.key for queue in queues_of(repos, config)))

@@ -1,4 +1,8 @@
-"""The RQ jobs. The API enqueues them by import path (see `service.queue`)."""
+"""The RQ jobs. The API enqueues them by import path (see `service.queue`).
+
+Each job and callback works on the repositories of the worker running it
+(`workers.context.repositories()`), never on connections of its own.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -6,25 +10,14 @@ from types import TracebackType
 from typing import Any
 
 from redis import Redis
-from rq import get_current_job
 from rq.job import Job
 from rq.timeouts import JobTimeoutException
 
-from service.config import Config
-from service.store import Store, utcnow
+from service.store import Repositories, utcnow
 
 from . import model
+from .context import repositories
 from .extraction import extract_claims, extractor_version
-
-_stores: list[tuple[Redis, Store]] = []
-
-
-def store_for(connection: Redis) -> Store:
-    """The store over `connection`'s server, made once per connection: a work horse runs
-    many jobs, and a new store per job would open a new Redis connection per job."""
-    if not _stores or _stores[0][0] is not connection:
-        _stores[:] = [(connection, Store.for_connection(connection, Config.from_env().store_options()))]
-    return _stores[0][1]
 
 
 def extract_article(article_id: str) -> dict[str, Any]:
@@ -34,17 +27,19 @@ def extract_article(article_id: str) -> dict[str, Any]:
     `done` status in one transaction and refuses to do it twice, so a retry after a crash
     never duplicates claims.
     """
-    job = get_current_job()
-    assert job is not None, "extract_article runs inside an RQ job"
-    store = store_for(job.connection)
-    started = store.start_processing(article_id)
+    repos = repositories()
+    started = repos.jobs.start_processing(article_id)
     if started is None:
         return {"article_id": article_id, "skipped": True}
     text, revision = started
     nlp = model.nlp()
     claims = extract_claims(text, nlp)
-    stored = store.save_claims(article_id, [asdict(claim) for claim in claims], revision=revision,
+    stored = repos.claims.save(article_id, [asdict(claim) for claim in claims], revision=revision,
                                extractor_version=extractor_version(nlp))
+    if stored:
+        # The follow-up step (service/store/search.py); a crash before it is made good by the
+        # workers' maintenance pass.
+        repos.claims.index_words(article_id)
     return {"article_id": article_id, "revision": revision, "claims": len(claims), "stored": stored}
 
 
@@ -54,15 +49,15 @@ def describe_failure(exc_type: type[BaseException] | None, exc_value: BaseExcept
     return f"{name}: {detail}" if detail else name
 
 
-def record_failure(store: Store, job: Job, error: str) -> None:
+def record_failure(repos: Repositories, job: Job, error: str) -> None:
     """Tell the article's readers what happened: retrying (status back to queued) or failed."""
     article_id = job.args[0] if job.args else None
     if not isinstance(article_id, str):
         return
     if job.retries_left:
-        store.set_article_status(article_id, "queued", f"{error} (will be retried)")
+        repos.jobs.set_status(article_id, "queued", f"{error} (will be retried)")
     else:
-        store.set_article_status(article_id, "failed", error)
+        repos.jobs.set_status(article_id, "failed", error)
 
 
 def on_extract_failure(
@@ -79,17 +74,17 @@ def on_extract_failure(
     """
     if exc_type is not None and issubclass(exc_type, JobTimeoutException):
         job.retries_left = min(job.retries_left or 0, 1)
-    record_failure(store_for(connection), job, describe_failure(exc_type, exc_value))
+    record_failure(repositories(), job, describe_failure(exc_type, exc_value))
 
 
-def record_lost_delivery(store: Store, job: Job, error: str) -> None:
+def record_lost_delivery(repos: Repositories, job: Job, error: str) -> None:
     """Log a webhook delivery attempt that ended without the delivery function recording
     it: its work horse or worker died, or RQ's job timeout stopped it."""
     if len(job.args) < 2 or not isinstance(job.args[1], dict):
         return
     webhook_id, event = job.args[0], job.args[1]
     attempt = int(job.get_meta(refresh=True).get("attempts") or 0) or 1
-    store.record_delivery(webhook_id, {
+    repos.webhooks.record_delivery(webhook_id, {
         "delivery_id": str(job.meta.get("delivery_id") or job.id), "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
         "attempt": attempt, "status_code": None, "ok": False, "error": error, "duration_ms": None})
 
@@ -106,8 +101,8 @@ def on_delivery_failure(
     (its worker died: RQ's registry cleanup) are recorded here."""
     name = exc_type.__name__ if exc_type is not None else ""
     if name == "JobTimeoutException":
-        record_lost_delivery(store_for(connection), job, "timeout")
+        record_lost_delivery(repositories(), job, "timeout")
         if job.args and isinstance(job.args[0], str):
-            store_for(connection).note_receiver(job.args[0], timed_out=True)
+            repositories().webhooks.note_receiver(job.args[0], timed_out=True)
     elif name == "AbandonedJobError":
-        record_lost_delivery(store_for(connection), job, "the worker died during the delivery")
+        record_lost_delivery(repositories(), job, "the worker died during the delivery")

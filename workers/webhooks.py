@@ -24,13 +24,11 @@ from typing import Any
 from rq import Callback, Retry, get_current_job
 from rq.job import Job
 
-from service.config import Config
-from service.store import Store, utcnow
+from service.store import utcnow
 from service.store.events import DELIVER_JOB, DELIVERY_FAILURE_CALLBACK
-from service.store.webhooks import MAX_PAUSE
+from service.store.webhooks import MAX_PAUSE, WebhookRepository
 
-from . import delivery
-from .jobs import store_for
+from . import context, delivery
 
 
 class DeliveryFailed(Exception):
@@ -40,9 +38,9 @@ class DeliveryFailed(Exception):
 def deliver(webhook_id: str, event: dict[str, Any]) -> dict[str, Any]:
     job = get_current_job()
     assert job is not None, "deliver runs inside an RQ job"
-    config = Config.from_env()
-    store = store_for(job.connection)
-    target = store.webhook_target(webhook_id)
+    config = context.config()
+    store = context.repositories().webhooks
+    target = store.target(webhook_id)
     if target is None:
         return {"skipped": "webhook deleted"}
     url, secrets = target
@@ -81,7 +79,7 @@ def _age(event: dict[str, Any]) -> float:
     return time.time() - at.timestamp()
 
 
-def _put_off(store: Store, job: Job, webhook_id: str, event: dict[str, Any], until: float) -> str:
+def _put_off(store: WebhookRepository, job: Job, webhook_id: str, event: dict[str, Any], until: float) -> str:
     """Schedule the delivery again for `until` (plus up to a second, so that the deliveries of
     a paused receiver do not all come due at once), as the same delivery: same id in the log,
     same attempt count, the retries it has left."""

@@ -46,17 +46,24 @@ from rq.worker_pool import ForkProcess, WorkerPool
 from service import logs
 from service.config import Config
 from service.queue import extraction_queue, reconcile
-from service.store import Store
+from service.store import Repositories
 from service.store.events import DELIVER_JOB
 
 from . import health, lifecycle, model
 from . import metrics as job_metrics
-from .jobs import record_failure, record_lost_delivery, store_for
+from .context import running_with
+from .jobs import record_failure, record_lost_delivery
 
 #: What `--serve` accepts, and the queues (by role) each serves, extraction first.
 SERVES = {"all": ("extraction", "webhooks"), "extraction": ("extraction",), "webhooks": ("webhooks",)}
 
 log = logging.getLogger("claimtrack.worker")
+
+#: The longest one Redis call of a job may take: a job on a frozen Redis fails (and is retried
+#: by RQ once Redis is back) instead of holding its worker forever. Longer than a request's
+#: CLAIMTRACK_REDIS_TIMEOUT, because a long article's save is one large transaction. RQ's own
+#: client has no timeout: its blocking dequeue waits longer than that.
+JOB_REDIS_TIMEOUT = 30.0
 
 
 class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
@@ -85,19 +92,33 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     horse_max_jobs = 200
 
     _horse: "_Horse | None" = None
-    #: The store `build_worker` made over the worker's connection (None for a worker made by
-    #: other means, which then uses the jobs' store for the same connection).
-    store: Store | None = None
-    #: Set by `build_worker` on a worker that serves the extraction queue: its maintenance
-    #: pass reconciles articles with RQ's queues (None: no reconciliation).
+    #: The repositories `build_worker` made over the worker's connection; the jobs this
+    #: worker performs get them through `workers.context` (`perform_job`).
+    repos: Repositories | None = None
+    #: The configuration `build_worker` made it with; its jobs read it through `workers.context`.
     config: Config | None = None
+    #: Set by `build_worker` on a worker that serves the extraction queue: its maintenance
+    #: pass reconciles articles with RQ's queues.
+    reconciles: bool = False
 
     def run_maintenance_tasks(self) -> None:
-        super().run_maintenance_tasks()
-        if self.config is None or self.store is None:
+        """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
+        with this worker's repositories), then reconciliation."""
+        if self.repos is not None and self.config is not None:
+            with running_with(self.repos, self.config):
+                super().run_maintenance_tasks()
+        else:
+            super().run_maintenance_tasks()
+        if not self.reconciles or self.config is None or self.repos is None:
             return
         try:
-            requeued = reconcile(self.store, extraction_queue(self.connection, self.config), self.config)
+            indexed = self.repos.claims.index_pending(older_than=self.config.maintenance_interval)
+            if indexed:
+                log.warning("indexed the search words of %d article(s) a job had left pending", len(indexed))
+        except RedisError as failure:
+            log.warning("search indexing failed: %s", failure)
+        try:
+            requeued = reconcile(self.repos, extraction_queue(self.connection, self.config), self.config)
         except RedisError as failure:
             log.warning("reconciliation failed: %s", failure)
             return
@@ -150,11 +171,18 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
         if job.timeout and job.timeout > 0 and started and (now() - started).total_seconds() > job.timeout:
             reason = f"timed out after {job.timeout} s; {reason}"
             job.retries_left = min(job.retries_left or 0, 1)
-        store = self.store or store_for(self.connection)
+        assert self.repos is not None, "build_worker gives every worker its repositories"
         if job.func_name == DELIVER_JOB:
-            record_lost_delivery(store, job, reason)
+            record_lost_delivery(self.repos, job, reason)
         else:
-            record_failure(store, job, reason)
+            record_failure(self.repos, job, reason)
+
+    def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+        """RQ's `perform_job`, with this worker's repositories and configuration handed to the
+        job and its callbacks (`workers.context`)."""
+        assert self.repos is not None and self.config is not None, "build_worker made this worker"
+        with running_with(self.repos, self.config):
+            return super().perform_job(job, queue, execution)
 
 
 class _Horse:
@@ -279,11 +307,12 @@ def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: i
 def build_worker(config: Config, name: str | None = None, serve: str = "all") -> ClaimtrackWorker:
     """A worker for article extraction and webhook deliveries (extraction first), or for
     one of them (`serve`: all, extraction or webhooks)."""
-    store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
-    queues = build_queues(store, config, serve)
+    repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT, options=config.store_options(),
+                                  raw_timeout=None)
+    queues = build_queues(repos, config, serve)
     worker = ClaimtrackWorker(
         queues,
-        connection=store.raw,
+        connection=repos.raw,
         serializer=JSONSerializer,
         name=name,
         job_monitoring_interval=config.job_heartbeat,
@@ -292,10 +321,10 @@ def build_worker(config: Config, name: str | None = None, serve: str = "all") ->
         # worker_ttl - 15 s; this makes that the maintenance interval.
         worker_ttl=config.maintenance_interval + 15,
     )
-    worker.store = store
+    worker.repos = repos
     worker.metrics = job_metrics.JobMetrics()
-    if "extraction" in SERVES[serve]:
-        worker.config = config
+    worker.config = config
+    worker.reconciles = "extraction" in SERVES[serve]
     return worker
 
 
@@ -310,9 +339,10 @@ class ClaimtrackPool(WorkerPool):
     `build_worker`, with this service's settings, through the pool's `get_worker_process`."""
 
     def __init__(self, config: Config, serve: str, num_workers: int) -> None:
-        store = Store.from_url(config.redis_url, socket_timeout=None, options=config.store_options())
-        queues = [q.name for q in build_queues(store, config, serve)]
-        super().__init__(queues, connection=store.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
+        repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT,
+                                      options=config.store_options(), raw_timeout=None)
+        queues = [q.name for q in build_queues(repos, config, serve)]
+        super().__init__(queues, connection=repos.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
                          serializer=JSONSerializer)
         self.config = config
         self.serve = serve
@@ -323,9 +353,9 @@ class ClaimtrackPool(WorkerPool):
                            name=f"claimtrack worker {name} ({self.serve})")
 
 
-def build_queues(store: Store, config: Config, serve: str) -> list[Queue]:
+def build_queues(repos: Repositories, config: Config, serve: str) -> list[Queue]:
     """The queues a worker started with `--serve serve` works on, extraction first."""
-    return [q for role, q in (("extraction", extraction_queue(store.raw, config)), ("webhooks", store.delivery_queue))
+    return [q for role, q in (("extraction", extraction_queue(repos.raw, config)), ("webhooks", repos.webhooks.delivery_queue))
             if role in SERVES[serve]]
 
 
@@ -366,11 +396,11 @@ def main(argv: list[str] | None = None) -> None:
     if args.pool:
         # The pool's workers count into PROMETHEUS_MULTIPROC_DIR (the API's /metrics shows them
         # under `make run`); one metrics port per pool worker would collide, so none is served.
-        health.register_queues(Store.from_url(config.redis_url, options=config.store_options()), config)
+        health.register_queues(Repositories.from_url(config.redis_url, options=config.store_options()), config)
         ClaimtrackPool(config, args.serve, args.pool).start(logging_level=os.environ.get("LOG_LEVEL", "INFO"))
         return
     worker = build_worker(config, args.name, args.serve)
-    health.register_queues(worker.store, config)
+    health.register_queues(worker.repos, config)
     if config.metrics_port and worker.metrics is not None:
         job_metrics.serve(worker.metrics, config.metrics_port, config.metrics_addr)
     worker.work(burst=args.burst, with_scheduler=True, logging_level=None)

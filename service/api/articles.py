@@ -149,7 +149,7 @@ class TombstoneSchema(Schema):
 def _enqueue_on(rt: Runtime, text: str | None = None) -> Callable[[Pipeline, str], Job]:
     """How the store queues an article's extraction, inside its own transaction; `text` is
     the text the job will read when it is not stored yet (its length sets the time budget)."""
-    return enqueuer(rt.queue, rt.config, rt.store, None if text is None else len(text))
+    return enqueuer(rt.queue, rt.config, rt.repos, None if text is None else len(text))
 
 
 @blp.route("", methods=["POST"])
@@ -179,7 +179,7 @@ def post_article(headers: dict[str, Any], body: dict[str, Any]) -> Any:
     if headers.get("idempotency_key"):
         dedup.insert(0, DedupKey("idem", digest(principal().name, headers["idempotency_key"]),
                                  rt.config.idempotency_ttl))
-    article, queued = rt.store.create_article(body, dedup, _enqueue_on(rt, body["text"]), by=principal().name)
+    article, queued = rt.repos.articles.create(body, dedup, _enqueue_on(rt, body["text"]), by=principal().name)
     location = url_for("articles.get_article", article_id=article["id"])
     return send(article, 202 if queued else 200, {"Location": location})
 
@@ -204,7 +204,7 @@ def list_articles(args: dict[str, Any]) -> Any:
     Filters combine (AND); `since`/`until` bound the creation time. Follow `next_cursor`
     until it is null.
     """
-    page = runtime().store.list_articles(
+    page = runtime().repos.articles.list(
         status=args.get("status"), source=args.get("source"), external_id=args.get("external_id"),
         url=args.get("url"), since=format_time(args["since"]) if "since" in args else None,
         until=format_time(args["until"]) if "until" in args else None, cursor=args.get("cursor"),
@@ -237,7 +237,7 @@ def correct_article(body: dict[str, Any], article_id: str) -> Any:
     if body.get("published_at") is not None:
         body["published_at"] = format_time(body["published_at"])
     try:
-        article, queued = rt.store.revise_article(article_id, body, principal().name,
+        article, queued = rt.repos.articles.revise(article_id, body, principal().name,
                                                   _enqueue_on(rt, body.get("text")),
                                                   _dedup_of(body))
     except NotFound:
@@ -261,7 +261,7 @@ def delete_article(article_id: str) -> Any:
     when and how many claims. Posting the same `external_id` again creates a new article.
     """
     try:
-        return send(runtime().store.delete_article(article_id, principal().name))
+        return send(runtime().repos.articles.delete(article_id, principal().name))
     except NotFound:
         abort(404, f"No article {article_id!r}.")
 
@@ -273,7 +273,7 @@ def delete_article(article_id: str) -> Any:
 @blp.alt_response(410, response="GONE")
 def list_revisions(article_id: str) -> Any:
     """List an article's revisions, oldest first"""
-    found = runtime().store.revisions(article_id)
+    found = runtime().repos.articles.revisions(article_id)
     if found is None:
         abort(404, f"No article {article_id!r}.")
     return send({"items": found})
@@ -292,7 +292,7 @@ def reextract_article(article_id: str) -> Any:
     superseded, never deleted. Only a `done` or `failed` article (409 otherwise).
     """
     rt = runtime()
-    result = rt.store.request_reextraction(article_id, _enqueue_on(rt), by=principal().name)
+    result = rt.repos.articles.request_reextraction(article_id, _enqueue_on(rt), by=principal().name)
     if result is None:
         abort(404, f"No article {article_id!r}.")
     article, queued = result
@@ -311,15 +311,15 @@ def get_article(article_id: str) -> Any:
 
     `status` moves from `queued` to `processing` to `done` (or `failed`, with `error`).
     """
-    store = runtime().store
-    article = store.get_article(article_id)
+    repos = runtime().repos
+    article = repos.articles.get(article_id)
     if article is None:
-        _gone_or_404(store, article_id)
+        _gone_or_404(repos, article_id)
     return send(article)
 
 
-def _gone_or_404(store: Any, article_id: str) -> None:
-    tombstone = store.article_tombstone(article_id)
+def _gone_or_404(repos: Any, article_id: str) -> None:
+    tombstone = repos.articles.tombstone(article_id)
     if tombstone is not None:
         raise Gone(tombstone)
     abort(404, f"No article {article_id!r}.")
@@ -339,10 +339,10 @@ def list_article_claims(args: dict[str, Any], article_id: str) -> Any:
     `include=not_a_claim` / `include=superseded`; each claim's `context` comes with
     `include=context`.
     """
-    store = runtime().store
-    if not store.has_article(article_id):
-        _gone_or_404(store, article_id)
-    page = store.article_claims(article_id, cursor=args.get("cursor"), limit=args["limit"],
+    repos = runtime().repos
+    if not repos.articles.exists(article_id):
+        _gone_or_404(repos, article_id)
+    page = repos.claims.of_article(article_id, cursor=args.get("cursor"), limit=args["limit"],
                                 include=frozenset(args.get("include") or ()))
     return send({"items": page.items, "next_cursor": page.next_cursor})
 
@@ -364,11 +364,11 @@ def retry_article(article_id: str) -> Any:
     any other article the answer is 409 and nothing is queued.
     """
     rt = runtime()
-    result = rt.store.requeue_article(
+    result = rt.repos.jobs.requeue(
         article_id, _enqueue_on(rt), stuck_after=rt.config.reconcile_after,
         job_is_live=lambda job_id: job_is_live(rt.queue, job_id, overdue_after=rt.config.reconcile_after))
     if result is None:
-        _gone_or_404(rt.store, article_id)
+        _gone_or_404(rt.repos, article_id)
     article, requeued = result
     if not requeued:
         abort(409, "Only a failed article, or one stuck for longer than "

@@ -215,7 +215,7 @@ def expected_versions() -> list[int] | None:
 def missing_claim(claim_id: str) -> NoReturn:
     """End a request about a claim that is not there: 410 when its article was taken down
     (every route of a taken-down claim says so alike), 404 when there never was such a claim."""
-    tombstone = runtime().store.claim_tombstone(claim_id)
+    tombstone = runtime().repos.claims.tombstone(claim_id)
     if tombstone is not None:
         raise Gone(tombstone)
     abort(404, f"No claim {claim_id!r}.")
@@ -223,7 +223,8 @@ def missing_claim(claim_id: str) -> NoReturn:
 
 def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     """The claim; 410 when its article was taken down, 404 when there is no such claim."""
-    claim = runtime().store.get_claim(claim_id)
+    repos = runtime().repos
+    claim = repos.claims.get(claim_id)
     if claim is None:
         missing_claim(claim_id)
     return claim
@@ -246,7 +247,7 @@ def list_claims(args: dict[str, Any]) -> Any:
     if "q" in args and not rt.config.search_index:
         abort(422, "This service keeps no search index (CLAIMTRACK_SEARCH_INDEX=off).", type=TYPES["validation"],
               title="Validation failed", errors={"q": ["Search is turned off on this service."]})
-    page = rt.store.list_claims(
+    page = rt.repos.claims.list(
         status=args.get("status"),
         claim_type=args.get("type"),
         stance=args.get("stance"),
@@ -311,7 +312,7 @@ def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) 
     expected = expected_versions()
     rt = runtime()
     try:
-        rt.store.update_verification(claim_id, body, by=principal().name, expected_versions=expected)
+        rt.repos.verdicts.update(claim_id, body, by=principal().name, expected_versions=expected)
     except NotFound:
         missing_claim(claim_id)
     except VersionMismatch as stale:
@@ -322,7 +323,7 @@ def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) 
             title="Stale version",
             headers={"ETag": f'"{stale.current}"'},
         )
-    claim = rt.store.get_claim(claim_id)
+    claim = rt.repos.claims.get(claim_id)
     if claim is None:
         missing_claim(claim_id)
     return send(claim, 200, _etag(claim))
@@ -355,7 +356,7 @@ def similar_claims(claim_id: str) -> Any:
     are the same speaker's claims with the same stance (the speaker's 1,000 newest), at
     least 80% alike word for word, best first, one per cluster.
     """
-    found = runtime().store.similar_claims(claim_id)
+    found = runtime().repos.clusters.similar(claim_id)
     if found is None:
         missing_claim(claim_id)
     return send({"items": found})
@@ -368,7 +369,7 @@ def similar_claims(claim_id: str) -> Any:
 @blp.alt_response(410, response="GONE")
 def claim_history(claim_id: str) -> Any:
     """List a claim's verification changes, oldest first"""
-    entries = runtime().store.history(claim_id)
+    entries = runtime().repos.verdicts.history(claim_id)
     if entries is None:
         missing_claim(claim_id)
     return {"items": entries}
@@ -430,7 +431,7 @@ def claim_review_of(args: dict[str, Any], claim_id: str) -> Any:
         abort(409, "The verdict has no review_url (the published fact-check article), which a ClaimReview needs as "
                    "its url; set it with PATCH /v1/claims/{id}/verification, or ask for ?draft=true.",
               type=TYPES["no_review_url"], title="Not publishable yet")
-    cluster = rt.store.get_cluster(claim["cluster_id"]) or {"appearances": [{
+    cluster = rt.repos.clusters.get(claim["cluster_id"]) or {"appearances": [{
         "url": claim["article"]["url"], "published_at": claim["article"]["published_at"],
         "created_at": claim["created_at"], "first": True}]}
     document = claim_review(claim, cluster, rt.config.reviewer_name, rt.config.reviewer_url or None)

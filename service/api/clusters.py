@@ -66,7 +66,7 @@ class LinkSchema(Schema):
 @blp.alt_response(404, response="NOT_FOUND")
 def get_cluster(cluster_id: str) -> Any:
     """Read a cluster and its appearances, first appearance first"""
-    cluster = runtime().store.get_cluster(cluster_id)
+    cluster = runtime().repos.clusters.get(cluster_id)
     if cluster is None:
         abort(404, f"No cluster {cluster_id!r}.")
     return cluster
@@ -92,7 +92,7 @@ def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
     """
     rt = runtime()
     try:
-        rt.store.link_claim(cluster_id, body["claim_id"], by=principal().name)
+        rt.repos.clusters.link(cluster_id, body["claim_id"], by=principal().name)
     except NotFound as missing:
         if str(missing).startswith("clm_"):
             missing_claim(str(missing))
@@ -100,7 +100,7 @@ def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
     except Conflict as refused:
         abort(409, f"The claim cannot join this cluster: {refused}.", type=TYPES["not_linkable"],
               title="Not linkable")
-    claim = rt.store.get_claim(body["claim_id"])
+    claim = rt.repos.claims.get(body["claim_id"])
     if claim is None:
         missing_claim(body["claim_id"])
     return send(claim, 200, {"ETag": f'"{claim["version"]}"'})
@@ -120,14 +120,14 @@ def split_claim(cluster_id: str, claim_id: str) -> Any:
     """
     rt = runtime()
     try:
-        rt.store.split_claim(cluster_id, claim_id, by=principal().name)
+        rt.repos.clusters.split(cluster_id, claim_id, by=principal().name)
     except NotFound:
-        if rt.store.claim_tombstone(claim_id) is not None:
+        if rt.repos.claims.tombstone(claim_id) is not None:
             missing_claim(claim_id)
         abort(404, f"No claim {claim_id!r} in cluster {cluster_id!r}.")
     except Conflict as refused:
         abort(409, f"Nothing to split: {refused}.")
-    claim = rt.store.get_claim(claim_id)
+    claim = rt.repos.claims.get(claim_id)
     if claim is None:
         missing_claim(claim_id)
     return send(claim, 200, {"ETag": f'"{claim["version"]}"'})

@@ -45,5 +45,5 @@ def list_events(args: dict[str, Any]) -> Any:
     A poller that passes back each `next_cursor` sees every event exactly once. Events are
     kept for CLAIMTRACK_EVENT_RETENTION_DAYS (default 7); a cursor older than that gets 410.
     """
-    page = runtime().store.events(after=args.get("after"), limit=args["limit"])
+    page = runtime().repos.events.read(after=args.get("after"), limit=args["limit"])
     return {"items": page.items, "next_cursor": page.next_cursor}

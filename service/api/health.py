@@ -30,7 +30,7 @@ def healthz() -> Any:
 def readyz() -> Any:
     """Readiness: 200 only while Redis answers"""
     try:
-        runtime().store.ping()
+        runtime().repos.ping()
     except RedisError:
         abort(503, "Redis does not answer.", type=TYPES["unavailable"], headers={"Retry-After": "5"})
     return {"status": "ok"}

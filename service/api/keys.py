@@ -64,7 +64,7 @@ def create_key(body: dict[str, Any]) -> Any:
         abort(409, f"{body['name']!r} is the name of a configured key; choose another name.")
     secret = new_secret()
     roles = sorted(set(body["roles"]), key=ROLES.index)
-    record = runtime().store.add_api_key(body["name"], roles, secret_digest(secret))
+    record = runtime().repos.api_keys.add(body["name"], roles, secret_digest(secret))
     return {**record, "secret": secret}
 
 
@@ -73,7 +73,7 @@ def create_key(body: dict[str, Any]) -> Any:
 @blp.response(200, KeyListSchema)
 def list_keys() -> Any:
     """List managed API keys (never their secrets; keys from CLAIMTRACK_API_KEYS are not listed)"""
-    return {"items": runtime().store.list_api_keys()}
+    return {"items": runtime().repos.api_keys.list()}
 
 
 @blp.route("/<key_id>", methods=["DELETE"])
@@ -82,6 +82,6 @@ def list_keys() -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def delete_key(key_id: str) -> Any:
     """Revoke an API key at once"""
-    if not runtime().store.delete_api_key(key_id):
+    if not runtime().repos.api_keys.delete(key_id):
         abort(404, f"No managed key {key_id!r}.")
     return None

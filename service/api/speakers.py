@@ -60,7 +60,7 @@ class SpeakerChangeSchema(Schema):
 @blp.alt_response(400, response="BAD_REQUEST")
 def search_speakers(args: dict[str, Any]) -> Any:
     """Find named speakers by name prefix (unnamed sources are not listed)"""
-    page = runtime().store.search_speakers(args["q"], cursor=args.get("cursor"), limit=args["limit"])
+    page = runtime().repos.speakers.search(args["q"], cursor=args.get("cursor"), limit=args["limit"])
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
@@ -70,7 +70,7 @@ def search_speakers(args: dict[str, Any]) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def get_speaker(speaker_id: str) -> Any:
     """Read a speaker (a merged speaker's id answers with the speaker it was merged into)"""
-    speaker = runtime().store.get_speaker(speaker_id)
+    speaker = runtime().repos.speakers.get(speaker_id)
     if speaker is None:
         abort(404, f"No speaker {speaker_id!r}.")
     return speaker
@@ -84,7 +84,7 @@ def get_speaker(speaker_id: str) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def speaker_claims(args: dict[str, Any], speaker_id: str) -> Any:
     """List a speaker's claims, newest first"""
-    page = runtime().store.speaker_claims(speaker_id, cursor=args.get("cursor"), limit=args["limit"])
+    page = runtime().repos.speakers.claims(speaker_id, cursor=args.get("cursor"), limit=args["limit"])
     if page is None:
         abort(404, f"No speaker {speaker_id!r}.")
     return {"items": page.items, "next_cursor": page.next_cursor}
@@ -105,11 +105,11 @@ def change_speaker(body: dict[str, Any], speaker_id: str) -> Any:
     Claims follow: they take the new name, or move to the speaker merged into. Verification
     histories are kept as they are. A merge answers with the speaker merged into.
     """
-    store = runtime().store
+    repos = runtime().repos
     try:
         if "merge_into" in body:
-            return store.merge_speakers(speaker_id, body["merge_into"])
-        return store.rename_speaker(speaker_id, body["name"].strip())
+            return repos.speakers.merge(speaker_id, body["merge_into"])
+        return repos.speakers.rename(speaker_id, body["name"].strip())
     except NotFound as missing:
         abort(404, f"No speaker {missing.args[0]!r}.")
     except Conflict as conflict:

@@ -62,4 +62,4 @@ class StatusSchema(Schema):
 def status() -> Any:
     """The pipeline's state: queues, workers, and a verdict"""
     rt = runtime()
-    return pipeline.read(rt.store, rt.config).as_dict()
+    return pipeline.read(rt.repos, rt.config).as_dict()

@@ -109,7 +109,7 @@ def create_webhook(body: dict[str, Any]) -> Any:
         abort(422, "The request has invalid fields; see errors.", type=TYPES["validation"],
               title="Validation failed", errors={"url": [f"Not a URL webhooks may call: {refused}."]})
     secret = body.get("secret") or new_webhook_secret()
-    return {**rt.store.add_webhook(body["url"], body["events"], secret), "secret": secret}
+    return {**rt.repos.webhooks.add(body["url"], body["events"], secret), "secret": secret}
 
 
 @blp.route("/<webhook_id>/rotate-secret", methods=["POST"])
@@ -124,7 +124,7 @@ def rotate_secret(webhook_id: str) -> Any:
     without dropping events.
     """
     secret = new_webhook_secret()
-    rotated = runtime().store.rotate_webhook_secret(webhook_id, secret, ROTATION_GRACE)
+    rotated = runtime().repos.webhooks.rotate_secret(webhook_id, secret, ROTATION_GRACE)
     if rotated is None:
         abort(404, f"No webhook {webhook_id!r}.")
     return {**rotated, "secret": secret}
@@ -135,7 +135,7 @@ def rotate_secret(webhook_id: str) -> Any:
 @blp.response(200, WebhookListSchema)
 def list_webhooks() -> Any:
     """List webhooks (never their secrets)"""
-    return {"items": runtime().store.list_webhooks()}
+    return {"items": runtime().repos.webhooks.list()}
 
 
 @blp.route("/<webhook_id>", methods=["DELETE"])
@@ -144,7 +144,7 @@ def list_webhooks() -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def delete_webhook(webhook_id: str) -> Any:
     """Delete a webhook; deliveries still queued for it are dropped"""
-    if not runtime().store.delete_webhook(webhook_id):
+    if not runtime().repos.webhooks.delete(webhook_id):
         abort(404, f"No webhook {webhook_id!r}.")
     return None
 
@@ -155,7 +155,7 @@ def delete_webhook(webhook_id: str) -> Any:
 @blp.alt_response(404, response="NOT_FOUND")
 def list_deliveries(webhook_id: str) -> Any:
     """List a webhook's delivery attempts, newest first (the last 200)"""
-    attempts = runtime().store.deliveries(webhook_id)
+    attempts = runtime().repos.webhooks.deliveries(webhook_id)
     if attempts is None:
         abort(404, f"No webhook {webhook_id!r}.")
     return {"items": attempts}

@@ -1,7 +1,7 @@
 """The console's pages: sign in and out, the claim queue, a claim, an article, a speaker.
 
 Views call the store directly (no HTTP round trip to the API) and apply the same rules: a
-verdict goes through `Store.update_verification` with the version the form was rendered
+verdict goes through `VerdictRepository.update` with the version the form was rendered
 with, so a stale form overwrites nothing; confirm and split go through `link_claim` and
 `split_claim`. Who did it is the signed-in key's name, as in the API's audit trail.
 """
@@ -36,11 +36,20 @@ csrf = CSRFProtect()
 
 
 @bp.before_request
+def storage_reachable() -> None:
+    """A session that could not be read because Redis is unavailable: the app's handler
+    answers 503 (`sessions.RedisSessionInterface`), before any view runs."""
+    unavailable = getattr(session, "unavailable", None)
+    if unavailable is not None:
+        raise unavailable
+
+
+@bp.before_request
 def check_csrf() -> None:
     """Refuse a POST without this session's CSRF token, before anything else runs. The
     key that signs tokens is shared by every API process through the store."""
     if not current_app.config.get("WTF_CSRF_SECRET_KEY"):
-        current_app.config["WTF_CSRF_SECRET_KEY"] = runtime().store.console_secret()
+        current_app.config["WTF_CSRF_SECRET_KEY"] = runtime().repos.sessions.console_secret()
     if request.method == "POST":
         csrf.protect()
 
@@ -236,7 +245,7 @@ def queue() -> Any:
     next_cursor = None
     if not problems:
         try:
-            page = rt.store.list_claims(cursor=cursor, limit=PAGE_SIZE, **args)
+            page = rt.repos.claims.list(cursor=cursor, limit=PAGE_SIZE, **args)
         except BadCursor:
             problems.append("That page link is not valid; start again from the first page.")
         else:
@@ -251,7 +260,7 @@ def queue() -> Any:
 
 
 def _claim_or_404(cid: str) -> dict[str, Any]:
-    claim = runtime().store.get_claim(cid)
+    claim = runtime().repos.claims.get(cid)
     if claim is None:
         abort(404)
     return claim
@@ -267,18 +276,18 @@ def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
 
 def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, Any] | None = None,
                   status: int = 200) -> Any:
-    store = runtime().store
-    article = store.get_article(claim["article_id"]) or {"text": "", "title": None}
+    repos = runtime().repos
+    article = repos.articles.get(claim["article_id"]) or {"text": "", "title": None}
     text = article["text"]
     span = (claim["span"]["start"], claim["span"]["end"])
     paragraph = next(((s, e) for s, e in paragraphs(text) if s <= span[0] < e), span)
     shown = highlighted(text, [claim], active=claim["id"], bounds=paragraph)
     # Most claims are alone in their cluster: one EXISTS instead of reading the cluster.
-    cluster = store.get_cluster(claim["cluster_id"]) if store.is_shared_cluster(claim["cluster_id"]) else None
+    cluster = repos.clusters.get(claim["cluster_id"]) if repos.clusters.is_shared(claim["cluster_id"]) else None
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
-        history=list(reversed(store.history(claim["id"]) or [])), cluster=cluster,
-        suggestions=store.similar_claims(claim["id"], limit=10, scan=CONSOLE_SIMILAR_SCAN) or [], action_form=ClusterForm(),
+        history=list(reversed(repos.verdicts.history(claim["id"]) or [])), cluster=cluster,
+        suggestions=repos.clusters.similar(claim["id"], limit=10, scan=CONSOLE_SIMILAR_SCAN) or [], action_form=ClusterForm(),
         verdicts=VERDICTS), status
 
 
@@ -292,19 +301,19 @@ def claim_page(cid: str) -> Any:
 def set_verdict(cid: str) -> Any:
     if not _can("verify"):
         abort(403)
-    store = runtime().store
+    repos = runtime().repos
     claim = _claim_or_404(cid)
     form = VerdictForm()
     if not form.validate_on_submit():
         return _render_claim(claim, form, status=422)
     try:
-        store.update_verification(cid, form.changes(), by=current_user().name,  # type: ignore[union-attr]
+        repos.verdicts.update(cid, form.changes(), by=current_user().name,  # type: ignore[union-attr]
                                   expected_versions=[form.version.data])
     except NotFound:
         abort(404)
     except VersionMismatch as stale:
         claim = _claim_or_404(cid)
-        changes = (store.history(cid) or [])[-max(1, stale.current - form.version.data):]
+        changes = (repos.verdicts.history(cid) or [])[-max(1, stale.current - form.version.data):]
         form.version.data = claim["version"]
         conflict = {"theirs": claim["verification"], "changes": list(reversed(changes)),
                     "version": stale.current}
@@ -330,14 +339,14 @@ def _cluster_action(cid: str, action: str) -> Any:
     form = ClusterForm()
     if not form.validate_on_submit():
         abort(400)
-    store = runtime().store
+    repos = runtime().repos
     by = current_user().name  # type: ignore[union-attr]
     try:
         if action == "link":
-            store.link_claim(form.cluster_id.data, form.claim_id.data, by=by)
+            repos.clusters.link(form.cluster_id.data, form.claim_id.data, by=by)
             flash(f"Linked {form.claim_id.data} into cluster {form.cluster_id.data}.")
         else:
-            store.split_claim(form.cluster_id.data, form.claim_id.data, by=by)
+            repos.clusters.split(form.cluster_id.data, form.claim_id.data, by=by)
             flash(f"Split {form.claim_id.data} out of cluster {form.cluster_id.data}.")
     except NotFound:
         flash("That claim or cluster no longer exists as shown; the page is now current.", "error")
@@ -353,7 +362,7 @@ def claimreview(cid: str) -> Any:
     claim = _claim_or_404(cid)
     if claim["verification"]["status"] not in VERDICTS:
         abort(409)
-    document = claim_review(claim, rt.store.get_cluster(claim["cluster_id"]), rt.config.reviewer_name,
+    document = claim_review(claim, rt.repos.clusters.get(claim["cluster_id"]), rt.config.reviewer_name,
                             rt.config.reviewer_url or None)
     return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
 
@@ -372,14 +381,14 @@ def _is_superseded(claim: dict[str, Any]) -> bool:
 
 @bp.get("/articles/<aid>")
 def article_page(aid: str) -> Any:
-    store = runtime().store
-    article = store.get_article(aid)
+    repos = runtime().repos
+    article = repos.articles.get(aid)
     if article is None:
         abort(404)
     claims: list[dict[str, Any]] = []
     cursor = None
     while True:
-        page = store.article_claims(aid, cursor=cursor, limit=500, include=frozenset({"not_a_claim", "superseded"}))
+        page = repos.claims.of_article(aid, cursor=cursor, limit=500, include=frozenset({"not_a_claim", "superseded"}))
         claims += page.items
         cursor = page.next_cursor
         if cursor is None:
@@ -392,14 +401,14 @@ def article_page(aid: str) -> Any:
 
 @bp.route("/speakers/<sid>", methods=["GET"])
 def speaker_page(sid: str) -> Any:
-    store = runtime().store
-    speaker = store.get_speaker(sid)
+    repos = runtime().repos
+    speaker = repos.speakers.get(sid)
     if speaker is None:
         abort(404)
     if speaker["id"] != sid:
         return redirect(url_for("console.speaker_page", sid=speaker["id"]))
     try:
-        page = store.speaker_claims(sid, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
+        page = repos.speakers.claims(sid, cursor=request.args.get("cursor") or None, limit=PAGE_SIZE)
     except BadCursor:
         abort(400)
     next_url = url_for("console.speaker_page", sid=sid, cursor=page.next_cursor) if page and page.next_cursor else None
@@ -414,7 +423,7 @@ def rename_speaker(sid: str) -> Any:
     form = RenameForm()
     if form.validate_on_submit():
         try:
-            runtime().store.rename_speaker(sid, form.name.data.strip())
+            runtime().repos.speakers.rename(sid, form.name.data.strip())
             flash("Speaker renamed.")
         except NotFound:
             abort(404)
@@ -433,7 +442,7 @@ def merge_speaker(sid: str) -> Any:
     if form.validate_on_submit():
         into = form.into.data.strip()
         try:
-            runtime().store.merge_speakers(sid, into)
+            runtime().repos.speakers.merge(sid, into)
         except NotFound:
             flash(f"No speaker {into!r}.", "error")
         except Conflict as refused:

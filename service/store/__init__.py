@@ -1,4 +1,5 @@
-"""Every Redis read and write of Claimtrack. The key layout is documented in `layout.py`."""
+"""Every Redis read and write of Claimtrack: one repository class per kind of record, wired
+together by `Repositories` (see repositories.py). The key layout is documented in `layout.py`."""
 from .layout import (
     ARTICLE_STATUSES,
     CLAIM_TYPES,
@@ -17,16 +18,16 @@ from .layout import (
     normalize_name,
     utcnow,
 )
-from .base import Conflict, CursorExpired, NotFound, Page, VersionMismatch
-from .store import Options, Store
-from .extraction_jobs import DedupKey
+from .base import Conflict, CursorExpired, Gone, NotFound, Page, VersionMismatch
+from .connection import Connection, Options
+from .articles import DedupKey
 from .webhooks import DELIVERY_QUEUE
-from .articles import Gone
+from .repositories import Repositories
 from .text import words
 
 __all__ = [
-    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES", "DELIVERY_QUEUE",
-    "BadCursor", "Conflict", "Gone", "CursorExpired", "DedupKey", "Keys", "NotFound", "Options", "Page", "Store",
-    "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time", "is_id", "normalize_name",
-    "utcnow", "words",
+    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES",
+    "DELIVERY_QUEUE", "BadCursor", "Conflict", "Connection", "Gone", "CursorExpired", "DedupKey", "Keys", "NotFound",
+    "Options", "Page", "Repositories", "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time",
+    "is_id", "normalize_name", "utcnow", "words",
 ]

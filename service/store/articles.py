@@ -1,128 +1,85 @@
-"""The article lifecycle in Redis: reading, listing, corrections (revisions), re-extraction and takedown.
+"""The articles in Redis: new articles with their extraction job, reading, listing,
+corrections (revisions), re-extraction and takedown.
 
-A mixin of `Store`. An article's text changes only through `revise_article`, which keeps the
-replaced text for `Options.revision_retention` and queues extraction again; the claims found
-then are mapped onto the article's earlier claims by `save_claims` (`rules.same_in_article`),
-so a verdict stays with the words it was given to. `delete_article` removes everything an
-article brought, claims and their histories included, in one transaction, and leaves only a
-tombstone saying who took it down and when.
+An article's text changes only through `ArticleRepository.revise`, which keeps the replaced
+text for `Options.revision_retention` and queues extraction again; the claims found then are
+mapped onto the article's earlier claims when they are saved (`claim_saving`), so a verdict
+stays with the words it was given to. `delete` removes everything an article brought
+(`takedown.py`) and leaves only a tombstone saying who took it down and when. An article's way
+through its extraction job is `extraction_jobs.ExtractionJobs`.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import time
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, rules, speakers
-from .base import SCAN_BUDGET, Conflict, NotFound, Page, transaction
-from .layout import (
-    ARTICLE_STATUSES,
-    Keys,
-    cluster_of_claim,
-    decode_cursor,
-    digest,
-    encode_cursor,
-    epoch_ms,
-    is_id,
-    utcnow,
+from . import records
+from .article_index import (
+    METADATA,
+    SCORE_SCALE,
+    index_article,
+    listing_score,
+    revision_entry,
+    set_status,
+    watch_live_article,
 )
-from .text import claim_signature, normalize_claim, words
+from .base import SCAN_BUDGET, Conflict, Gone, NotFound, Page
+from .connection import Connection
+from .events import Feed
+from .layout import ARTICLE_STATUSES, Keys, decode_cursor, digest, encode_cursor, epoch_ms, is_id, new_id, utcnow
+from .reads import smallest_first
+from .takedown import take_down
 
-if TYPE_CHECKING:
-    from .store import Store
-
-#: Article fields a client sets (the text aside).
-METADATA = ("title", "url", "source", "published_at", "external_id")
-#: An article's listing score: creation time in ms times this, plus a counter modulo it, so
-#: that two articles created in the same millisecond still have distinct scores (a cursor
-#: is a score) and the order is still creation order.
-SCORE_SCALE = 1000
+__all__ = ["ArticleRepository", "DedupKey", "Gone"]
 
 
-class Gone(LookupError):
-    """The article (or the claim's article) was taken down; carries the tombstone."""
+@dataclass(frozen=True)
+class DedupKey:
+    """One way of recognising an article that was posted before."""
 
-    def __init__(self, tombstone: Mapping[str, Any]) -> None:
-        super().__init__(tombstone["id"])
-        self.tombstone = dict(tombstone)
-
-
-def text_digest(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    kind: str  # "ext", "url" or "idem"
+    fingerprint: str
+    ttl: int | None = None
 
 
-def revision_entry(revision: int, at: str, by: str | None, text: str) -> str:
-    return json.dumps({"revision": revision, "at": at, "by": by, "text_sha256": text_digest(text),
-                       "chars": len(text), "claims": None})
+def _s(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
-class ArticleStore:
-    """Reading, listing, revisions, re-extraction and takedown (mixed into `Store`)."""
+class ArticleRepository:
+    """Articles: created with their job, read, listed, revised, re-extracted, taken down."""
+
+    def __init__(self, conn: Connection, feed: Feed) -> None:
+        self.conn = conn
+        self.redis = conn.redis
+        self.feed = feed
 
     # -- reading ------------------------------------------------------------------------------
 
-    def get_article(self: "Store", aid: str) -> dict[str, Any] | None:
+    def get(self, aid: str) -> dict[str, Any] | None:
         if not is_id("art", aid):
             return None
         raw = self.redis.hgetall(Keys.article(aid))
         return records.article(raw) if raw and not raw.get("deleted_at") else None
 
-    def has_article(self: "Store", aid: str) -> bool:
+    def exists(self, aid: str) -> bool:
         """Whether the article exists (and was not taken down), without reading its text."""
         return is_id("art", aid) and self.redis.hget(Keys.article(aid), "status") is not None
 
-    def article_counts(self: "Store") -> dict[str, int]:
+    def counts(self) -> dict[str, int]:
         """How many articles are in each status: the sizes of the status indexes, one round trip."""
         with self.redis.pipeline(transaction=False) as pipe:
             for status in ARTICLE_STATUSES:
                 pipe.zcard(Keys.articles_by_status(status))
             return dict(zip(ARTICLE_STATUSES, pipe.execute()))
 
-    # -- indexes ------------------------------------------------------------------------------
-
-    def _listing_score(self: "Store", created_at: str) -> int:
-        return epoch_ms(created_at) * SCORE_SCALE + self.redis.incr(Keys.article_seq) % SCORE_SCALE
-
-    @staticmethod
-    def _index_article(pipe: Pipeline, aid: str, score: float, old: Mapping[str, Any],
-                       new: Mapping[str, Any]) -> None:
-        """Move an article between the listing indexes as its status, source or url change
-        (`old` is {} for a new article, `new` is {} for one taken down)."""
-        pairs = (("status", Keys.articles_by_status), ("source", Keys.articles_by_source),
-                 ("url", Keys.articles_by_url))
-        for field, index in pairs:
-            before, after = old.get(field) or "", new.get(field) or ""
-            if before == after and old:
-                continue
-            if before:
-                pipe.zrem(index(before), aid)
-            if after:
-                pipe.zadd(index(after), {aid: score})
-        if not new:
-            pipe.zrem(Keys.articles, aid)
-        elif not old:
-            pipe.zadd(Keys.articles, {aid: score})
-
-    def _set_status(self: "Store", pipe: Pipeline, aid: str, score: str | None, old: str | None, new: str) -> None:
-        """Write an article's status change and move it between the status indexes; keep
-        the pending index (reconciliation) of articles `queued` or `processing`, and since when."""
-        pipe.hset(Keys.article(aid), "status", new)
-        if new in ("queued", "processing"):
-            pipe.zadd(Keys.pending, {aid: int(time.time() * 1000)})
-        else:
-            pipe.zrem(Keys.pending, aid)
-        if score and old != new:
-            if old:
-                pipe.zrem(Keys.articles_by_status(old), aid)
-            pipe.zadd(Keys.articles_by_status(new), {aid: float(score)})
-
     # -- listing ------------------------------------------------------------------------------
 
-    def list_articles(self: "Store", *, status: str | None = None, source: str | None = None,
+    def list(self, *, status: str | None = None, source: str | None = None,
                       external_id: str | None = None, url: str | None = None, since: str | None = None,
                       until: str | None = None, cursor: str | None = None, limit: int = 50) -> Page:
         """Articles newest first (without their text), filtered by every criterion given."""
@@ -150,17 +107,17 @@ class ArticleStore:
             if any(s is None for s in scores) or (low is not None and scores[0] < low) \
                     or (high is not None and scores[0] > high):
                 return Page([], None)
-            return Page(self._article_summaries([aid]), None)
-        indexes = self._smallest_first(indexes)
+            return Page(self._summaries([aid]), None)
+        indexes = smallest_first(self.redis, indexes)
         bound = "" if cursor is None else decode_cursor(cursor)
         if high is not None and (bound == "" or int(bound) > high):
             bound = str(high + 1)
         stop = "" if low is None else str(low)
-        ids, last, exhausted = self._page(keys=indexes, args=["desc", bound, limit, SCAN_BUDGET, stop, 0])
+        ids, last, exhausted = self.conn.page(keys=indexes, args=["desc", bound, limit, SCAN_BUDGET, stop, 0])
         next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
-        return Page(self._article_summaries(ids), next_cursor)
+        return Page(self._summaries(ids), next_cursor)
 
-    def _article_summaries(self: "Store", ids: Sequence[str]) -> list[dict[str, Any]]:
+    def _summaries(self, ids: Sequence[str]) -> list[dict[str, Any]]:
         """Article records without their text (a page of 200 articles could be 40 M chars)."""
         fields = ("id", *METADATA, "status", "error", "claim_count", "created_at", "processed_at", "revision",
                   "updated_at", "extractor_version")
@@ -179,36 +136,15 @@ class ArticleStore:
 
     # -- tombstones ---------------------------------------------------------------------------
 
-    def article_tombstone(self: "Store", aid: str) -> dict[str, Any] | None:
+    def tombstone(self, aid: str) -> dict[str, Any] | None:
         if not is_id("art", aid):
             return None
         raw = self.redis.hgetall(Keys.article(aid))
         return records.tombstone(raw) if raw.get("deleted_at") else None
 
-    def claim_tombstone(self: "Store", cid: str) -> dict[str, Any] | None:
-        """The tombstone of the taken-down article a claim belonged to, if it was taken down."""
-        if not is_id("clm", cid):
-            return None
-        aid = self.redis.hget(Keys.deleted_claims, cid)
-        return self.article_tombstone(aid) if aid else None
-
-    @staticmethod
-    def _watch_live_article(pipe: Pipeline, aid: str, *also: str) -> dict[str, str]:
-        """An article's fields, read under WATCH (with `also`); NotFound when there is no such
-        article, Gone when it was taken down."""
-        pipe.watch(Keys.article(aid), *also)
-        raw = pipe.hgetall(Keys.article(aid))
-        if not raw:
-            pipe.unwatch()
-            raise NotFound(aid)
-        if raw.get("deleted_at"):
-            pipe.unwatch()
-            raise Gone(records.tombstone(raw))
-        return raw
-
     # -- revisions ----------------------------------------------------------------------------
 
-    def revise_article(self: "Store", aid: str, fields: Mapping[str, Any], by: str,
+    def revise(self, aid: str, fields: Mapping[str, Any], by: str,
                        enqueue: Callable[[Pipeline, str], Any],
                        dedup: Sequence[Any] = ()) -> tuple[dict[str, Any], bool]:
         """Replace an article's text and metadata. Returns ``(article, queued)``.
@@ -221,12 +157,12 @@ class ArticleStore:
         text) already names another article.
         """
         key = Keys.article(aid)
-        emitter = self._emitter()
+        emitter = self.feed.emitter()
         new_meta = {k: "" if fields.get(k) is None else str(fields[k]) for k in METADATA}
         text = fields["text"]
 
         def body(pipe: Pipeline) -> tuple[dict[str, Any], bool]:
-            raw = self._watch_live_article(pipe, aid)
+            raw = watch_live_article(pipe, aid)
             same_text = raw.get("text", "") == text
             changed = {k: v for k, v in new_meta.items() if (raw.get(k) or "") != v}
             if same_text and not changed:
@@ -240,7 +176,7 @@ class ArticleStore:
             if new_keys:
                 pipe.watch(*new_keys)
                 for owner in pipe.mget(sorted(new_keys)):
-                    if owner and owner != aid and self.get_article(owner) is not None:
+                    if owner and owner != aid and self.get(owner) is not None:
                         pipe.unwatch()
                         raise Conflict(f"another article ({owner}) has this external_id or url and text")
             if raw.get("external_id") and raw.get("external_id") != new_meta["external_id"]:
@@ -254,11 +190,11 @@ class ArticleStore:
                 pipe.set(Keys.dedup(d.kind, d.fingerprint), aid, ex=d.ttl)
             if stale is not None:
                 pipe.delete(stale)
-            self._index_article(pipe, aid, float(score), raw, {**raw, **new_meta})
+            index_article(pipe, aid, float(score), raw, {**raw, **new_meta})
             if not same_text:
-                pipe.set(Keys.revision_text(aid, revision), raw.get("text", ""), ex=self.options.revision_retention)
+                pipe.set(Keys.revision_text(aid, revision), raw.get("text", ""), ex=self.conn.options.revision_retention)
                 update.update(text=text, revision=revision + 1, error="", processed_at="")
-                self._set_status(pipe, aid, score, raw.get("status"), "queued")
+                set_status(pipe, aid, score, raw.get("status"), "queued")
                 pipe.rpush(Keys.revisions(aid), revision_entry(revision + 1, now, by, text))
                 enqueue(pipe, aid)
                 emitter.emit(pipe, "article.revised", {"article_id": aid, "revision": revision + 1, "by": by})
@@ -268,9 +204,9 @@ class ArticleStore:
             return records.article({**raw, **update, "status": "queued" if not same_text else raw["status"]}), \
                 not same_text
 
-        return transaction(self.redis, body)
+        return self.conn.transaction(body)
 
-    def revisions(self: "Store", aid: str) -> list[dict[str, Any]] | None:
+    def revisions(self, aid: str) -> list[dict[str, Any]] | None:
         """An article's revisions, oldest first, with whether each earlier text is still kept."""
         if not is_id("art", aid):
             return None
@@ -278,7 +214,7 @@ class ArticleStore:
         if raw[0] is None:
             return None
         if raw[1]:
-            raise Gone(self.article_tombstone(aid) or {"id": aid, "deleted_at": raw[1]})
+            raise Gone(self.tombstone(aid) or {"id": aid, "deleted_at": raw[1]})
         entries = [json.loads(e) for e in self.redis.lrange(Keys.revisions(aid), 0, -1)]
         current = int(raw[2] or 1)
         with self.redis.pipeline(transaction=False) as pipe:
@@ -289,32 +225,32 @@ class ArticleStore:
             e["text_kept"] = e["revision"] == current or bool(exists)
         return entries
 
-    def revision_text(self: "Store", aid: str, revision: int) -> str | None:
+    def revision_text(self, aid: str, revision: int) -> str | None:
         """The text of one revision of an article: the current one, or a kept earlier one."""
         current, text = self.redis.hmget(Keys.article(aid), "revision", "text")
         if text is not None and int(current or 1) == revision:
             return text
         return self.redis.get(Keys.revision_text(aid, revision))
 
-    def request_reextraction(self: "Store", aid: str, enqueue: Callable[[Pipeline, str], Any],
+    def request_reextraction(self, aid: str, enqueue: Callable[[Pipeline, str], Any],
                              by: str | None = None) -> tuple[dict[str, Any], bool] | None:
         """Queue extraction of an article's current text again (`done` or `failed` only).
         Returns ``(article, queued)``; None for an unknown article; Gone if taken down."""
         if not is_id("art", aid):
             return None
         key = Keys.article(aid)
-        emitter = self._emitter()
+        emitter = self.feed.emitter()
 
         def body(pipe: Pipeline) -> tuple[dict[str, Any], bool] | None:
             try:
-                raw = self._watch_live_article(pipe, aid)
+                raw = watch_live_article(pipe, aid)
             except NotFound:
                 return None
             if raw.get("status") not in ("done", "failed"):
                 pipe.unwatch()
                 return records.article(raw), False
             pipe.multi()
-            self._set_status(pipe, aid, raw.get("score"), raw.get("status"), "queued")
+            set_status(pipe, aid, raw.get("score"), raw.get("status"), "queued")
             pipe.hset(key, mapping={"error": "", "processed_at": ""})
             enqueue(pipe, aid)
             emitter.emit(pipe, "article.queued", {"article_id": aid, "reextract": True,
@@ -322,9 +258,9 @@ class ArticleStore:
             pipe.execute()
             return records.article({**raw, "status": "queued", "error": "", "processed_at": ""}), True
 
-        return transaction(self.redis, body)
+        return self.conn.transaction(body)
 
-    def articles_from(self: "Store", after: float | None, limit: int) -> list[tuple[str, float, str | None]]:
+    def oldest_from(self, after: float | None, limit: int) -> list[tuple[str, float, str | None]]:
         """(id, listing score, extractor version) of articles oldest first, after a score:
         the walk a bulk re-extraction makes, resumable from the last score it saw."""
         low = "-inf" if after is None else f"({after}"
@@ -335,151 +271,79 @@ class ArticleStore:
             versions = pipe.execute() if rows else []
         return [(aid, score, version) for (aid, score), version in zip(rows, versions)]
 
-    def reextraction_cursor(self: "Store", name: str) -> float | None:
+    def reextraction_cursor(self, name: str) -> float | None:
         """Where a bulk re-extraction named `name` stopped (a listing score), to resume it."""
         value = self.redis.get(Keys.reextract_cursor(name))
         return float(value) if value is not None else None
 
-    def save_reextraction_cursor(self: "Store", name: str, score: float | None) -> None:
+    def save_reextraction_cursor(self, name: str, score: float | None) -> None:
         if score is None:
             self.redis.delete(Keys.reextract_cursor(name))
         else:
             self.redis.set(Keys.reextract_cursor(name), score)
 
+    # -- new articles -------------------------------------------------------------------------
+
+    def create(
+        self,
+        fields: Mapping[str, Any],
+        dedup: Sequence[DedupKey],
+        enqueue: Callable[[Pipeline, str], None],
+        by: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """Store a new article and queue its extraction job in the same transaction.
+
+        Returns ``(article, queued)``. When any dedup key already names an article, that
+        article is returned and nothing is written or queued; except that an `external_id`
+        posted again with a different text is a correction of that article (see
+        `revise_article`). WATCH on the dedup keys makes two simultaneous posts of the same
+        article create it once.
+        """
+        dedup_keys = [Keys.dedup(d.kind, d.fingerprint) for d in dedup]
+        aid = new_id("art")
+        now = utcnow()
+        record = {k: _s(v) for k, v in fields.items() if v is not None}
+        record.update(id=aid, status="queued", claim_count="0", created_at=now, attempts="0", revision="1",
+                      updated_at=now, dedup=" ".join(dedup_keys))
+        score = listing_score(self.redis, now)
+        record["score"] = str(score)
+        emitter = self.feed.emitter()
+
+        def body(pipe: Pipeline) -> tuple[Any, ...] | None:
+            if dedup_keys:
+                pipe.watch(*dedup_keys)
+                for d, existing in zip(dedup, pipe.mget(dedup_keys)):
+                    article = self.get(existing) if existing else None
+                    if article is not None:
+                        pipe.unwatch()
+                        if d.kind == "ext" and article["text"] != record.get("text", ""):
+                            return ("revise", article["id"])
+                        return article, False
+            pipe.multi()
+            pipe.hset(Keys.article(aid), mapping=record)
+            pipe.zadd(Keys.pending, {aid: epoch_ms(now)})
+            index_article(pipe, aid, score, {}, record)
+            for d, key in zip(dedup, dedup_keys):
+                pipe.set(key, aid, ex=d.ttl)
+            pipe.rpush(Keys.revisions(aid), revision_entry(1, now, by, record.get("text", "")))
+            enqueue(pipe, aid)
+            emitter.emit(pipe, "article.queued", {"article_id": aid})
+            pipe.execute()
+            return None
+
+        existing = self.conn.transaction(body, "create_article")
+        if existing is not None and existing[0] == "revise":
+            others = [d for d in dedup if d.kind != "idem"]
+            return self.revise(existing[1], fields, by or "", enqueue, others)
+        if existing is not None:
+            return existing
+        return records.article(record), True
+
     # -- takedown -----------------------------------------------------------------------------
 
-    def delete_article(self: "Store", aid: str, by: str) -> dict[str, Any]:
-        """Take an article down: its text, every revision, its claims and their histories,
-        from every key and index, in one transaction; leaves a tombstone. Raises NotFound, or
-        Gone when it was already taken down."""
+    def delete(self, aid: str, by: str) -> dict[str, Any]:
+        """Take an article down (`takedown.take_down`); raises NotFound, or Gone when it was
+        already taken down."""
         if not is_id("art", aid):
             raise NotFound(aid)
-        key = Keys.article(aid)
-        emitter = self._emitter()
-
-        def body(pipe: Pipeline) -> dict[str, Any]:
-            raw = self._watch_live_article(pipe, aid, Keys.article_claims(aid))
-            ids = pipe.zrange(Keys.article_claims(aid), 0, -1)
-            claims = self._watch_claims(pipe, ids)
-            doomed = set(claims)
-            clusters = sorted({c["cluster_id"] for c in claims.values()})
-            if clusters:
-                pipe.watch(*(Keys.cluster(c) for c in clusters), *(Keys.cluster_claims(c) for c in clusters))
-            members = {}
-            firsts = {}
-            for c in clusters:
-                members[c] = pipe.zrange(Keys.cluster_claims(c), 0, -1)
-                firsts[c] = pipe.hget(Keys.cluster(c), "first_claim")
-            remaining = {c: [m for m in members[c] if m not in doomed] for c in clusters}
-            tables: dict[str, dict[str, str | None]] = {}
-            for fields in claims.values():
-                sid, cluster = fields["speaker_id"], fields["cluster_id"]
-                if remaining[cluster]:
-                    continue
-                signature = claim_signature(fields.get("stance") or "asserts", normalize_claim(fields["text"]))
-                table = tables.setdefault(sid, {})
-                if signature not in table:
-                    pipe.watch(Keys.speaker_clusters(sid))
-                    table[signature] = pipe.hget(Keys.speaker_clusters(sid), signature)
-                entry = table[signature]
-                if entry:
-                    table[signature] = " ".join(x for x in entry.split() if x != cluster) or None
-            speaker_ids = sorted({c["speaker_id"] for c in claims.values()})
-            if speaker_ids:
-                pipe.watch(*(Keys.speaker(s) for s in speaker_ids))
-            kinds = {s: pipe.hmget(Keys.speaker(s), "kind", "claim_count", "name") for s in speaker_ids}
-            removed = {cid: c for cid, c in claims.items() if c.get("superseded_in_revision") is None}
-            lost: dict[str, tuple[str, list[str], list[str]]] = {}
-            for sid in speaker_ids:
-                kind, count, name = kinds[sid]
-                if int(count or 0) - sum(1 for c in removed.values() if c["speaker_id"] == sid) > 0:
-                    continue
-                # The speaker is known only from this article: nothing of it may stay.
-                pipe.watch(Keys.speaker_aliases(sid), Keys.by_speaker(sid))
-                others = [m for m in pipe.zrange(Keys.by_speaker(sid), 0, -1) if m not in doomed]
-                if others:
-                    continue
-                names = sorted(pipe.smembers(Keys.speaker_aliases(sid)) | ({name} if name else set()))
-                keys = [speakers.name_key(kind or "person", n) for n in names]
-                owned = [k for k, v in zip(keys, pipe.mget(keys) if keys else []) if v == sid]
-                lost[sid] = (kind or "person", names, owned)
-            logs = {c: pipe.llen(Keys.cluster_log(c)) for c in clusters}
-            revision = int(raw.get("revision") or 1)
-            now = utcnow()
-            counts: dict[str, int] = {}
-            pipe.multi()
-            for cid, fields in claims.items():
-                pipe.delete(Keys.claim(cid), Keys.history(cid))
-                indexes = [Keys.claims, Keys.by_status(fields["status"]), Keys.by_type(fields["type"]),
-                           Keys.by_speaker(fields["speaker_id"]), Keys.by_name(fields["speaker_name"]),
-                           Keys.by_stance(fields.get("stance") or "asserts"), Keys.superseded,
-                           Keys.cluster_claims(fields["cluster_id"])]
-                indexes += [Keys.by_word(w) for w in words(fields["text"])]
-                for index in indexes:
-                    pipe.zrem(index, cid)
-                if fields.get("superseded_in_revision") is None:
-                    counts[fields["speaker_id"]] = counts.get(fields["speaker_id"], 0) + 1
-                pipe.hset(Keys.deleted_claims, cid, aid)
-            for c in clusters:
-                alone = len(remaining[c]) == 1 and cluster_of_claim(remaining[c][0]) == c and not logs[c]
-                if not remaining[c] or alone:
-                    # Gone, or back to the one claim it started from, which needs no keys.
-                    pipe.delete(Keys.cluster(c), Keys.cluster_claims(c), Keys.cluster_log(c))
-                elif firsts[c] in doomed:
-                    pipe.hset(Keys.cluster(c), "first_claim", remaining[c][0])
-            for sid, table in tables.items():
-                for signature, entry in table.items():
-                    if entry:
-                        pipe.hset(Keys.speaker_clusters(sid), signature, entry)
-                    else:
-                        pipe.hdel(Keys.speaker_clusters(sid), signature)
-            for sid in speaker_ids:
-                if sid in lost:
-                    kind, names, owned = lost[sid]
-                    speakers.forget(pipe, sid, kind, names, owned)
-                elif counts.get(sid):
-                    pipe.hincrby(Keys.speaker(sid), "claim_count", -counts[sid])
-            self._index_article(pipe, aid, float(raw.get("score") or 0), raw, {})
-            # Out of reconciliation's index too, whatever its state: a job under way finds
-            # only the tombstone and puts nothing back.
-            pipe.zrem(Keys.pending, aid)
-            dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
-            if dedup:
-                pipe.delete(*dedup)
-            pipe.delete(Keys.article_claims(aid), Keys.revisions(aid),
-                        *(Keys.revision_text(aid, r) for r in range(1, revision)))
-            pipe.delete(key)
-            tombstone = {"id": aid, "deleted_at": now, "deleted_by": by, "claim_count": len(claims)}
-            pipe.hset(key, mapping=tombstone)
-            emitter.emit(pipe, "article.deleted", {"article_id": aid, "by": by, "claims_deleted": len(claims)})
-            pipe.execute()
-            return records.tombstone(tombstone)
-
-        return transaction(self.redis, body)
-
-    # -- mapping re-extracted claims ----------------------------------------------------------
-
-    @staticmethod
-    def _map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str, Any]]
-                    ) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
-        """Which new claims (by position, with their planned speaker) are existing claims of
-        the article found again, and which current claims are not found again (superseded).
-
-        A claim superseded earlier and found again comes back (same id, verdict, history).
-        """
-        current = [f for f in existing.values() if f.get("superseded_in_revision") is None]
-        earlier = [f for f in existing.values() if f.get("superseded_in_revision") is not None]
-        current.sort(key=lambda f: f["seq"])
-        earlier.sort(key=lambda f: f["seq"])
-        matched: dict[int, dict[str, Any]] = {}
-        used: set[str] = set()
-        for pool in (current, earlier):
-            for i, claim in enumerate(new):
-                if i in matched:
-                    continue
-                found = next((f for f in pool if f["id"] not in used and rules.same_in_article(claim, f)), None)
-                if found is not None:
-                    matched[i] = found
-                    used.add(found["id"])
-        superseded = [f for f in current if f["id"] not in used]
-        return matched, superseded
+        return take_down(self.conn, self.feed.emitter(), aid, by)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
 from redis import Redis
@@ -30,6 +31,14 @@ class Conflict(Exception):
     """The change contradicts the current state (merging a speaker into itself, ...)."""
 
 
+class Gone(LookupError):
+    """The article (or the claim's article) was taken down; carries the tombstone."""
+
+    def __init__(self, tombstone: Mapping[str, Any]) -> None:
+        super().__init__(tombstone["id"])
+        self.tombstone = dict(tombstone)
+
+
 class CursorExpired(Exception):
     """The event feed no longer holds the events after this cursor."""
 
@@ -44,7 +53,7 @@ def transaction(redis: Redis, body: Callable[[Pipeline], Any],
                 before_exec: Callable[[str], None] | None = None, name: str = "") -> Any:
     """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it.
 
-    `before_exec` (tests only: `Store.before_exec`) is called with `name` when `body` starts
+    `before_exec` (tests only: `Connection.before_exec`) is called with `name` when `body` starts
     its MULTI, after its reads, so that a test can hold one transaction there while another
     changes what it watched, and so force the race the WATCH is for.
     """

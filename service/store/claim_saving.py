@@ -1,7 +1,7 @@
 """Storing an article's extracted claims: linked to registry speakers and to clusters, and
 mapped onto the claims an earlier revision of the article had, with the article marked done.
 
-A mixin of `Store`. All or nothing and at most once per revision, in one transaction: a job
+Plain functions, called by `ClaimRepository.save`. All or nothing and at most once per revision, in one transaction: a job
 can be retried after getting half way, or run for a text corrected meanwhile, and must then
 neither store claims twice nor write over a newer revision's. An article's claims enter each
 shared index in one ZADD rather than one per claim, which keeps a long article's save short.
@@ -10,180 +10,199 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, rules, speakers
-from .base import transaction
+from . import article_index, clusters, records, rules, speakers
+from .connection import Connection
 from .events import Emitter
-from .layout import Keys, claim_id, epoch_ms, normalize_name, utcnow
-from .text import words
-
-if TYPE_CHECKING:
-    from .store import Store
+from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
+from .reads import watch_claims
 
 
-class ClaimSavingStore:
-    """An extraction job's claims into the store (mixed into `Store`)."""
+def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[Mapping[str, Any]],
+                revision: int | None = None, extractor_version: str | None = None) -> bool:
+    """Store an article's extracted claims and mark it done, all or nothing.
 
-    def save_claims(self: "Store", aid: str, claims: Sequence[Mapping[str, Any]], revision: int | None = None,
-                    extractor_version: str | None = None) -> bool:
-        """Store an article's extracted claims and mark it done, all or nothing.
+    Each claim's speaker is linked to the speaker registry and its text to the speaker's
+    earlier claims (the same claim joins their cluster, whose verdict it inherits). Claims
+    the article already had (an earlier revision or extraction) are mapped onto the new
+    ones (`rules.same_in_article`): one found again keeps its id, verdict, history and
+    cluster and takes its new span and confidence; one not found again is superseded
+    (kept, out of the default lists); the rest are new.
 
-        Each claim's speaker is linked to the speaker registry and its text to the speaker's
-        earlier claims (the same claim joins their cluster, whose verdict it inherits). Claims
-        the article already had (an earlier revision or extraction) are mapped onto the new
-        ones (`rules.same_in_article`): one found again keeps its id, verdict, history and
-        cluster and takes its new span and confidence; one not found again is superseded
-        (kept, out of the default lists); the rest are new.
+    Refused (False, nothing written) when the article is already done (an earlier attempt
+    of the same job got this far, so a retried job never stores claims twice), was taken
+    down, or has moved on from `revision` (the text this job read was corrected meanwhile:
+    the newer revision's job stores its own claims).
+    """
+    key = Keys.article(aid)
+    ordered = sorted(claims, key=lambda c: (c["start"], c["end"]))
+    count = len(ordered)
+    redis = conn.redis
+    first_seq = redis.incrby(Keys.claim_seq, count) - count + 1 if count else 0
 
-        Refused (False, nothing written) when the article is already done (an earlier attempt
-        of the same job got this far, so a retried job never stores claims twice), was taken
-        down, or has moved on from `revision` (the text this job read was corrected meanwhile:
-        the newer revision's job stores its own claims).
-        """
-        key = Keys.article(aid)
-        ordered = sorted(claims, key=lambda c: (c["start"], c["end"]))
-        count = len(ordered)
-        first_seq = self.redis.incrby(Keys.claim_seq, count) - count + 1 if count else 0
-        emitter = self._emitter()
-
-        def body(pipe: Pipeline) -> bool:
-            pipe.watch(key, Keys.article_claims(aid))
-            status, stored_revision, score = pipe.hmget(key, "status", "revision", "score")
-            current_revision = int(stored_revision or 1)
-            if status in (None, "done") or (revision is not None and revision != current_revision):
-                pipe.unwatch()
-                return False
-            now = utcnow()
-            existing = self._watch_claims(pipe, pipe.zrange(Keys.article_claims(aid), 0, -1))
-            plans = speakers.plan(
-                pipe, self.redis,
-                ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
-                 for c in ordered))
-            planned = [plans[(c["speaker"].get("kind") or "person", normalize_name(c["speaker"]["name"]))]
-                       for c in ordered]
-            matched, superseded = self._map_claims(
-                [{"speaker_id": p.sid, "speaker_kind": p.kind, "speaker_name": c["speaker"]["name"],
-                  "stance": c.get("stance") or "asserts", "text": c["text"]} for c, p in zip(ordered, planned)],
-                existing)
-            rows = []
-            for offset, (claim, plan) in enumerate(zip(ordered, planned)):
-                if offset in matched:
-                    continue
-                plan.claims += 1
-                seq = first_seq + offset
-                rows.append((claim_id(seq), seq, {**claim, "revision": current_revision,
-                                                  "extractor_version": extractor_version}, plan))
-            revived = [f for f in matched.values() if f.get("superseded_in_revision") is not None]
-            clusters, tables = self._plan_clusters(pipe, rows)
-            history = pipe.lindex(Keys.revisions(aid), -1)
-            pipe.multi()
-            speakers.apply(pipe, [p for p in {id(p): p for p in plans.values()}.values() if p.claims or not p.new],
-                           now)
-            index_entries: dict[str, dict[str, int]] = {}
-            for cid, seq, claim, plan in rows:
-                self._write_claim(pipe, emitter, aid, cid, seq, claim, plan, clusters[cid], now, index_entries)
-            for index, members in index_entries.items():
-                pipe.zadd(index, members)
-            for (sid, signature), cluster_ids in tables.items():
-                pipe.hset(Keys.speaker_clusters(sid), signature, " ".join(cluster_ids))
-            if count:
-                pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
-            for offset, fields in matched.items():
-                self._keep_claim(pipe, fields, ordered[offset], current_revision, extractor_version)
-            for fields in revived:
-                pipe.zrem(Keys.superseded, fields["id"])
-                pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", 1)
-            for fields in superseded:
-                fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
-                pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
-                pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"]})
-                pipe.hincrby(Keys.speaker(fields["speaker_id"]), "claim_count", -1)
-                emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
-                                                        "revision": current_revision})
-            total = len(rows) + len(matched)
-            if history:
-                entry = json.loads(history)
-                entry["claims"] = {"kept": len(matched) - len(revived), "revived": len(revived), "new": len(rows),
-                                   "superseded": len(superseded)}
-                pipe.lset(Keys.revisions(aid), -1, json.dumps(entry))
-            self._set_status(pipe, aid, score, status, "done")
-            pipe.hset(key, mapping={"error": "", "claim_count": total, "processed_at": now,
-                                    "extractor_version": extractor_version or ""})
-            emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": total,
-                                                "revision": current_revision})
-            pipe.execute()
-            return True
-
-        return transaction(self.redis, body)
-
-    @staticmethod
-    def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any], revision: int,
-                    extractor_version: str | None) -> None:
-        """An existing claim found again: where it is now and how sure the extractor is; its
-        id, verdict, history, cluster and registry speaker stay."""
-        speaker = found["speaker"]
-        update = {"start": found["start"], "end": found["end"], "type": found["type"],
-                  "cue": found.get("cue") or "", "confidence": round(float(found.get("confidence", 0.0)), 3),
-                  "speaker_mention": speaker.get("mention") or "", "speaker_title": speaker.get("title") or None,
-                  "text": found["text"], "revision": revision, "superseded_in_revision": None,
-                  "extractor_version": extractor_version}
-        if any(fields.get(k) != v for k, v in update.items()):
-            fields.update(update, version=fields["version"] + 1)
+    def body(pipe: Pipeline) -> bool:
+        pipe.watch(key, Keys.article_claims(aid))
+        status, stored_revision, score = pipe.hmget(key, "status", "revision", "score")
+        current_revision = int(stored_revision or 1)
+        if status in (None, "done") or (revision is not None and revision != current_revision):
+            pipe.unwatch()
+            return False
+        now = utcnow()
+        existing = watch_claims(pipe, pipe.zrange(Keys.article_claims(aid), 0, -1))
+        plans = speakers.plan(
+            pipe, redis,
+            ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
+             for c in ordered))
+        planned = [plans[(c["speaker"].get("kind") or "person", normalize_name(c["speaker"]["name"]))]
+                   for c in ordered]
+        matched, superseded = map_claims(
+            [{"speaker_id": p.sid, "speaker_kind": p.kind, "speaker_name": c["speaker"]["name"],
+              "stance": c.get("stance") or "asserts", "text": c["text"]} for c, p in zip(ordered, planned)],
+            existing)
+        rows = []
+        for offset, (claim, plan) in enumerate(zip(ordered, planned)):
+            if offset in matched:
+                continue
+            plan.claims += 1
+            seq = first_seq + offset
+            rows.append((claim_id(seq), seq, {**claim, "revision": current_revision,
+                                              "extractor_version": extractor_version}, plan))
+        revived = [f for f in matched.values() if f.get("superseded_in_revision") is not None]
+        joins, tables = clusters.plan(pipe, redis, rows)
+        history = pipe.lindex(Keys.revisions(aid), -1)
+        pipe.multi()
+        speakers.apply(pipe, [p for p in {id(p): p for p in plans.values()}.values() if p.claims or not p.new],
+                       now)
+        index_entries: dict[str, dict[str, int]] = {}
+        for cid, seq, claim, plan in rows:
+            _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now, index_entries)
+        for index, members in index_entries.items():
+            pipe.zadd(index, members)
+        if tables:
+            pipe.mset({Keys.signature(sid, signature): " ".join(cluster_ids)
+                       for (sid, signature), cluster_ids in tables.items()})
+        if rows and conn.options.search_index:
+            # The new claims' search words are indexed by a follow-up step (search.py).
+            pipe.zadd(Keys.search_pending, {aid: epoch_ms(now)})
+        if count:
+            pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
+        for offset, fields in matched.items():
+            _keep_claim(pipe, fields, ordered[offset], current_revision, extractor_version)
+        for fields in revived:
+            pipe.zrem(Keys.superseded, fields["id"])
+        for fields in superseded:
+            fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
             pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
+            pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"]})
+            emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
+                                                    "revision": current_revision})
+        total = len(rows) + len(matched)
+        if history:
+            entry = json.loads(history)
+            entry["claims"] = {"kept": len(matched) - len(revived), "revived": len(revived), "new": len(rows),
+                               "superseded": len(superseded)}
+            pipe.lset(Keys.revisions(aid), -1, json.dumps(entry))
+        article_index.set_status(pipe, aid, score, status, "done")
+        pipe.hset(key, mapping={"error": "", "claim_count": total, "processed_at": now,
+                                "extractor_version": extractor_version or ""})
+        emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": total,
+                                            "revision": current_revision})
+        pipe.execute()
+        return True
 
-    def _write_claim(self: "Store", pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
-                     claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
-                     index_entries: dict[str, dict[str, int]]) -> None:
-        """Queue one claim's writes on `pipe`; its index entries go into `index_entries`, so
-        that an article's claims enter each shared index (all claims, the article's, a
-        status, a speaker, a word) in one ZADD rather than one per claim."""
-        speaker = claim["speaker"]
-        verdict = cluster["verdict"] or records.verification({})
-        inherited = rules.inherits(verdict["status"])
-        stance = claim.get("stance") or "asserts"
-        fields = {
-            "article_id": aid,
-            "text": claim["text"],
-            "type": claim["type"],
-            "cue": claim.get("cue") or "",
-            "start": claim["start"],
-            "end": claim["end"],
-            "confidence": round(float(claim.get("confidence", 0.0)), 3),
-            "speaker_id": plan.sid,
-            "speaker_name": speaker["name"],
-            "speaker_mention": speaker.get("mention") or "",
-            "speaker_title": speaker.get("title") or None,
-            "speaker_kind": speaker.get("kind") or "person",
-            "cluster_id": cluster["id"],
-            "created_at": now,
-            "version": 1,
-            "stance": stance,
-            "revision": claim.get("revision") or 1,
-            "extractor_version": claim.get("extractor_version"),
-            **(verdict if inherited else {}),
-        }
-        pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
-        indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_status(fields.get("status", "unverified")),
-                   Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
-        if stance != "asserts":
-            indexes.append(Keys.by_stance(stance))
-        if plan.kind not in speakers.NAMED:
-            indexes.append(Keys.by_name(speaker["name"]))
-        if self.options.search_index:
-            indexes += [Keys.by_word(w) for w in words(claim["text"])]
-        for index in indexes:
-            index_entries.setdefault(index, {})[cid] = seq
-        self._write_cluster(pipe, cid, seq, cluster)
-        emitter.emit(pipe, "claim.created", {"claim_id": cid, "article_id": aid, "speaker_id": plan.sid,
-                                             "cluster_id": cluster["id"], "stance": stance})
-        if inherited:
-            entry = {"from": "unverified", "to": verdict["status"], "at": now, "by": verdict["updated_by"],
-                     "note": verdict["note"], "evidence": verdict["evidence"], "review_url": verdict.get("review_url"),
-                     "inherited_from": cluster["id"]}
-            pipe.rpush(Keys.history(cid), json.dumps(entry))
-            emitter.emit(pipe, "claim.verification_changed",
-                         {"claim_id": cid, "from": "unverified", "to": verdict["status"], "by": entry["by"],
-                          "inherited_from": cluster["id"]})
+    return conn.transaction(body)
+
+def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any], revision: int,
+                extractor_version: str | None) -> None:
+    """An existing claim found again: where it is now and how sure the extractor is; its
+    id, verdict, history, cluster and registry speaker stay."""
+    speaker = found["speaker"]
+    update = {"start": found["start"], "end": found["end"], "type": found["type"],
+              "cue": found.get("cue") or "", "confidence": round(float(found.get("confidence", 0.0)), 3),
+              "speaker_mention": speaker.get("mention") or "", "speaker_title": speaker.get("title") or None,
+              "text": found["text"], "revision": revision, "superseded_in_revision": None,
+              "extractor_version": extractor_version}
+    if any(fields.get(k) != v for k, v in update.items()):
+        fields.update(update, version=fields["version"] + 1)
+        pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
+
+def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
+                 claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
+                 index_entries: dict[str, dict[str, int]]) -> None:
+    """Queue one claim's writes on `pipe`; its index entries go into `index_entries`, so
+    that an article's claims enter each shared index (all claims, the article's, a
+    status, a speaker) in one ZADD rather than one per claim."""
+    speaker = claim["speaker"]
+    verdict = cluster["verdict"] or records.verification({})
+    inherited = rules.inherits(verdict["status"])
+    stance = claim.get("stance") or "asserts"
+    fields = {
+        "article_id": aid,
+        "text": claim["text"],
+        "type": claim["type"],
+        "cue": claim.get("cue") or "",
+        "start": claim["start"],
+        "end": claim["end"],
+        "confidence": round(float(claim.get("confidence", 0.0)), 3),
+        "speaker_id": plan.sid,
+        "speaker_name": speaker["name"],
+        "speaker_mention": speaker.get("mention") or "",
+        "speaker_title": speaker.get("title") or None,
+        "speaker_kind": speaker.get("kind") or "person",
+        "cluster_id": cluster["id"],
+        "created_at": now,
+        "version": 1,
+        "stance": stance,
+        "revision": claim.get("revision") or 1,
+        "extractor_version": claim.get("extractor_version"),
+        **(verdict if inherited else {}),
+    }
+    pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
+    indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
+    if fields.get("status", UNINDEXED_STATUS) != UNINDEXED_STATUS:
+        indexes.append(Keys.by_status(fields["status"]))
+    if stance != "asserts":
+        indexes.append(Keys.by_stance(stance))
+    if plan.kind not in speakers.NAMED:
+        indexes.append(Keys.by_name(speaker["name"]))
+    for index in indexes:
+        index_entries.setdefault(index, {})[cid] = seq
+    clusters.write(pipe, cid, seq, cluster)
+    emitter.emit(pipe, "claim.created", {"claim_id": cid, "article_id": aid, "speaker_id": plan.sid,
+                                         "cluster_id": cluster["id"], "stance": stance})
+    if inherited:
+        entry = {"from": "unverified", "to": verdict["status"], "at": now, "by": verdict["updated_by"],
+                 "note": verdict["note"], "evidence": verdict["evidence"], "review_url": verdict.get("review_url"),
+                 "inherited_from": cluster["id"]}
+        pipe.rpush(Keys.history(cid), json.dumps(entry))
+        emitter.emit(pipe, "claim.verification_changed",
+                     {"claim_id": cid, "from": "unverified", "to": verdict["status"], "by": entry["by"],
+                      "inherited_from": cluster["id"]})
+
+
+def map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str, Any]]
+                ) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+    """Which new claims (by position, with their planned speaker) are existing claims of
+    the article found again, and which current claims are not found again (superseded).
+
+    A claim superseded earlier and found again comes back (same id, verdict, history).
+    """
+    current = [f for f in existing.values() if f.get("superseded_in_revision") is None]
+    earlier = [f for f in existing.values() if f.get("superseded_in_revision") is not None]
+    current.sort(key=lambda f: f["seq"])
+    earlier.sort(key=lambda f: f["seq"])
+    matched: dict[int, dict[str, Any]] = {}
+    used: set[str] = set()
+    for pool in (current, earlier):
+        for i, claim in enumerate(new):
+            if i in matched:
+                continue
+            found = next((f for f in pool if f["id"] not in used and rules.same_in_article(claim, f)), None)
+            if found is not None:
+                matched[i] = found
+                used.add(found["id"])
+    superseded = [f for f in current if f["id"] not in used]
+    return matched, superseded

@@ -7,8 +7,8 @@ never recorded without its deliveries being queued.
 The stream keeps events for `retention` seconds (trimmed approximately, on each write, with
 XADD MINID): a poller that falls further behind than that gets 410 instead of a silent gap.
 
-`EventStore`, a mixin of `Store`, reads the feed and gives each write its `Emitter`; the
-webhook subscriptions the emitter fans out to are kept by `webhooks.py`.
+`Feed` reads the feed and gives each write its `Emitter`; the webhook subscriptions the
+emitter fans out to are kept by `webhooks.WebhookRepository`, which the feed is given.
 """
 from __future__ import annotations
 
@@ -16,27 +16,21 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.client import Pipeline
 from rq import Callback, Queue, Retry
 
 from . import records
 from .base import CursorExpired, Page
+from .connection import Connection
 from .layout import BadCursor, Keys, decode_cursor, encode_cursor, new_id, utcnow
+from .webhooks import Hook, WebhookRepository
 
-if TYPE_CHECKING:
-    from .store import Store
 
 DELIVER_JOB = "workers.webhooks.deliver"
 #: Records delivery attempts that the delivery itself could not (timeouts, dead workers).
 DELIVERY_FAILURE_CALLBACK = "workers.jobs.on_delivery_failure"
-
-
-@dataclass(frozen=True)
-class Hook:
-    id: str
-    events: frozenset[str]
 
 
 @dataclass
@@ -75,25 +69,21 @@ class Emitter:
         return event
 
 
-def read_hooks(redis: Any) -> list[Hook]:
-    ids = redis.smembers(Keys.webhooks)
-    if not ids:
-        return []
-    with redis.pipeline(transaction=False) as pipe:
-        for wid in ids:
-            pipe.hget(Keys.webhook(wid), "events")
-        found = pipe.execute()
-    return [Hook(wid, frozenset(json.loads(types))) for wid, types in zip(ids, found) if types]
+class Feed:
+    """The change feed: read by pollers, written by every repository's transactions through
+    the `Emitter` each write gets here."""
 
+    def __init__(self, conn: Connection, webhooks: WebhookRepository) -> None:
+        self.redis = conn.redis
+        self.options = conn.options
+        self.webhooks = webhooks
 
-class EventStore:
-    """The change feed read, and each write's emitter made (mixed into `Store`)."""
-
-    def _emitter(self: "Store") -> Emitter:
-        return Emitter(self._hooks(), self._deliveries, self.options.webhook_retry_intervals,
+    def emitter(self) -> Emitter:
+        """What one write emits its events through: the subscriptions as they are now."""
+        return Emitter(self.webhooks.hooks(), self.webhooks.delivery_queue, self.options.webhook_retry_intervals,
                        self.options.event_retention)
 
-    def events(self: "Store", after: str | None = None, limit: int = 100) -> Page:
+    def read(self, after: str | None = None, limit: int = 100) -> Page:
         """Events oldest first, after the cursor's event; the cursor to continue from is
         returned even when nothing new has happened yet (keep polling with it)."""
         start, position = "-", None

@@ -33,20 +33,28 @@ ct:claim:{cid}                              string  claim record, verification i
                                                     JSON array (field order in records.py)
 ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
 ct:claims                                   zset    every claim id, score = seq
-ct:claims:status:{status}                   zset    claim ids by verification status
+ct:claims:status:{status}                   zset    claim ids by verification status, but for
+                                                    `unverified` (most claims, the default): an
+                                                    unverified claim is in no status index
 ct:claims:type:{type}                       zset    claim ids by type
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
 ct:claims:word:{sha256[:16]}                zset    claim ids whose text has the word (search;
-                                                    only while CLAIMTRACK_SEARCH_INDEX is on)
+                                                    only while CLAIMTRACK_SEARCH_INDEX is on),
+                                                    written after the claims (search.py)
+ct:search:pending                           zset    ids of articles whose saved claims are not in
+                                                    the word index yet, score = when saved (ms)
 ct:seq:claims                               string  counter that gives each claim its seq
 ct:seq:times                                zset    "first:last" seq of each save, score = ms
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
 ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
 ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
-ct:speaker:{sid}:clusters                   hash    signature (stance + normalised text) ->
-                                                    ids of the speaker's clusters with it
+ct:signature:{sha256[:24]}                  string  ids of the clusters of a speaker's claims with
+                                                    one signature (stance + normalised text),
+                                                    named by a digest of (speaker id, signature)
+                                                    so that a save reads and writes all of its
+                                                    claims' entries in one MGET and one MSET
 ct:speakers:name:{sha256}                   string  speaker id of a normalised name or alias
 ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
@@ -73,7 +81,9 @@ A claim's ``seq`` is unique and grows with creation, so every claim index sorted
 in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
 claim's id is its seq in base 36 (``clm_2s1f``): unique by construction and short, which
 matters because every index holds it once per claim. A claim and every index entry that points
-to it are written in one MULTI/EXEC, so a reader never sees one without the other.
+to it are written in one MULTI/EXEC, so a reader never sees one without the other; the one
+exception is the search-word index, written by a follow-up step (search.py), so that a new claim
+is found by `q` a moment after it is listed.
 
 A cluster of one claim has no keys of its own: its id is the claim's id with ``cls_`` in place
 of ``clm_``, and its keys are written when a second claim joins it. A claim a verifier splits
@@ -98,6 +108,8 @@ REVISION_RETENTION = 365 * 24 * 3600
 CLAIM_TYPES = ("direct", "indirect", "mixed")
 #: Who a claim's speaker is; the first two are the kinds the registry links across articles.
 SPEAKER_KINDS = ("person", "organization", "unnamed", "unknown")
+#: The status no index holds (ct:claims:status:*): a claim in none of them has it.
+UNINDEXED_STATUS = "unverified"
 VERIFICATION_STATUSES = (
     "unverified",
     "in_review",
@@ -247,6 +259,7 @@ class Keys:
     webhooks = f"{PREFIX}:webhooks"
     api_keys = f"{PREFIX}:apikeys"
     console_secret = f"{PREFIX}:console:secret"
+    search_pending = f"{PREFIX}:search:pending"
 
     @staticmethod
     def article(aid: str) -> str:
@@ -331,7 +344,13 @@ class Keys:
 
     @staticmethod
     def speaker_clusters(sid: str) -> str:
+        """Schema 3 and before: a speaker's signature table as one hash (migrate.py reads it)."""
         return f"{PREFIX}:speaker:{sid}:clusters"
+
+    @staticmethod
+    def signature(sid: str, signature: str) -> str:
+        """The clusters of speaker `sid`'s claims with `signature` (`text.claim_signature`)."""
+        return f"{PREFIX}:signature:{digest(sid, signature)[:24]}"
 
     @staticmethod
     def speaker_name(norm: str) -> str:

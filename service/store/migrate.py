@@ -12,6 +12,15 @@ a tie-breaker), its place in the status, source and url listing indexes, revisio
 revision entry, the list of its dedup keys (so that a takedown can remove them), and, when it is
 still queued or processing, an entry in the pending index that reconciliation watches.
 
+Version 4 (the store redesign): a speaker's signature table, one hash per speaker
+(`ct:speaker:{sid}:clusters`), becomes one key per speaker and signature (`ct:signature:*`), so
+that a save reads all of its claims' entries in one MGET and writes them in one MSET. Nothing
+else changed shape but the speaker records, which no longer keep `claim_count` and `last_seen`
+(they are read from the speaker's claim index, so a save writes nothing to a known speaker),
+and the status indexes, which no longer hold `unverified` claims (most claims; a claim in no
+status index is unverified):
+ids, claim records and indexes are as schema 3 wrote them.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -24,57 +33,65 @@ from typing import Any
 from redis.client import Pipeline
 
 from . import records
-from .base import transaction
-from .articles import revision_entry
-from .layout import PREFIX, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
-from .store import Store
+from .article_index import index_article, listing_score, revision_entry
+from .connection import Connection
+from .reads import watch_claims
+from .layout import PREFIX, UNINDEXED_STATUS, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 3
+SCHEMA = 4
 MIGRATION_PRINCIPAL = "migration"
 
 
-def schema_version(store: Store) -> int:
+def schema_version(conn: Connection) -> int:
     """The layout version of the data; an empty database is current."""
-    stored = store.redis.get(Keys.schema)
+    stored = conn.redis.get(Keys.schema)
     if stored is not None:
         return int(stored)
-    return 1 if store.redis.exists(Keys.claims) else SCHEMA
+    return 1 if conn.redis.exists(Keys.claims) else SCHEMA
 
 
-def migrate(store: Store) -> dict[str, Any]:
+def migrate(conn: Connection) -> dict[str, Any]:
     """Bring the data to `SCHEMA`; returns what was done (nothing when already current)."""
-    version = schema_version(store)
+    version = schema_version(conn)
     report: dict[str, Any] = {"from": version, "to": SCHEMA, "clusters_split": 0, "claims_moved": 0,
                               "speaker_tables": 0}
     if version < 2:
-        for clsid in _cluster_ids(store):
-            moved = _split_cluster(store, clsid)
+        for clsid in _cluster_ids(conn):
+            moved = _split_cluster(conn, clsid)
             if moved:
                 report["clusters_split"] += 1
                 report["claims_moved"] += moved
-        for sid in _speakers_with_claims(store):
-            _rebuild_table(store, sid)
+        for sid in _speakers_with_claims(conn):
+            _rebuild_table(conn, sid)
             report["speaker_tables"] += 1
     if version < 3:
-        report["articles_indexed"] = sum(_index_article(store, aid) for aid in _article_ids(store))
-    store.redis.set(Keys.schema, SCHEMA)
+        report["articles_indexed"] = sum(_index_article(conn, aid) for aid in _article_ids(conn))
+    if version < 4:
+        report["signature_tables_moved"] = sum(_move_signature_table(conn, key) for key in _signature_tables(conn))
+        for key in conn.redis.scan_iter(match=f"{PREFIX}:speaker:spk_*", count=500):
+            if key.count(":") == 2:
+                # Derived from the speaker's claim index since schema 4 (SpeakerRepository).
+                conn.redis.hdel(key, "claim_count", "last_seen")
+        # An unverified claim is in no status index since schema 4.
+        conn.redis.unlink(Keys.by_status(UNINDEXED_STATUS))
+    conn.redis.set(Keys.schema, SCHEMA)
     return report
 
 
-def _cluster_ids(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
+def _cluster_ids(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:cluster:cls_*", count=500):
         if key.count(":") == 2:
             yield key.rsplit(":", 1)[1]
 
 
-def _article_ids(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:article:art_*", count=500):
+def _article_ids(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:article:art_*", count=500):
         if key.count(":") == 2:
             yield key.rsplit(":", 1)[1]
 
 
-def _index_article(store: Store, aid: str) -> int:
+def _index_article(conn: Connection, aid: str) -> int:
     """Give a v2 article what v3 reads: score, listing indexes, revision, dedup key list."""
     key = Keys.article(aid)
 
@@ -84,7 +101,7 @@ def _index_article(store: Store, aid: str) -> int:
         if not raw or raw.get("score") or raw.get("deleted_at"):
             pipe.unwatch()
             return 0
-        score = store._listing_score(raw.get("created_at") or utcnow())
+        score = listing_score(conn.redis, raw.get("created_at") or utcnow())
         dedup = []
         if raw.get("external_id"):
             dedup.append(Keys.dedup("ext", digest(raw["external_id"])))
@@ -92,7 +109,7 @@ def _index_article(store: Store, aid: str) -> int:
             dedup.append(Keys.dedup("url", digest(raw["url"], digest(raw.get("text", "")))))
         pipe.multi()
         pipe.zrem(Keys.articles, aid)
-        store._index_article(pipe, aid, score, {}, raw)
+        index_article(pipe, aid, score, {}, raw)
         if raw.get("status") in ("queued", "processing"):
             # Reconciliation watches it from now on (an older job of it may still be live).
             pipe.zadd(Keys.pending, {aid: epoch_ms(utcnow())})
@@ -103,11 +120,11 @@ def _index_article(store: Store, aid: str) -> int:
         pipe.execute()
         return 1
 
-    return transaction(store.redis, body)
+    return conn.transaction(body)
 
 
-def _speakers_with_claims(store: Store) -> Iterator[str]:
-    for key in store.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
+def _speakers_with_claims(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
         yield key.rsplit(":", 1)[1]
 
 
@@ -115,20 +132,20 @@ def _key(fields: dict[str, Any]) -> tuple[str, str]:
     return fields.get("stance") or "asserts", normalize_claim(fields["text"])
 
 
-def _split_cluster(store: Store, clsid: str) -> int:
+def _split_cluster(conn: Connection, clsid: str) -> int:
     """Split the claims of one cluster that are not the same claim as its first; returns how
     many claims moved. Claims that moved out together and are the same claim stay together."""
     spare: list[str] = []
 
     def fresh_id() -> str:
         # A seq from the claim counter is never another claim's (or cluster's) id.
-        return "cls_" + claim_id(store.redis.incr(Keys.claim_seq)).partition("_")[2]
+        return "cls_" + claim_id(conn.redis.incr(Keys.claim_seq)).partition("_")[2]
 
     def body(pipe: Pipeline) -> int:
         pipe.watch(Keys.cluster(clsid), Keys.cluster_claims(clsid))
         stored = pipe.hgetall(Keys.cluster(clsid))
         member_ids = pipe.zrange(Keys.cluster_claims(clsid), 0, -1)
-        members = store._watch_claims(pipe, member_ids)
+        members = watch_claims(pipe, member_ids)
         first = members.get(stored.get("first_claim", "")) or next(iter(members.values()), None)
         if not stored or first is None:
             pipe.unwatch()
@@ -172,15 +189,39 @@ def _split_cluster(store: Store, clsid: str) -> int:
         pipe.execute()
         return sum(len(group) for _, _, group in targets)
 
-    return transaction(store.redis, body)
+    return conn.transaction(body)
 
 
-def _rebuild_table(store: Store, sid: str) -> None:
-    """A speaker's cluster table under the current signature, oldest cluster first."""
+def _signature_tables(conn: Connection) -> Iterator[str]:
+    for key in conn.redis.scan_iter(match=f"{PREFIX}:speaker:spk_*:clusters", count=500):
+        yield key
+
+
+def _move_signature_table(conn: Connection, key: str) -> int:
+    """Schema 4: a speaker's signature table (one hash per speaker) becomes one key per
+    signature (`Keys.signature`), with the same cluster ids in the same order."""
+    sid = key.split(":")[2]
+
+    def body(pipe: Pipeline) -> int:
+        pipe.watch(key)
+        table = pipe.hgetall(key)
+        pipe.multi()
+        if table:
+            pipe.mset({Keys.signature(sid, signature): ids for signature, ids in table.items()})
+        pipe.delete(key)
+        pipe.execute()
+        return 1
+
+    return conn.transaction(body)
+
+
+def _rebuild_table(conn: Connection, sid: str) -> None:
+    """A speaker's cluster entries under the current signature, oldest cluster first (in
+    the schema-3 layout, which version 4 then moves)."""
     def body(pipe: Pipeline) -> None:
         pipe.watch(Keys.by_speaker(sid), Keys.speaker_clusters(sid))
         ids = pipe.zrange(Keys.by_speaker(sid), 0, -1)
-        claims = store._watch_claims(pipe, ids)
+        claims = watch_claims(pipe, ids)
         table: dict[str, list[str]] = {}
         for cid in ids:
             fields = claims.get(cid)
@@ -196,4 +237,4 @@ def _rebuild_table(store: Store, sid: str) -> None:
             pipe.hset(Keys.speaker_clusters(sid), mapping={s: " ".join(c) for s, c in table.items()})
         pipe.execute()
 
-    transaction(store.redis, body)
+    conn.transaction(body)

@@ -144,16 +144,19 @@ def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
     return record
 
 
-def speaker(raw: Mapping[str, str], aliases: set[str], titles: set[str]) -> dict[str, Any]:
+def speaker(raw: Mapping[str, str], aliases: set[str], titles: set[str], claim_count: int,
+            last_seen: str | None) -> dict[str, Any]:
+    """A registry speaker; its claim count and last sighting come from its claim index (its
+    claims not superseded, and its newest claim's creation time), not from its hash."""
     return {
         "id": raw["id"],
         "name": raw["name"],
         "kind": raw.get("kind") or "person",
         "aliases": sorted(aliases - {raw["name"]}),
         "titles": sorted(titles),
-        "claim_count": int(raw.get("claim_count") or 0),
+        "claim_count": claim_count,
         "first_seen": raw.get("first_seen"),
-        "last_seen": raw.get("last_seen"),
+        "last_seen": last_seen or raw.get("last_seen"),
     }
 
 

@@ -8,28 +8,29 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .connection import Connection
 from .layout import Keys, digest
 
-if TYPE_CHECKING:
-    from .store import Store
 
+class SessionRepository:
+    """The console's keys (layout.py: ``ct:console:*``)."""
 
-class SessionStore:
-    """The console's keys (layout.py: ``ct:console:*``); mixed into `Store`."""
+    def __init__(self, conn: Connection) -> None:
+        self.redis = conn.redis
 
-    def load_session(self: "Store", session_id: str) -> dict[str, Any] | None:
+    def load(self, session_id: str) -> dict[str, Any] | None:
         raw = self.redis.get(Keys.console_session(digest(session_id)))
         return json.loads(raw) if raw else None
 
-    def save_session(self: "Store", session_id: str, data: Mapping[str, Any], ttl: int) -> None:
+    def save(self, session_id: str, data: Mapping[str, Any], ttl: int) -> None:
         self.redis.set(Keys.console_session(digest(session_id)), json.dumps(dict(data)), ex=ttl)
 
-    def delete_session(self: "Store", session_id: str) -> None:
+    def delete(self, session_id: str) -> None:
         self.redis.delete(Keys.console_session(digest(session_id)))
 
-    def console_secret(self: "Store") -> str:
+    def console_secret(self) -> str:
         """The key that signs the console's CSRF tokens, made once and shared by every API
         process (so a form rendered by one process is accepted by another)."""
         self.redis.set(Keys.console_secret, secrets.token_urlsafe(48), nx=True)

@@ -1,7 +1,7 @@
 """The speaker registry as people use it: reading, prefix search, a speaker's claims,
 renames and merges.
 
-A mixin of `Store`. Which registry speaker an extracted name is (linking) is `speakers.py`;
+`SpeakerRepository` holds it. Which registry speaker an extracted name is (linking) is `speakers.py`;
 this is what happens to the registry afterwards. A merged speaker's id keeps answering with
 the speaker it was merged into, so that ids handed out before the merge go on working; every
 lookup here follows merges. A rename or merge rewrites the speaker's claims in the same
@@ -9,65 +9,69 @@ transaction, after WATCHing them, so that a verdict set meanwhile is never overw
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, speakers
-from .base import Conflict, NotFound, Page, transaction
-from .layout import Keys, decode_cursor, encode_cursor, is_id, normalize_name
+from . import reads, records, speakers
+from .base import Conflict, NotFound, Page
+from .connection import Connection
+from .events import Feed
+from .layout import Keys, decode_cursor, encode_cursor, normalize_name
+from .text import claim_signature, normalize_claim
 
-if TYPE_CHECKING:
-    from .store import Store
 
+class SpeakerRepository:
+    """Registry speakers: read, searched, renamed and merged."""
 
-class SpeakerRegistryStore:
-    """Reading and editing registry speakers (mixed into `Store`)."""
+    def __init__(self, conn: Connection, feed: Feed) -> None:
+        self.conn = conn
+        self.redis = conn.redis
+        self.feed = feed
 
-    def _current_speaker(self: "Store", sid: str) -> str | None:
-        """`sid`, or the speaker it was merged into; None when unknown."""
-        if not is_id("spk", sid):
-            return None
-        for _ in range(16):
-            merged, exists = self.redis.hmget(Keys.speaker(sid), "merged_into", "id")
-            if exists is None:
-                return None
-            if not merged:
-                return sid
-            sid = merged
-        return sid
-
-    def get_speaker(self: "Store", sid: str) -> dict[str, Any] | None:
+    def get(self, sid: str) -> dict[str, Any] | None:
         """A speaker; asking for a merged one answers with the speaker it was merged into."""
-        current = self._current_speaker(sid)
+        current = reads.current_speaker(self.redis, sid)
         if current is None:
             return None
-        with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hgetall(Keys.speaker(current))
-            pipe.smembers(Keys.speaker_aliases(current))
-            pipe.smembers(Keys.speaker_titles(current))
-            raw, aliases, titles = pipe.execute()
-        return records.speaker(raw, aliases, titles)
+        found = self._speakers([current])
+        return found[0] if found else None
 
-    def _speakers(self: "Store", ids: list[str]) -> list[dict[str, Any]]:
-        """Speakers by id, read in one round trip; unknown ids are left out, and a merged
-        speaker (rare here: a merge moves its search entries) is followed like `get_speaker`."""
+    def _speakers(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Speakers by id, in two round trips whatever their number; unknown ids are left
+        out, and a merged speaker (rare here: a merge moves its search entries) is followed.
+
+        A speaker's claim count is its claims not superseded (the size of its claim index less
+        those also in the superseded index), and its last sighting its newest claim's creation:
+        derived here, so that saving claims writes nothing to a speaker already known."""
         with self.redis.pipeline(transaction=False) as pipe:
             for sid in ids:
                 pipe.hgetall(Keys.speaker(sid))
                 pipe.smembers(Keys.speaker_aliases(sid))
                 pipe.smembers(Keys.speaker_titles(sid))
+                pipe.zcard(Keys.by_speaker(sid))
+                pipe.zintercard(2, [Keys.by_speaker(sid), Keys.superseded])
+                pipe.zrange(Keys.by_speaker(sid), -1, -1)
             replies = pipe.execute()
+        rows = [replies[6 * k:6 * k + 6] for k in range(len(ids))]
+        newest = [row[5][0] if row[5] else None for row in rows]
+        present = [c for c in newest if c]
+        records_ = dict(zip(present, self.redis.mget([Keys.claim(c) for c in present]))) if present else {}
         found = []
-        for k, sid in enumerate(ids):
-            raw, aliases, titles = replies[3 * k:3 * k + 3]
-            speaker = self.get_speaker(sid) if raw.get("merged_into") else (
-                records.speaker(raw, aliases, titles) if raw.get("id") else None)
+        for sid, (raw, aliases, titles, total, superseded, _), last in zip(ids, rows, newest):
+            if raw.get("merged_into"):
+                speaker = self.get(sid)
+            elif raw.get("id"):
+                record = records_.get(last)
+                last_seen = records.unpack_claim(last, record)["created_at"] if record else None
+                speaker = records.speaker(raw, aliases, titles, total - superseded, last_seen)
+            else:
+                speaker = None
             if speaker is not None:
                 found.append(speaker)
         return found
 
-    def search_speakers(self: "Store", prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
+    def search(self, prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
         """Named speakers whose name or alias (or a later word of one) starts with `prefix`,
         case- and accent-insensitively, in alphabetical order."""
         term = normalize_name(prefix) if prefix.strip() else ""
@@ -94,15 +98,15 @@ class SpeakerRegistryStore:
         unique = list({s["id"]: s for s in self._speakers(list(found))}.values())
         return Page(unique, encode_cursor(last) if more and last else None)
 
-    def speaker_claims(self: "Store", sid: str, cursor: str | None = None, limit: int = 50) -> Page | None:
-        current = self._current_speaker(sid)
+    def claims(self, sid: str, cursor: str | None = None, limit: int = 50) -> Page | None:
+        current = reads.current_speaker(self.redis, sid)
         if current is None:
             return None
-        return self._walk([Keys.by_speaker(current)], "desc", cursor, limit, excluded=[Keys.superseded])
+        return reads.walk(self.conn, [Keys.by_speaker(current)], "desc", cursor, limit, excluded=[Keys.superseded])
 
-    def rename_speaker(self: "Store", sid: str, name: str) -> dict[str, Any]:
+    def rename(self, sid: str, name: str) -> dict[str, Any]:
         """Give a speaker a new name; its claims take it, the old name stays an alias."""
-        current = self._current_speaker(sid)
+        current = reads.current_speaker(self.redis, sid)
         if current is None:
             raise NotFound(sid)
         key = Keys.speaker(current)
@@ -111,10 +115,10 @@ class SpeakerRegistryStore:
             pipe.watch(key, Keys.by_speaker(current))
             old, kind = pipe.hmget(key, "name", "kind")
             taken = pipe.get(speakers.name_key(kind, name)) if kind in speakers.NAMED else None
-            if taken and self._current_speaker(taken) != current:
+            if taken and reads.current_speaker(self.redis, taken) != current:
                 pipe.unwatch()
                 raise Conflict(f"another speaker ({taken}) is already called {name!r}; merge them instead")
-            claims = self._watch_claims(pipe, pipe.zrange(Keys.by_speaker(current), 0, -1))
+            claims = reads.watch_claims(pipe, pipe.zrange(Keys.by_speaker(current), 0, -1))
             pipe.multi()
             pipe.hset(key, "name", name)
             if old and normalize_name(old) != normalize_name(name):
@@ -130,53 +134,59 @@ class SpeakerRegistryStore:
             self._move_claims(pipe, claims, current, name, kind)
             pipe.execute()
 
-        transaction(self.redis, body)
-        renamed = self.get_speaker(current)
+        self.conn.transaction(body)
+        renamed = self.get(current)
         assert renamed is not None
         return renamed
 
-    def merge_speakers(self: "Store", sid: str, into: str) -> dict[str, Any]:
+    def merge(self, sid: str, into: str) -> dict[str, Any]:
         """Fold speaker `sid` into `into`: its claims, names and titles move; histories stay.
 
         The merged speaker's id keeps answering, with the speaker it was merged into.
         """
-        source, target = self._current_speaker(sid), self._current_speaker(into)
+        source, target = reads.current_speaker(self.redis, sid), reads.current_speaker(self.redis, into)
         if source is None:
             raise NotFound(sid)
         if target is None:
             raise NotFound(into)
         if source == target:
             raise Conflict("a speaker cannot be merged into itself")
-        emitter = self._emitter()
+        emitter = self.feed.emitter()
 
         def body(pipe: Pipeline) -> None:
             pipe.watch(Keys.speaker(source), Keys.speaker(target), Keys.by_speaker(source),
-                       Keys.speaker_aliases(source), Keys.speaker_titles(source),
-                       Keys.speaker_clusters(source), Keys.speaker_clusters(target))
+                       Keys.speaker_aliases(source), Keys.speaker_titles(source))
             src = pipe.hgetall(Keys.speaker(source))
             dst = pipe.hgetall(Keys.speaker(target))
             aliases = pipe.smembers(Keys.speaker_aliases(source)) | {src["name"]}
             titles = pipe.smembers(Keys.speaker_titles(source))
-            tables = pipe.hgetall(Keys.speaker_clusters(source))
-            theirs = dict(zip(tables, pipe.hmget(Keys.speaker_clusters(target), list(tables)))) if tables else {}
+            seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
+            claims = reads.watch_claims(pipe, [cid for cid, _ in seqs])
+            # The source's cluster entries, named by its claims' signatures, and the target's.
+            signatures = sorted({claim_signature(c.get("stance") or "asserts", normalize_claim(c["text"]))
+                                 for c in claims.values()})
+            mine_keys = [Keys.signature(source, s) for s in signatures]
+            their_keys = [Keys.signature(target, s) for s in signatures]
+            if signatures:
+                pipe.watch(*mine_keys, *their_keys)
+            found = pipe.mget(mine_keys + their_keys) if signatures else []
+            tables = {s: ids for s, ids in zip(signatures, found[:len(signatures)]) if ids}
+            theirs = dict(zip(signatures, found[len(signatures):]))
             cluster_ids = [c for ids in tables.values() for c in ids.split()]
             shared_clusters = [c for c in cluster_ids if pipe.exists(Keys.cluster(c))]
-            seqs = pipe.zrange(Keys.by_speaker(source), 0, -1, withscores=True)
-            claims = self._watch_claims(pipe, [cid for cid, _ in seqs])
             new_aliases = [a for a in aliases if normalize_name(a) != normalize_name(dst["name"])]
             pipe.multi()
             if new_aliases:
                 pipe.sadd(Keys.speaker_aliases(target), *new_aliases)
             if titles:
                 pipe.sadd(Keys.speaker_titles(target), *titles)
-            for signature, ids in tables.items():
-                pipe.hset(Keys.speaker_clusters(target), signature, f"{theirs.get(signature) or ''} {ids}".strip())
-            pipe.hincrby(Keys.speaker(target), "claim_count", int(src.get("claim_count") or 0))
-            pipe.hset(Keys.speaker(target), mapping={
-                "first_seen": min(filter(None, (src.get("first_seen"), dst.get("first_seen")))),
-                "last_seen": max(filter(None, (src.get("last_seen"), dst.get("last_seen")))),
-            })
-            pipe.hset(Keys.speaker(source), mapping={"merged_into": target, "claim_count": 0})
+            if tables:
+                pipe.mset({Keys.signature(target, s): f"{theirs.get(s) or ''} {ids}".strip()
+                           for s, ids in tables.items()})
+                pipe.delete(*(Keys.signature(source, s) for s in tables))
+            pipe.hset(Keys.speaker(target), "first_seen",
+                      min(filter(None, (src.get("first_seen"), dst.get("first_seen")))))
+            pipe.hset(Keys.speaker(source), "merged_into", target)
             if src.get("kind") in speakers.NAMED:
                 for alias in aliases:
                     speakers.index_name(pipe, src["kind"], target, alias)
@@ -190,25 +200,16 @@ class SpeakerRegistryStore:
                 pipe.zadd(Keys.by_speaker(target), dict(seqs))
                 pipe.delete(Keys.by_speaker(source))
             self._move_claims(pipe, claims, target, dst["name"], dst.get("kind") or "person")
-            pipe.delete(Keys.speaker_clusters(source))
             for clsid in shared_clusters:
                 pipe.hset(Keys.cluster(clsid), "speaker_id", target)
             emitter.emit(pipe, "speaker.merged", {"speaker_id": source, "merged_into": target,
                                                    "claims_moved": len(claims)})
             pipe.execute()
 
-        transaction(self.redis, body)
-        merged = self.get_speaker(target)
+        self.conn.transaction(body)
+        merged = self.get(target)
         assert merged is not None
         return merged
-
-    def _speaker_named(self: "Store", name: str) -> str | None:
-        """The registry speaker (a person, else an organisation) with this name or alias."""
-        for kind in speakers.NAMED:
-            sid = self.redis.get(speakers.name_key(kind, name))
-            if sid:
-                return self._current_speaker(sid)
-        return None
 
     @staticmethod
     def _move_claims(pipe: Pipeline, claims: dict[str, dict[str, Any]], sid: str, name: str, kind: str) -> None:

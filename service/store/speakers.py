@@ -35,6 +35,8 @@ class SpeakerPlan:
     new: bool = False
     rename_to: str | None = None
     names: set[str] = field(default_factory=set)  # names this save saw for the speaker
+    #: Names whose name key already names this speaker (nothing to index again).
+    known_names: set[str] = field(default_factory=set)
     titles: set[str] = field(default_factory=set)
     claims: int = 0
 
@@ -53,12 +55,14 @@ def search_terms(name: str) -> set[str]:
 @dataclass
 class Known:
     """What the registry already knows about an article's names, read in a few round trips:
-    the speaker each name belongs to (merges followed), registry names, and the people who
-    share each surname that no name matched."""
+    the speaker each name belongs to, the registry names of the people who share each surname
+    that no name matched, and those people."""
 
     by_name: dict[str, str]
     names: dict[str, str]
     people: dict[str, dict[str, list[str]]]
+    #: The name keys' own values (before following merges).
+    stored: dict[str, str] = field(default_factory=dict)
 
 
 def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Known:
@@ -68,19 +72,12 @@ def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Know
     if keys:
         pipe.watch(*keys)
         found = {key: sid for key, sid in zip(keys, redis.mget(keys)) if sid}
-    for _ in range(16):  # follow merges, one level per round trip
-        with redis.pipeline(transaction=False) as reads:
-            for sid in found.values():
-                reads.hget(Keys.speaker(sid), "merged_into")
-            merged = dict(zip(found, reads.execute()))
-        if not any(merged.values()):
-            break
-        found = {key: merged[key] or sid for key, sid in found.items()}
-    sids = sorted(set(found.values()))
-    with redis.pipeline(transaction=False) as reads:
-        for sid in sids:
-            reads.hget(Keys.speaker(sid), "name")
-        names = {sid: name for sid, name in zip(sids, reads.execute()) if name}
+    # A name key always names a live speaker: a merge points every name and alias of the
+    # merged speaker at the one it was merged into (`SpeakerRepository.merge`), a rename keys the
+    # new name; so nothing is read per speaker here. Registry names are read only for the
+    # people a surname may link to (below).
+    stored = dict(found)
+    names: dict[str, str] = {}
     surnames = sorted({normalize_name(name).split()[-1] for name, kind in named
                        if kind == "person" and name_key(kind, name) not in found and normalize_name(name)})
     people: dict[str, dict[str, list[str]]] = {}
@@ -93,7 +90,7 @@ def prefetch(pipe: Pipeline, redis: Redis, named: list[tuple[str, str]]) -> Know
         for surname, table in tables.items():
             people[surname] = {sid: normalize_name(name).split() for sid, name in table.items()}
             names.update({sid: name for sid, name in table.items() if sid not in names})
-    return Known(found, names, people)
+    return Known(found, names, people, stored)
 
 
 def plan(pipe: Pipeline, redis: Redis,
@@ -117,6 +114,8 @@ def plan(pipe: Pipeline, redis: Redis,
         else:
             chosen = _link(name, kind, by_sid, known)
         chosen.names.add(name)
+        if known.stored.get(name_key(kind, name)) == chosen.sid:
+            chosen.known_names.add(name)
         if title:
             chosen.titles.add(title)
         plans[key] = by_sid.setdefault(chosen.sid, chosen)
@@ -169,13 +168,13 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
     """Queue the registry writes of `plans` on a pipeline in MULTI mode."""
     for p in {id(p): p for p in plans}.values():
         key = Keys.speaker(p.sid)
+        # A speaker's claim count and last sighting are read from its claim index
+        # (`SpeakerRepository`), so a save writes nothing to a speaker it already knows.
         if p.new:
             pipe.hset(key, mapping={"id": p.sid, "name": p.name, "kind": p.kind, "first_seen": now})
         if p.rename_to:
             pipe.hset(key, "name", p.rename_to)
             pipe.sadd(Keys.speaker_aliases(p.sid), p.name)
-        pipe.hset(key, "last_seen", now)
-        pipe.hincrby(key, "claim_count", p.claims)
         if p.titles:
             pipe.sadd(Keys.speaker_titles(p.sid), *p.titles)
         if p.kind not in NAMED:
@@ -185,20 +184,20 @@ def apply(pipe: Pipeline, plans: Iterable[SpeakerPlan], now: str) -> None:
         aliases = {n for n in names if normalize_name(n) != normalize_name(current)}
         if aliases:
             pipe.sadd(Keys.speaker_aliases(p.sid), *aliases)
-        for n in names:
+        for n in names - p.known_names:
             index_name(pipe, p.kind, p.sid, n)
         words = normalize_name(current).split()
-        if p.kind == "person" and words:
+        if p.kind == "person" and words and (p.new or p.rename_to):
             pipe.hset(Keys.surname(words[-1]), p.sid, current)
 
 
 def forget(pipe: Pipeline, sid: str, kind: str, names: Iterable[str], owned_name_keys: Iterable[str]) -> None:
     """Queue the removal of every trace of speaker `sid` (whose claims are all gone): its
-    record, names, titles, search entries, surname entry and cluster table. `owned_name_keys`
+    record, names, titles, search entries and surname entry (its cluster entries are the
+    caller's: they are named by its claims' signatures). `owned_name_keys`
     are the name keys that still point to it (read under WATCH by the caller)."""
     names = list(names)
-    pipe.delete(Keys.speaker(sid), Keys.speaker_aliases(sid), Keys.speaker_titles(sid),
-                Keys.speaker_clusters(sid), Keys.by_speaker(sid))
+    pipe.delete(Keys.speaker(sid), Keys.speaker_aliases(sid), Keys.speaker_titles(sid), Keys.by_speaker(sid))
     owned = list(owned_name_keys)
     if owned:
         pipe.delete(*owned)

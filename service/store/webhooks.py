@@ -1,6 +1,6 @@
 """Webhook subscriptions, their secrets, and the log of their deliveries.
 
-A mixin of `Store`. Every write reads the subscriptions, to queue deliveries with its events
+`WebhookRepository` holds them. Every write reads the subscriptions, to queue deliveries with its events
 (`events.py`), so each process keeps them for `HOOKS_TTL`; adding or deleting one here drops
 this process's copy at once. A rotated secret goes on signing beside the new one for a grace
 period, so that a receiver can switch secrets without rejecting deliveries.
@@ -16,19 +16,17 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from redis.client import Pipeline
 from rq import Queue
+from rq.serializers import JSONSerializer
 
 from . import records
-from .base import transaction
-from .events import Hook, read_hooks
+from .connection import Connection
 from .layout import Keys, format_time, is_id, new_id, utcnow
-
-if TYPE_CHECKING:
-    from .store import Store
 
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
@@ -38,15 +36,34 @@ PAUSE = 30
 MAX_PAUSE = 1800
 
 
-class WebhookStore:
-    """Webhooks and their deliveries (mixed into `Store`)."""
+@dataclass(frozen=True)
+class Hook:
+    id: str
+    events: frozenset[str]
 
-    @property
-    def delivery_queue(self: "Store") -> Queue:
-        """The RQ queue of webhook deliveries."""
-        return self._deliveries
 
-    def _hooks(self: "Store") -> list[Hook]:
+def read_hooks(redis: Any) -> list[Hook]:
+    ids = redis.smembers(Keys.webhooks)
+    if not ids:
+        return []
+    with redis.pipeline(transaction=False) as pipe:
+        for wid in ids:
+            pipe.hget(Keys.webhook(wid), "events")
+        found = pipe.execute()
+    return [Hook(wid, frozenset(json.loads(types))) for wid, types in zip(ids, found) if types]
+
+
+class WebhookRepository:
+    """Webhooks, their secrets and their deliveries' log; and the queue deliveries go to."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.redis = conn.redis
+        #: The RQ queue of webhook deliveries.
+        self.delivery_queue = Queue(DELIVERY_QUEUE, connection=conn.raw, serializer=JSONSerializer)
+        self._hooks_cache: tuple[float, list[Hook]] = (0.0, [])
+
+    def hooks(self) -> list[Hook]:
         """The registered webhooks, read at most once a second per process: every write needs
         them, and they change rarely. A webhook registered elsewhere gets events from at most
         a second later; one deleted elsewhere may have deliveries queued for that second,
@@ -57,7 +74,7 @@ class WebhookStore:
             self._hooks_cache = (time.monotonic() + HOOKS_TTL, hooks)
         return hooks
 
-    def add_webhook(self: "Store", url: str, event_types: Sequence[str], secret: str) -> dict[str, Any]:
+    def add(self, url: str, event_types: Sequence[str], secret: str) -> dict[str, Any]:
         wid = new_id("whk")
         record = {"id": wid, "url": url, "events": json.dumps(sorted(set(event_types))), "secret": secret,
                   "created_at": utcnow()}
@@ -68,14 +85,14 @@ class WebhookStore:
         self._hooks_cache = (0.0, [])
         return records.webhook(record)
 
-    def list_webhooks(self: "Store") -> list[dict[str, Any]]:
+    def list(self) -> "list[dict[str, Any]]":
         with self.redis.pipeline(transaction=False) as pipe:
             for wid in self.redis.smembers(Keys.webhooks):
                 pipe.hgetall(Keys.webhook(wid))
             found = [records.webhook(raw) for raw in pipe.execute() if raw]
         return sorted(found, key=lambda w: w["created_at"])
 
-    def webhook_target(self: "Store", wid: str) -> tuple[str, list[str]] | None:
+    def target(self, wid: str) -> tuple[str, list[str]] | None:
         """(url, secrets to sign with) of a webhook, for its delivery job; None once it is
         deleted. The secrets are the current one and, for a while after a rotation, the one
         before it."""
@@ -88,7 +105,7 @@ class WebhookStore:
         honoured = [secret] + ([previous] if previous and until and float(until) > time.time() else [])
         return url, honoured
 
-    def rotate_webhook_secret(self: "Store", wid: str, secret: str, grace: int) -> dict[str, Any] | None:
+    def rotate_secret(self, wid: str, secret: str, grace: int) -> dict[str, Any] | None:
         """Give a webhook a new secret; the old one still signs (beside it) for `grace` seconds."""
         if not is_id("whk", wid):
             return None
@@ -107,9 +124,9 @@ class WebhookStore:
             return {**records.webhook(record), "previous_secret_expires_at": format_time(
                 datetime.fromtimestamp(until, timezone.utc))}
 
-        return transaction(self.redis, body)
+        return self.conn.transaction(body)
 
-    def delete_webhook(self: "Store", wid: str) -> bool:
+    def delete(self, wid: str) -> bool:
         if not is_id("whk", wid):
             return False
         with self.redis.pipeline() as pipe:
@@ -119,7 +136,7 @@ class WebhookStore:
         self._hooks_cache = (0.0, [])
         return bool(removed)
 
-    def record_delivery(self: "Store", wid: str, attempt: Mapping[str, Any]) -> None:
+    def record_delivery(self, wid: str, attempt: Mapping[str, Any]) -> None:
         if not self.redis.exists(Keys.webhook(wid)):
             return
         with self.redis.pipeline() as pipe:
@@ -127,13 +144,13 @@ class WebhookStore:
             pipe.ltrim(Keys.deliveries(wid), 0, MAX_DELIVERY_LOG - 1)
             pipe.execute()
 
-    def deliveries(self: "Store", wid: str, limit: int = MAX_DELIVERY_LOG) -> list[dict[str, Any]] | None:
+    def deliveries(self, wid: str, limit: int = MAX_DELIVERY_LOG) -> "list[dict[str, Any]] | None":
         """Delivery attempts, newest first; None for an unknown webhook."""
         if not is_id("whk", wid) or not self.redis.exists(Keys.webhook(wid)):
             return None
         return [json.loads(e) for e in self.redis.lrange(Keys.deliveries(wid), 0, limit - 1)]
 
-    def delivery_gate(self: "Store", wid: str, probe_seconds: int) -> float | None:
+    def delivery_gate(self, wid: str, probe_seconds: int) -> float | None:
         """None when a delivery to the webhook may go ahead now; otherwise the time (epoch
         seconds) to put it off to. A paused webhook's deliveries wait for the end of the pause;
         then one of them (holding the probe for `probe_seconds`) tries the receiver, and the
@@ -150,7 +167,7 @@ class WebhookStore:
             return None
         return now + probe_seconds
 
-    def note_receiver(self: "Store", wid: str, timed_out: bool) -> float | None:
+    def note_receiver(self, wid: str, timed_out: bool) -> float | None:
         """After an attempt: a timeout pauses the webhook (longer at each consecutive one);
         an attempt that ended within the timeout, however it ended, ends the pause. Returns
         the end of the pause, if any."""

@@ -1,0 +1,176 @@
+"""Claims in Redis: saving an extraction job's claims, and reading them (one claim, filtered
+lists, an article's claims).
+
+A list walks the smallest index its filters name and only probes the others (the Lua in
+`scripts.py`), within a budget per request, so that a page costs what the most selective
+filter leaves and a cursor (a claim seq) stays valid while claims arrive. Each claim comes
+with its article's reference fields, each article read once per page; its context needs the
+article's whole text, so it is read only on request. Saving is `claim_saving.save_claims`;
+the saved claims' search words follow in a step of their own (`search.py`).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import reads, records, rules, search
+from .base import Page
+from .claim_saving import save_claims
+from .connection import Connection
+from .events import Feed
+from .layout import UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id
+
+
+class ClaimRepository:
+    """Claims: an extraction job's saved, and read one at a time or by the page."""
+
+    def __init__(self, conn: Connection, feed: Feed) -> None:
+        self.conn = conn
+        self.redis = conn.redis
+        self.feed = feed
+
+    def save(self, aid: str, claims: Sequence[Mapping[str, Any]], revision: int | None = None,
+             extractor_version: str | None = None) -> bool:
+        """Store an article's extracted claims and mark it done, all or nothing, at most
+        once per revision (`claim_saving.save_claims`)."""
+        return save_claims(self.conn, self.feed.emitter(), aid, claims, revision, extractor_version)
+
+    def index_words(self, aid: str) -> int:
+        """The follow-up step of a save: its claims' search words (`search.index_article`)."""
+        return search.index_article(self.conn, aid)
+
+    def index_pending(self, older_than: float) -> list[str]:
+        """Index the words of articles left pending for more than `older_than` seconds (a
+        job that died between its save and its indexing); returns their ids."""
+        done = search.pending(self.conn, older_than)
+        for aid in done:
+            search.index_article(self.conn, aid)
+        return done
+
+    def get(self, cid: str) -> dict[str, Any] | None:
+        """A claim with its article and its context (the sentences that hold it)."""
+        if not is_id("clm", cid):
+            return None
+        found = reads.claims(self.conn, [cid], context=True)
+        return found[0] if found else None
+
+    def list(
+        self,
+        *,
+        status: str | None = None,
+        claim_type: str | None = None,
+        stance: str | None = None,
+        speaker: str | None = None,
+        speaker_id: str | None = None,
+        article_id: str | None = None,
+        cluster_id: str | None = None,
+        query: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        include: frozenset[str] = frozenset(),
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> Page:
+        """Claims newest first, filtered by every criterion given (AND).
+
+        Claims marked `not_a_claim` are left out unless that status is asked for or
+        `include` holds "not_a_claim"; `include` holding "context" adds each claim's context.
+        """
+        indexes: list[str] = []
+        if article_id is not None:
+            if not is_id("art", article_id):
+                return Page([], None)
+            indexes.append(Keys.article_claims(article_id))
+        if speaker_id is not None:
+            sid = reads.current_speaker(self.redis, speaker_id)
+            if sid is None:
+                return Page([], None)
+            indexes.append(Keys.by_speaker(sid))
+        if status is not None and status != UNINDEXED_STATUS:
+            indexes.append(Keys.by_status(status))
+        if claim_type is not None:
+            indexes.append(Keys.by_type(claim_type))
+        if stance is not None and stance != "asserts":
+            indexes.append(Keys.by_stance(stance))
+        if speaker is not None:
+            named = reads.speaker_named(self.redis, speaker)
+            indexes.append(Keys.by_speaker(named) if named else Keys.by_name(speaker))
+        indexes += [Keys.by_word(w) for w in query]
+        excluded = self._excluded(status, include, stance)
+        low, high = self._seq_range(since, until)
+        if low is not None and high is not None and low > high:
+            return Page([], None)
+        context = "context" in include
+        if cluster_id is not None:
+            if not is_id("cls", cluster_id):
+                return Page([], None)
+            if not self.redis.exists(Keys.cluster(cluster_id)):
+                return self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
+            indexes.append(Keys.cluster_claims(cluster_id))
+        indexes = reads.smallest_first(self.redis, indexes) if indexes else [Keys.claims]
+        return reads.walk(self.conn, indexes, "desc", cursor, limit, low=low, high=high, excluded=excluded, context=context)
+
+    @staticmethod
+    def _excluded(status: str | None, include: frozenset[str], stance: str | None = None) -> list[str]:
+        """Indexes whose claims a list leaves out: `not_a_claim` and superseded ones by
+        default, and the denials and questions when only assertions are asked for."""
+        excluded = []
+        if status == UNINDEXED_STATUS:
+            # Unverified claims are the ones in no status index.
+            excluded += [Keys.by_status(s) for s in VERIFICATION_STATUSES if s != UNINDEXED_STATUS]
+        if status is None and rules.NOT_A_CLAIM not in include:
+            excluded.append(Keys.by_status(rules.NOT_A_CLAIM))
+        if "superseded" not in include:
+            excluded.append(Keys.superseded)
+        if stance == "asserts":
+            excluded += [Keys.by_stance("denies"), Keys.by_stance("questions")]
+        return excluded
+
+    def _singleton_page(self, cluster_id: str, indexes: list[str], excluded: list[str], low: int | None,
+                        high: int | None, cursor: str | None, context: bool) -> Page:
+        """The one page of a one-claim cluster: its claim, if it passes the other filters."""
+        if cursor is not None:
+            decode_cursor(cursor)
+            return Page([], None)
+        cid = claim_of_cluster(cluster_id)
+        with self.redis.pipeline(transaction=False) as pipe:
+            pipe.get(Keys.claim(cid))
+            pipe.zscore(Keys.claims, cid)
+            for key in indexes + excluded:
+                pipe.zscore(key, cid)
+            raw, seq, *scores = pipe.execute()
+        own_cluster = records.unpack_claim(cid, raw)["cluster_id"] if raw else None
+        required, absent = scores[:len(indexes)], scores[len(indexes):]
+        if own_cluster != cluster_id or seq is None or any(score is None for score in required) \
+                or any(score is not None for score in absent):
+            return Page([], None)
+        if (low is not None and seq < low) or (high is not None and seq > high):
+            return Page([], None)
+        return Page(reads.claims(self.conn, [cid], context=context), None)
+
+    def _seq_range(self, since: str | None, until: str | None) -> tuple[int | None, int | None]:
+        """Claim seqs created in [since, until], from the per-save seq ranges."""
+        low = high = None
+        if since is not None:
+            first = self.redis.zrangebyscore(Keys.seq_times, epoch_ms(since), "+inf", start=0, num=1)
+            low = int(first[0].split(":")[0]) if first else 1 << 62
+        if until is not None:
+            last = self.redis.zrevrangebyscore(Keys.seq_times, epoch_ms(until), "-inf", start=0, num=1)
+            high = int(last[0].split(":")[1]) if last else 0
+        return low, high
+
+    def of_article(self, aid: str, cursor: str | None = None, limit: int = 50,
+                       include: frozenset[str] = frozenset()) -> Page:
+        """An article's claims in the order they appear in its text (see `list` for
+        what `include` adds)."""
+        return reads.walk(self.conn, [Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
+                          context="context" in include)
+
+
+    def tombstone(self, cid: str) -> dict[str, Any] | None:
+        """The tombstone of the taken-down article a claim belonged to, if it was taken down."""
+        if not is_id("clm", cid):
+            return None
+        aid = self.redis.hget(Keys.deleted_claims, cid)
+        raw = self.redis.hgetall(Keys.article(aid)) if aid else {}
+        return records.tombstone(raw) if raw.get("deleted_at") else None

@@ -1,0 +1,129 @@
+"""Reads that several repositories share, as plain functions over a connection or a pipeline.
+
+A claim is shown with its article's reference fields, so reading claims is the same for the
+claims, the clusters and the speakers; a list page walks indexes the same way whoever lists.
+Keeping these here, below every repository, is what lets the repositories stay unaware of one
+another.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+
+from . import records, speakers
+from .base import SCAN_BUDGET, Page
+from .connection import Connection
+from .layout import Keys, decode_cursor, encode_cursor, is_id
+from .text import context_span
+
+
+def watch_claims(pipe: Pipeline, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Claims about to be rewritten, read after WATCHing them, so that a verdict set
+    meanwhile makes the rewrite start again instead of being overwritten."""
+    if not ids:
+        return {}
+    keys = [Keys.claim(cid) for cid in ids]
+    pipe.watch(*keys)
+    return {cid: records.unpack_claim(cid, raw) for cid, raw in zip(ids, pipe.mget(keys)) if raw}
+
+
+def claims(conn: Connection, ids: Iterable[str], context: bool = False) -> list[dict[str, Any]]:
+    """Claims by id, each with its article (read once per article), and with its context
+    when asked: that reads the article's text, so list pages only do it on request. One
+    round trip (`scripts.READ_CLAIMS`)."""
+    ids = list(ids)
+    if not ids:
+        return []
+    fields = article_fields(context)
+    reply = conn.read_claims(args=[Keys.claim(""), Keys.article(""), *fields, "--", *ids])
+    return assemble(ids, *reply, context=context)
+
+
+def article_fields(context: bool) -> tuple[str, ...]:
+    return records.ARTICLE_REF_FIELDS + (("text",) if context else ())
+
+
+def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str],
+             articles: Sequence[Sequence[str | None]], context: bool = False) -> list[dict[str, Any]]:
+    """The API's claims from what `read_claims` returned, in the order of `ids`."""
+    by_article = dict(zip(aids, articles))
+    out = []
+    for cid, raw in zip(ids, found):
+        if raw:
+            fields = records.unpack_claim(cid, raw)
+            out.append(shown(fields, by_article[fields["article_id"]], context))
+    return out
+
+
+def shown(fields: dict[str, Any], article_values: Sequence[str | None], context: bool) -> dict[str, Any]:
+    """The API's claim from its stored fields and its article's `ARTICLE_REF_FIELDS` (then
+    the article's text, when `context`)."""
+    text = None
+    if context:
+        article_text = article_values[-1] or ""
+        if article_text[fields["start"]:fields["end"]] == fields["text"]:
+            first, last = context_span(article_text, fields["start"], fields["end"])
+            text = article_text[first:last]
+        else:
+            text = fields["text"]
+    return records.claim(fields, records.article_ref(fields["article_id"], article_values), text)
+
+
+def smallest_first(redis: Redis, indexes: list[str]) -> list[str]:
+    """Indexes to intersect, the smallest first: it is walked, the others only probed
+    (O(1) each), so a page costs what the most selective filter leaves."""
+    if len(indexes) < 2:
+        return indexes
+    with redis.pipeline(transaction=False) as pipe:
+        for key in indexes:
+            pipe.zcard(key)
+        sizes = pipe.execute()
+    return [k for _, k in sorted(zip(sizes, indexes))]
+
+
+def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | None, limit: int,
+         low: int | None = None, high: int | None = None, excluded: Sequence[str] = (),
+         context: bool = False, budget: int | None = None) -> Page:
+    """One page of claims from the first index, present in the other `indexes` and absent
+    from `excluded` (the Lua in `scripts.py`), within `budget` entries examined."""
+    budget = SCAN_BUDGET if budget is None else budget
+    bound = "" if cursor is None else decode_cursor(cursor)
+    if direction == "desc":
+        if high is not None and (bound == "" or int(bound) > high):
+            bound = str(high + 1)
+        stop = "" if low is None else str(low)
+    else:
+        stop = ""
+    ids, last, exhausted, found, aids, articles = conn.page(
+        keys=[*indexes, *excluded],
+        args=[direction, bound, limit, budget, stop, len(excluded), Keys.claim(""), Keys.article(""),
+              *article_fields(context)])
+    items = assemble(ids, found, aids, articles, context)
+    next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def current_speaker(redis: Redis, sid: str) -> str | None:
+    """`sid`, or the speaker it was merged into; None when unknown."""
+    if not is_id("spk", sid):
+        return None
+    for _ in range(16):
+        merged, exists = redis.hmget(Keys.speaker(sid), "merged_into", "id")
+        if exists is None:
+            return None
+        if not merged:
+            return sid
+        sid = merged
+    return sid
+
+
+def speaker_named(redis: Redis, name: str) -> str | None:
+    """The registry speaker (a person, else an organisation) with this name or alias."""
+    for kind in speakers.NAMED:
+        sid = redis.get(speakers.name_key(kind, name))
+        if sid:
+            return current_speaker(redis, sid)
+    return None

@@ -1,0 +1,75 @@
+"""`Repositories`: every repository over one connection, wired once.
+
+The API builds one per app (`create_app`), a worker one per worker process (`build_worker`),
+and each hands it on explicitly: a request finds it in its app's `Runtime`, a job gets it from
+the worker running it (`workers.jobs`), the CLI from its app. Nothing is cached at module level.
+
+Which class holds what:
+
+==================  ==========================================================================
+articles            `ArticleRepository`: new articles with their job, reading, listing,
+                    revisions, re-extraction, takedown
+jobs                `ExtractionJobs`: an article's way through its extraction job, reconciliation
+claims              `ClaimRepository`: an extraction's claims saved; claims read and listed
+verdicts            `VerdictRepository`: verification, its propagation, each claim's history
+clusters            `ClusterRepository`: links, splits, a cluster's appearances, suggestions
+speakers            `SpeakerRepository`: the speaker registry read, searched, renamed, merged
+events              `Feed`: the change feed, and the emitter every write queues events with
+webhooks            `WebhookRepository`: subscriptions, secrets, deliveries and their queue
+api_keys            `ApiKeyRepository`: keys managed through /v1/keys
+sessions            `SessionRepository`: review-console sessions and the console's secret
+==================  ==========================================================================
+"""
+from __future__ import annotations
+
+from redis import Redis
+
+from .api_keys import ApiKeyRepository
+from .articles import ArticleRepository
+from .claims import ClaimRepository
+from .clusters import ClusterRepository
+from .connection import SAME, Connection, Options
+from .events import Feed
+from .extraction_jobs import ExtractionJobs
+from .sessions import SessionRepository
+from .speaker_registry import SpeakerRepository
+from .verdicts import VerdictRepository
+from .webhooks import WebhookRepository
+
+
+class Repositories:
+    """The repositories of one connection; each is given only what it needs."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.webhooks = WebhookRepository(conn)
+        self.events = Feed(conn, self.webhooks)
+        self.articles = ArticleRepository(conn, self.events)
+        self.jobs = ExtractionJobs(conn, self.events)
+        self.claims = ClaimRepository(conn, self.events)
+        self.verdicts = VerdictRepository(conn, self.events)
+        self.clusters = ClusterRepository(conn, self.events)
+        self.speakers = SpeakerRepository(conn, self.events)
+        self.api_keys = ApiKeyRepository(conn)
+        self.sessions = SessionRepository(conn)
+
+    @classmethod
+    def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
+                 raw_timeout: float | None = SAME) -> "Repositories":
+        return cls(Connection.from_url(url, socket_timeout, options, raw_timeout))
+
+    @property
+    def redis(self) -> Redis:
+        """The decoding client (tests and benchmarks read keys through it)."""
+        return self.conn.redis
+
+    @property
+    def raw(self) -> Redis:
+        """The bytes client RQ's queues use."""
+        return self.conn.raw
+
+    def ping(self) -> bool:
+        return self.conn.ping()
+
+    def close(self) -> None:
+        self.conn.close()

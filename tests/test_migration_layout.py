@@ -1,0 +1,128 @@
+"""`flask --app service.app migrate` on a store written in the layout the code before the
+repository redesign wrote (schema 3). The redesign changed one shape: a speaker's signature
+table, one hash per speaker, is now one key per speaker and signature. The store below has
+every kind of record (articles with revisions, claims with verdicts and histories, a cluster,
+speakers, a webhook, a managed key) with the old key shapes: per-speaker signature hashes, the
+word index written as the old save did, no `ct:search:pending`. After the migration the hashes
+are gone and their entries are in the new keys, every other key holds exactly what it held,
+every id is unchanged, the API reads (search included) answer as before, and a new claim still
+joins its cluster."""
+from __future__ import annotations
+
+import json
+
+from helpers import claim_record, headers, quote_article
+from service.store import Keys
+from service.store.migrate import SCHEMA
+from service.store.records import unpack_claim
+from service.store.text import claim_signature, normalize_claim, words
+
+QUOTE = "We will move 300 jobs to Ohio next year"
+
+
+def snapshot(redis) -> dict[str, object]:
+    """Every key's type and content, events and RQ's keys aside (their ids are times)."""
+    found: dict[str, object] = {}
+    for key in sorted(redis.scan_iter(match="ct:*")):
+        kind = redis.type(key)
+        if kind == "string":
+            value: object = redis.get(key)
+        elif kind == "hash":
+            value = redis.hgetall(key)
+        elif kind == "list":
+            value = redis.lrange(key, 0, -1)
+        elif kind == "set":
+            value = sorted(redis.smembers(key))
+        elif kind == "zset":
+            value = redis.zrange(key, 0, -1, withscores=True)
+        else:
+            value = redis.xlen(key)
+        found[key] = (kind, value)
+    return found
+
+
+def old_word_index(redis) -> None:
+    """What the old save wrote in its own transaction: each claim in its words' indexes, and no
+    pending list (the follow-up step did not exist)."""
+    for key in redis.scan_iter(match="ct:claim:clm_*"):
+        if key.count(":") != 2:
+            continue
+        cid = key.rsplit(":", 1)[1]
+        text = json.loads(redis.get(key))[1]
+        for word in words(text):
+            redis.zadd(Keys.by_word(word), {cid: int(cid[4:], 36)})
+    redis.delete(Keys.search_pending)
+
+
+def old_signature_tables(redis) -> dict[str, dict[str, str]]:
+    """What the old save wrote for clusters: one hash per speaker, signature -> cluster ids in
+    the order the clusters were made (here: no merges, so the claims' order)."""
+    tables: dict[str, dict[str, str]] = {}
+    for key in sorted(redis.scan_iter(match="ct:claims:speaker:spk_*")):
+        sid = key.rsplit(":", 1)[1]
+        for cid in redis.zrange(key, 0, -1):
+            fields = unpack_claim(cid, redis.get(Keys.claim(cid)))
+            signature = claim_signature(fields["stance"], normalize_claim(fields["text"]))
+            ids = tables.setdefault(sid, {}).setdefault(signature, "").split()
+            if fields["cluster_id"] not in ids:
+                tables[sid][signature] = " ".join(ids + [fields["cluster_id"]])
+    for key in redis.scan_iter(match="ct:signature:*"):
+        redis.delete(key)
+    for sid, table in tables.items():
+        redis.hset(Keys.speaker_clusters(sid), mapping=table)
+        # The old save counted each speaker's claims and last sighting in its record.
+        redis.hset(Keys.speaker(sid), mapping={"claim_count": 7, "last_seen": "2024-01-01T00:00:00.000Z"})
+    # ... and indexed every unverified claim under its status.
+    for key in redis.scan_iter(match="ct:claim:clm_*"):
+        if key.count(":") == 2:
+            cid = key.rsplit(":", 1)[1]
+            fields = unpack_claim(cid, redis.get(key))
+            if fields["status"] == "unverified":
+                redis.zadd(Keys.by_status("unverified"), {cid: fields["seq"]})
+    return tables
+
+
+def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and_loses_nothing(app, client, store, redis):
+    aid, a = quote_article(client, store, QUOTE, "Nadia Brennan", title="Jobs")
+    _, b = quote_article(client, store, QUOTE, "Nadia Brennan")  # joins a's cluster
+    _, c = quote_article(client, store, "Taxes will fall", "Tom Becker", kind="person")
+    assert client.patch(f"/v1/claims/{a['id']}/verification", json={"status": "false", "note": "no such plan"},
+                        headers=headers("verify", **{"If-Match": '"1"'})).status_code == 200
+    revised = client.put(f"/v1/articles/{aid}", json={"text": f'"{QUOTE}," Nadia Brennan said on Monday.'},
+                         headers=headers("ingest"))
+    assert revised.status_code == 202
+    store.jobs.start_processing(aid)
+    assert store.claims.save(aid, [claim_record(QUOTE, 1, speaker="Nadia Brennan")], revision=2)
+    assert client.post("/v1/keys", json={"name": "cms", "roles": ["ingest"]}, headers=headers("admin")).status_code == 201
+    store.webhooks.add("https://hooks.example.org/ct", ["claim.created"], "whsec_" + "a" * 40)
+    old_word_index(redis)
+    tables = old_signature_tables(redis)
+    redis.set(Keys.schema, "3")
+    before = snapshot(redis)
+    reads = {path: client.get(path, headers=headers("admin")).json for path in (
+        f"/v1/claims/{a['id']}", f"/v1/claims/{b['id']}", f"/v1/claims/{c['id']}", f"/v1/articles/{aid}",
+        f"/v1/articles/{aid}/revisions", f"/v1/claims/{a['id']}/history", f"/v1/clusters/{a['cluster_id']}",
+        f"/v1/speakers/{a['speaker']['id']}", "/v1/claims?q=ohio", "/v1/webhooks", "/v1/keys")}
+    assert [x["id"] for x in reads["/v1/claims?q=ohio"]["items"]] == [b["id"], a["id"]]
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+
+    assert json.loads(result.output.splitlines()[0])["signature_tables_moved"] == len(tables) == 2
+    after = snapshot(redis)
+    assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and before.pop(Keys.schema) == ("string", "3")
+    for sid, table in tables.items():
+        assert before.pop(Keys.speaker_clusters(sid)) == ("hash", table)
+        kind, record = before[Keys.speaker(sid)]
+        assert record.pop("claim_count") == "7" and record.pop("last_seen")  # derived since schema 4
+        for signature, ids in table.items():
+            assert after.pop(Keys.signature(sid, signature)) == ("string", ids)
+    kind, unverified = before.pop(Keys.by_status("unverified"))
+    assert [cid for cid, _ in unverified] == [c["id"]]  # a and b share a verdict; unindexed since schema 4
+    assert after == before, "nothing else rewritten, nothing lost"
+    for path, body in reads.items():
+        assert client.get(path, headers=headers("admin")).json == body, path
+    # The moved entries are the ones a save reads: the same words join the same cluster.
+    _, again = quote_article(client, store, QUOTE, "Nadia Brennan")
+    assert again["cluster_id"] == a["cluster_id"]
+    assert again["verification"]["status"] == "false"
