@@ -285,6 +285,7 @@ class EncoderTagger:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = onnxruntime.InferenceSession(str(path / "model.onnx"), options,
                                                     providers=["CPUExecutionProvider"])
 
