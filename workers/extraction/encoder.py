@@ -286,6 +286,11 @@ class EncoderTagger:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Every batch has a shape of its own, so memory planned per shape and an arena sized
+        # for the largest batch only grow: with them a worker grew by about 180 MB over the 84
+        # PolNeAR dev articles, without them by about 115 MB, at the same speed.
+        options.enable_mem_pattern = False
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(str(path / "model.onnx"), options,
                                                     providers=["CPUExecutionProvider"])
 
