@@ -24,7 +24,7 @@ from spacy.tokens import Doc, Token
 
 from .candidates import Candidate
 from .contents import cut_tail, trim
-from .cues import verb_forms
+from .cues import plural, verb_forms
 from .quotes import Quote
 from .reported import can_speak, subject_of
 from .stance import Stance
@@ -63,6 +63,7 @@ def _forms(table) -> dict[str, str]:
 
 
 _FORMS = {**_forms(_CONFIRMING), **_forms(_REJECTING), **_forms(_NAMING)}
+_NOUN_FORMS = REPORT_NOUNS | {plural(noun) for noun in REPORT_NOUNS}
 
 
 def _that_clause(noun: Token) -> Token | None:
@@ -132,13 +133,14 @@ def stance_of(verb: Token, noun: Token, clause: Token) -> tuple[Stance, int] | N
     for table, said in ((_REJECTING, "denies"), (_CONFIRMING, "asserts")):
         if lemma in table:
             needed = table[lemma].split()
-            if needed and not needed_particle(verb, noun, needed):
+            if needed and not _has_particle(verb, noun, needed):
                 return None
             return said, end
     return None
 
 
-def needed_particle(verb: Token, noun: Token, needed: list[str]) -> bool:
+def _has_particle(verb: Token, noun: Token, needed: list[str]) -> bool:
+    """"shrugged off", "pushed back on": a phrasal verb rejects only with its particle."""
     return bool(_particles(verb, noun) & set(needed))
 
 
@@ -160,8 +162,7 @@ def settle(doc: Doc, cands: list[Candidate], quotes: Sequence[Quote],
     held_by_subject: set[tuple[int, int | None]] = set()
     spans: list[tuple[int, int]] = []
     for noun in doc:
-        if not noun.tag_.startswith("NN") or noun.lower_.rstrip("s") not in REPORT_NOUNS \
-                and noun.lower_ not in REPORT_NOUNS or inside_quote(noun.idx):
+        if not noun.tag_.startswith("NN") or noun.lower_ not in _NOUN_FORMS or inside_quote(noun.idx):
             continue
         clause = _that_clause(noun)
         verb = _governor(noun) if clause is not None else None
@@ -194,7 +195,7 @@ def settle(doc: Doc, cands: list[Candidate], quotes: Sequence[Quote],
         if c.cue_token in drop_cues or (c.cue_token, c.subject) in held_by_subject:
             return True
         return c.source in ("model", "learned") and any(a <= c.start < b or c.start <= a < c.end for a, b in spans) \
-            and c.cue_token is not None and doc[c.cue_token].lower_.rstrip("s") not in REPORT_NOUNS
+            and c.cue_token is not None and doc[c.cue_token].lower_ not in _NOUN_FORMS
     kept = [c for c in cands if not about_a_report(c)]
     return sorted(kept + [f for f in found if not _covered(f, kept)], key=lambda c: c.start)
 
