@@ -2,8 +2,11 @@
 
 Reported clauses come from the parse and direct quotations from the quotation marks; a
 clause that contains a quotation is one mixed claim, a clause that is nothing but a
-quotation is a direct one. Speakers are resolved last and in article order, because an
-unattributed quote paragraph or a pronoun depends on who spoke before it.
+quotation is a direct one. The encoder's claims join where the rules found none (fusion.py);
+then every candidate, whoever found it, goes through the same steps of what a claim is
+(report_nouns.py, coordination.py, propositions.py). Speakers are resolved last and in
+article order, because an unattributed quote paragraph or a pronoun depends on who spoke
+before it.
 """
 from __future__ import annotations
 
@@ -22,16 +25,16 @@ from .attribution import attribute_quote
 from .candidates import Candidate, with_span
 from .claims import Claim, Speaker
 from .coordination import split_conjoined
-from .propositions import keep_claims
 from .cues import COGNITION
+from .encoder import COMPONENT as ATTRIBUTION_COMPONENT
+from .encoder import PROBS_KEY
 from .fusion import fuse, model_candidates
 from .learned import find_learned
+from .propositions import keep_claims
 from .quotes import Quote, find_quotes, paragraphs, word_count
 from .registry import build_registry, learn_genders
 from .reported import find_reported
 from .speakers import Resolution, Resolver
-from .encoder import COMPONENT as ATTRIBUTION_COMPONENT
-from .encoder import PROBS_KEY
 from .tokens import QuoteLookup, TokenIndex
 from .transcript import Turn, find_turns, only_questions
 
