@@ -18,6 +18,7 @@ from service.store import Repositories, utcnow
 from . import model
 from .context import repositories
 from .extraction import extract_claims, extractor_version
+from .webhooks import delivery_id
 
 
 def extract_article(article_id: str) -> dict[str, Any]:
@@ -85,7 +86,7 @@ def record_lost_delivery(repos: Repositories, job: Job, error: str) -> None:
     webhook_id, event = job.args[0], job.args[1]
     attempt = int(job.get_meta(refresh=True).get("attempts") or 0) or 1
     repos.webhooks.record_delivery(webhook_id, {
-        "delivery_id": str(job.meta.get("delivery_id") or job.id), "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
+        "delivery_id": delivery_id(job), "event_id": event.get("id"), "event_type": event.get("type"), "at": utcnow(),
         "attempt": attempt, "status_code": None, "ok": False, "error": error, "duration_ms": None})
 
 
@@ -101,8 +102,9 @@ def on_delivery_failure(
     (its worker died: RQ's registry cleanup) are recorded here."""
     name = exc_type.__name__ if exc_type is not None else ""
     if name == "JobTimeoutException":
-        record_lost_delivery(repositories(), job, "timeout")
+        repos = repositories()
+        record_lost_delivery(repos, job, "timeout")
         if job.args and isinstance(job.args[0], str):
-            repositories().webhooks.note_receiver(job.args[0], timed_out=True)
+            repos.webhooks.note_receiver(job.args[0], timed_out=True)
     elif name == "AbandonedJobError":
         record_lost_delivery(repositories(), job, "the worker died during the delivery")

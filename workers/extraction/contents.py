@@ -373,6 +373,11 @@ def object_content(verb: Token, lemma: str) -> tuple[int, int] | None:
     return None
 
 
+def infinitive(verb: Token) -> bool:
+    """A "to" infinitive ("vowed to cut", "declined to comment")."""
+    return any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
+
+
 def finite(verb: Token) -> bool:
     """A main assertion rather than background ("with both parties accusing ...")."""
     if verb.tag_ in ("VBD", "VBZ", "VBP"):

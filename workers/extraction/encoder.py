@@ -126,9 +126,7 @@ def spans_of_tags(tags: Sequence[int]) -> list[tuple[str, int, int]]:
         if kind and (t == 0 or t % 2 == 1 or (t + 1) // 2 != kind):
             spans.append((KINDS[kind - 1], start, i))
             kind = 0
-        if t and t % 2 == 1:
-            kind, start = (t + 1) // 2, i
-        elif t and not kind:  # an I- tag with no B- (never from viterbi): opens a span
+        if t and (t % 2 == 1 or not kind):  # a B- tag, or an I- with no B- (never from viterbi)
             kind, start = (t + 1) // 2, i
     return spans
 

@@ -31,7 +31,7 @@ from spacy.tokens import Doc, Token
 from . import stance
 from .candidates import Candidate
 from .cues import cue_lemma, plural, verb_forms
-from .contents import EMPTY_OBJECTS, clause_tokens, complement, cut_tail, is_question, trim
+from .contents import EMPTY_OBJECTS, clause_tokens, complement, cut_tail, infinitive, is_question, trim
 from .reported import NON_SPEAKERS, can_speak, subject_of
 
 TABLE = Path(__file__).resolve().parent / "data" / "learned_cues.tsv"
@@ -117,10 +117,6 @@ def _right(tok: Token, deps: tuple[str, ...], word: str | None = None) -> Token 
     return next((c for c in tok.rights if c.dep_ in deps and (word is None or c.lower_ == word)), None)
 
 
-def _infinitive(tok: Token) -> bool:
-    return any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
-
-
 def _phrase(tok: Token, first: int, last: int) -> tuple[int, int] | None:
     """A trimmed span that names something checkable.
 
@@ -153,7 +149,7 @@ def verb_arguments(verb: Token, wanted: Container[str] = ALL) -> Iterator[tuple[
             yield "ccomp", span
     dobj = _right(verb, ("dobj",))
     xcomp = _right(verb, ("xcomp",))
-    if xcomp is not None and not _infinitive(xcomp):
+    if xcomp is not None and not infinitive(xcomp):
         xcomp = None
     if dobj is not None and not _object_phrase(dobj):
         dobj = None
@@ -196,7 +192,7 @@ def noun_arguments(noun: Token, wanted: Container[str] = ALL) -> Iterator[tuple[
             span = _phrase(noun, child.left_edge.i, child.right_edge.i)
             if span is not None:
                 yield "that", span
-        elif child.dep_ in ("acl", "relcl") and "to" in wanted and _infinitive(child):
+        elif child.dep_ in ("acl", "relcl") and "to" in wanted and infinitive(child):
             span = _phrase(noun, child.left_edge.i, child.right_edge.i)
             if span is not None:
                 yield "to", span

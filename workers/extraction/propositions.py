@@ -16,7 +16,8 @@ from __future__ import annotations
 from spacy.tokens import Doc, Token
 
 from .candidates import Candidate
-from .cues import verb_forms
+from .contents import infinitive
+from .cues import plural, verb_forms
 from .tokens import TokenIndex
 
 # Verbs whose infinitive is an order or a request to someone.
@@ -30,14 +31,14 @@ ACT_NOUNS = frozenset({"decision", "plan", "move", "bid", "effort", "attempt", "
                        "order", "appeal", "push", "choice", "intention", "desire", "wish", "invitation", "offer"})
 
 _LEMMA = {form: lemma for lemma in DIRECTIVES | REFUSALS | ACTS for form in verb_forms(lemma)}
-_NOUNS = ACT_NOUNS | {noun + "s" for noun in ACT_NOUNS}
+_NOUNS = ACT_NOUNS | {plural(noun) for noun in ACT_NOUNS}
 
 
 def _infinitive_of(cue: Token, first: int, last: int) -> bool:
     """Whether the content (tokens first..last) is an infinitive the cue governs, alone or
     after its object ("to comment", "voters to back the plan")."""
     for tok in cue.doc[first:min(last + 1, first + 12)]:
-        if tok.tag_ != "VB" or not any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children):
+        if tok.tag_ != "VB" or not infinitive(tok):
             continue
         if tok.dep_ not in ("xcomp", "ccomp", "advcl", "acl", "relcl"):
             continue
@@ -57,7 +58,7 @@ def is_act(doc: Doc, cue_token: int, first: int, last: int) -> bool:
     # "ridiculed a new attempt to arm the rebels": the content is itself an act noun's infinitive.
     heads = [t for t in doc[first:last + 1] if t.head.i < first or t.head.i > last]
     return len(heads) == 1 and heads[0].lower_ in _NOUNS and any(
-        c.dep_ in ("acl", "relcl") and c.tag_ == "VB" and any(a.lower_ == "to" for a in c.children)
+        c.dep_ in ("acl", "relcl") and c.tag_ == "VB" and infinitive(c)
         for c in heads[0].children)
 
 
@@ -83,12 +84,10 @@ def keep_claims(doc: Doc, cands: list[Candidate], index: TokenIndex) -> list[Can
     """The candidates that report a proposition."""
     out = []
     for c in cands:
-        if c.cue_token is not None and c.type == "indirect":
+        if c.cue_token is not None and c.type != "direct":
             first, last = index.at_or_after(c.start), index.before(c.end)
-            if is_act(doc, c.cue_token, first, last) or is_topic(doc, c.cue_token, first, last):
+            # A mixed claim's quoted words are said of something, so only acts are left out.
+            if is_act(doc, c.cue_token, first, last) or c.type == "indirect" and is_topic(doc, c.cue_token, first, last):
                 continue
-        elif c.cue_token is not None and c.type == "mixed" \
-                and is_act(doc, c.cue_token, index.at_or_after(c.start), index.before(c.end)):
-            continue
         out.append(c)
     return out

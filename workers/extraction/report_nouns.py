@@ -27,7 +27,7 @@ from .contents import cut_tail, trim
 from .cues import plural, verb_forms
 from .quotes import Quote
 from .reported import can_speak, subject_of
-from .stance import Stance
+from .stance import FALSITY, TRUTH, Stance, negated
 
 REPORT_NOUNS = frozenset({
     "accusation", "allegation", "assertion", "charge", "claim", "contention", "insinuation", "report",
@@ -48,10 +48,11 @@ _CONFIRMING = {
 }
 # "called reports ... false": verbs of naming whose predicate decides the stance.
 _NAMING = frozenset({"call", "label", "brand", "term", "describe", "dub"})
-_FALSE = frozenset({"false", "untrue", "wrong", "incorrect", "inaccurate", "baseless", "nonsense", "ridiculous",
-                    "absurd", "fake", "groundless", "unfounded", "lies", "lie", "rubbish", "garbage",
-                    "fabricated", "fiction", "preposterous", "laughable", "misleading"})
-_TRUE = frozenset({"true", "correct", "accurate", "right", "fair"})
+# What a speaker calls a report: the words of "it was false that ..." (stance.py) and the
+# stronger ones news quotes ("called the reports ridiculous").
+_FALSE = FALSITY | {"ridiculous", "absurd", "fake", "groundless", "unfounded", "lies", "lie", "rubbish", "garbage",
+                    "fabricated", "fiction", "preposterous", "laughable", "misleading"}
+_TRUE = TRUTH | {"fair"}
 
 
 def _forms(table) -> dict[str, str]:
@@ -122,7 +123,7 @@ def _before_aside(doc: Doc, first: int, last: int) -> int:
 def stance_of(verb: Token, noun: Token, clause: Token) -> tuple[Stance, int] | None:
     """What the governing verb does with the report, and the last token of the reported
     clause; None when the verb neither rejects nor confirms it."""
-    if any(c.dep_ == "neg" for c in verb.children):
+    if negated(verb):
         return None
     lemma = _FORMS.get(verb.lower_)
     if lemma is None:

@@ -16,8 +16,8 @@ from spacy.tokens import Doc, Token
 
 from . import stance
 from .candidates import Candidate
-from .contents import (DATIVE_CUES, clause_tokens, complement, finite, is_question, object_content, that_clause,
-                       trim)
+from .contents import (DATIVE_CUES, clause_tokens, complement, finite, infinitive, is_question, object_content,
+                       that_clause, trim)
 from .cues import AS_CUES, COGNITION, CUE_WEIGHT, OBJECT_CUES, QUESTION_VERBS, QUOTE_ONLY, THAT_ONLY, cue_lemma, cue_weight
 from .tokens import TokenIndex
 
@@ -94,8 +94,7 @@ def _implied_subject(verb: Token, depth: int) -> Token | None:
             return head
         holder = head.head.head if head.dep_ == "pobj" else None
         return subject_of(holder, depth + 1) if holder is not None and holder.tag_.startswith("VB") else None
-    infinitive = any(c.lower_ == "to" and c.dep_ == "aux" for c in verb.children)
-    if verb.dep_ in ("relcl", "acl") and infinitive and head.dep_ == "attr":
+    if verb.dep_ in ("relcl", "acl") and infinitive(verb) and head.dep_ == "attr":
         return subject_of(head.head, depth + 1)
     if verb.dep_ == "pcomp" and head.lower_ == "as" and head.head.tag_.startswith("VB"):
         return next((c for c in head.head.children if c.dep_ in ("nsubjpass", "nsubj")), None)
@@ -124,10 +123,6 @@ def _cue_text(doc: Doc, verb: Token, lemma: str, content_first: int) -> str:
                                    and child.right_edge.i - verb.i <= 4):
             last = max(last, child.right_edge.i)
     return doc[first:last + 1].text
-
-
-def _negated(verb: Token) -> bool:
-    return any(c.dep_ == "neg" for c in verb.children)
 
 
 def _parenthetical(verb: Token) -> tuple[int, int] | None:
@@ -233,15 +228,15 @@ def find_reported(doc: Doc, index: TokenIndex, inside_quote: Callable[[int], boo
             continue
         if asked is not None:
             first = _after_question_word(doc, first, last)
-        said = stance.of_cue(lemma, _negated(tok))
-        denied = stance.denial_frame(doc, first, last) if said == "asserts" and not _negated(tok) else None
+        said = stance.of_cue(lemma, stance.negated(tok))
+        denied = stance.denial_frame(doc, first, last) if said == "asserts" and not stance.negated(tok) else None
         if denied is not None:
             first, said = denied, "denies"
         cue = _cue_text(doc, tok, lemma, first)
         found.append(Candidate(
             start=doc[first].idx, end=doc[last].idx + len(doc[last]), type="indirect",
             cue=cue, source="clause", subject=subject.i, cue_token=tok.i, cue_lemma=lemma, cue_weight=weight,
-            negated=_negated(tok), stance=said))
+            negated=stance.negated(tok), stance=said))
     return found
 
 

@@ -23,8 +23,8 @@ DENIAL_CUES = frozenset({"deny", "dispute", "reject", "dismiss", "refute", "rebu
 QUESTION_CUES = frozenset({"ask", "wonder", "question", "inquire", "query", "doubt"})
 
 # "it was not true that X", "it is false that X": a denial of X phrased as an assertion.
-_FALSITY = frozenset({"false", "untrue", "wrong", "incorrect", "inaccurate", "baseless", "nonsense"})
-_TRUTH = frozenset({"true", "correct", "accurate", "right"})
+FALSITY = frozenset({"false", "untrue", "wrong", "incorrect", "inaccurate", "baseless", "nonsense"})
+TRUTH = frozenset({"true", "correct", "accurate", "right"})
 _BE = frozenset({"is", "was", "'s", "’s", "were", "has", "had", "been", "be", "would", "will"})
 _NOT = frozenset({"not", "n't", "n’t", "never"})
 
@@ -77,7 +77,7 @@ def denial_frame(doc: Doc, first: int, last: int) -> int | None:
         k += 1
         falsity = negated
     else:
-        falsity = words[k].lower_ in _TRUTH and negated or words[k].lower_ in _FALSITY and not negated
+        falsity = words[k].lower_ in TRUTH and negated or words[k].lower_ in FALSITY and not negated
     that = words[k + 1]
     if not falsity or that.lower_ != "that" or that.i >= last:
         return None
