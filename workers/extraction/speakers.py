@@ -238,7 +238,7 @@ class Resolver:
         Otherwise, or when none was mentioned yet, the newest such entity.
         """
         reg = self.registry
-        earlier = [m.entity for m in reversed(reg.mentions) if m.pos < before] if before is not None else []
+        earlier = (m.entity for m in reversed(reg.mentions) if m.pos < before) if before is not None else ()
         for idx in itertools.chain(earlier, range(len(reg.entities) - 1, -1, -1)):
             e = reg.entities[idx]
             if (not person_only or e.kind == "person") and name_key(e.name.split()) == key:
