@@ -64,6 +64,8 @@ class ClaimRepository:
         speaker_id: str | None = None,
         article_id: str | None = None,
         cluster_id: str | None = None,
+        assignee: str | None = None,
+        unassigned: bool = False,
         query: Sequence[str] = (),
         since: str | None = None,
         until: str | None = None,
@@ -75,6 +77,8 @@ class ClaimRepository:
 
         Claims marked `not_a_claim` are left out unless that status is asked for or
         `include` holds "not_a_claim"; `include` holding "context" adds each claim's context.
+        `assignee` keeps the claims assigned to that reviewer, `unassigned` those assigned to
+        nobody (`assignments.py`).
         """
         indexes: list[str] = []
         if article_id is not None:
@@ -96,7 +100,11 @@ class ClaimRepository:
             named = reads.speaker_named(self.redis, speaker)
             indexes.append(Keys.by_speaker(named) if named else Keys.by_name(speaker))
         indexes += [Keys.by_word(w) for w in query]
+        if assignee is not None:
+            indexes.append(Keys.by_assignee(assignee))
         excluded = self._excluded(status, include, stance)
+        if unassigned:
+            excluded.append(Keys.assigned)
         low, high = self._seq_range(since, until)
         if low is not None and high is not None and low > high:
             return Page([], None)

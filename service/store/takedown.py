@@ -12,7 +12,7 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, speakers
+from . import assignments, records, speakers
 from .article_index import index_article, watch_live_article
 from .base import NotFound
 from .connection import Connection
@@ -73,6 +73,8 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             owned = [k for k, v in zip(keys, pipe.mget(keys) if keys else []) if v == sid]
             lost[sid] = (kind or "person", names, owned)
         logs = {c: pipe.llen(Keys.cluster_log(c)) for c in clusters}
+        pipe.watch(Keys.assignees)
+        assigned = {cid: who for cid, who in zip(ids, pipe.hmget(Keys.assignees, ids) if ids else []) if who}
         revision = int(raw.get("revision") or 1)
         now = utcnow()
         pipe.multi()
@@ -110,7 +112,9 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
         dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
         if dedup:
             pipe.delete(*dedup)
-        pipe.delete(Keys.article_claims(aid), Keys.revisions(aid),
+        assignments.forget(pipe, assigned)
+        pipe.zrem(Keys.reviewed, aid)
+        pipe.delete(Keys.article_claims(aid), Keys.revisions(aid), Keys.corrections(aid), Keys.article_history(aid),
                     *(Keys.revision_text(aid, r) for r in range(1, revision)))
         pipe.zrem(Keys.search_pending, aid)
         pipe.delete(key)
