@@ -34,6 +34,10 @@ class CorrectionRepository:
         self.redis = conn.redis
         self.feed = feed
 
+    def corrected_since(self, since_ms: int | None = None) -> list[str]:
+        """Ids of articles with corrected or added claims (last corrected at or after `since_ms`)."""
+        return self.redis.zrangebyscore(Keys.corrected_articles, "-inf" if since_ms is None else since_ms, "+inf")
+
     def of_article(self, aid: str) -> dict[str, dict[str, Any]]:
         """The article's corrections by claim id: fields, original, origin."""
         if not is_id("art", aid):
@@ -95,6 +99,7 @@ class CorrectionRepository:
                 speakers.apply(pipe, [plan], at)
             self._write(pipe, claim, wanted, move, by, at)
             pipe.hset(Keys.corrections(aid), cid, json.dumps(correction))
+            pipe.zadd(Keys.corrected_articles, {aid: epoch_ms(at)})
             entry = {"from": claim["status"], "to": wanted["status"], "at": at, "by": by, "note": None,
                      "evidence": [], "review_url": None, "corrected": changed}
             pipe.rpush(Keys.history(cid), json.dumps(entry))
@@ -150,6 +155,7 @@ class CorrectionRepository:
             pipe.zadd(Keys.seq_times, {f"{seq}:{seq}": epoch_ms(at)})
             correction_clusters.write(pipe, cid, seq, move, by, at)
             pipe.hset(Keys.corrections(aid), cid, json.dumps(correction))
+            pipe.zadd(Keys.corrected_articles, {aid: epoch_ms(at)})
             pipe.hincrby(Keys.article(aid), "claim_count", 1)
             entry = {"from": UNINDEXED_STATUS, "to": fields["status"], "at": at, "by": by, "note": None,
                      "evidence": [], "review_url": None, "added": True,

@@ -22,6 +22,8 @@ ct:article:{aid}:history                    list    reviewers' marks on the arti
                                                     oldest first (JSON)
 ct:articles:reviewed                        zset    ids of articles marked reviewed, score = when
                                                     marked (ms)
+ct:articles:corrected                       zset    ids of articles with corrected or added claims,
+                                                    score = when last corrected (ms)
 ct:articles                                 zset    article ids, score = listing score (creation
                                                     ms x 1000 + a per-ms counter: unique)
 ct:articles:pending                         zset    ids of articles queued or processing, score =
@@ -278,6 +280,7 @@ class Keys:
     console_secret = f"{PREFIX}:console:secret"
     search_pending = f"{PREFIX}:search:pending"
     reviewed = f"{PREFIX}:articles:reviewed"
+    corrected_articles = f"{PREFIX}:articles:corrected"
     assignees = f"{PREFIX}:claims:assignees"
     assigned = f"{PREFIX}:claims:assigned"
 

@@ -114,6 +114,7 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             pipe.delete(*dedup)
         assignments.forget(pipe, assigned)
         pipe.zrem(Keys.reviewed, aid)
+        pipe.zrem(Keys.corrected_articles, aid)
         pipe.delete(Keys.article_claims(aid), Keys.revisions(aid), Keys.corrections(aid), Keys.article_history(aid),
                     *(Keys.revision_text(aid, r) for r in range(1, revision)))
         pipe.zrem(Keys.search_pending, aid)
