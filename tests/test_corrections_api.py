@@ -306,16 +306,16 @@ def test_assignment_filters_and_bulk_actions(client, store, article):
     assert [c["id"] for c in listed] == [ids[0]]
     free = client.get("/v1/claims?unassigned=true", headers=headers("read")).json["items"]
     assert {c["id"] for c in free} == set(ids[1:])
-    bulk = client.post("/v1/claims/bulk", json={"claim_ids": ids[1:] + ["clm_zzzz"], "action": "assign",
+    bulk = client.post("/v1/bulk/claims", json={"claim_ids": ids[1:] + ["clm_zzzz"], "action": "assign",
                                                 "assignee": "bob"}, headers=headers("verify"))
     assert bulk.status_code == 200 and bulk.json == {"done": ids[1:], "missing": ["clm_zzzz"]}
     assert client.get("/v1/claims?unassigned=true", headers=headers("read")).json["items"] == []
     assert store.assignments.of(ids) == {ids[0]: "alice", ids[1]: "bob", ids[2]: "bob"}
-    marked = client.post("/v1/claims/bulk", json={"claim_ids": ids[1:], "action": "not_a_claim"},
+    marked = client.post("/v1/bulk/claims", json={"claim_ids": ids[1:], "action": "not_a_claim"},
                          headers=headers("verify"))
     assert marked.json["done"] == ids[1:]
     assert [c["id"] for c in store.claims.of_article(aid).items] == [ids[0]]
-    client.post("/v1/claims/bulk", json={"claim_ids": ids, "action": "unassign"}, headers=headers("verify"))
+    client.post("/v1/bulk/claims", json={"claim_ids": ids, "action": "unassign"}, headers=headers("verify"))
     assert store.assignments.of(ids) == {}
     assert client.put(f"/v1/claims/{ids[0]}/assignee", json={"assignee": None},
                       headers=headers("read")).status_code == 403

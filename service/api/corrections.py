@@ -273,7 +273,7 @@ def assign_claim(body: dict[str, Any], claim_id: str) -> Any:
     return send({"claim_id": claim_id, "assignee": to})
 
 
-@blp.route("/claims/bulk", methods=["POST"])
+@blp.route("/bulk/claims", methods=["POST"])
 @requires("verify")
 @json_body
 @blp.arguments(BulkInSchema())

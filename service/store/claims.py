@@ -175,6 +175,16 @@ class ClaimRepository:
                           context="context" in include)
 
 
+    def neighbours(self, aid: str, cid: str) -> tuple[str | None, str | None]:
+        """The article's claims before and after `cid` (by seq), for moving claim to claim."""
+        if not (is_id("art", aid) and is_id("clm", cid)):
+            return None, None
+        ids = self.redis.zrange(Keys.article_claims(aid), 0, -1)
+        if cid not in ids:
+            return None, None
+        at = ids.index(cid)
+        return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
+
     def tombstone(self, cid: str) -> dict[str, Any] | None:
         """The tombstone of the taken-down article a claim belonged to, if it was taken down."""
         if not is_id("clm", cid):
