@@ -33,11 +33,21 @@ VERDICT_FIELDS = ("status", "note", "evidence", "review_url", "updated_by", "upd
 ARTICLE_REF_FIELDS = ("title", "url", "source", "published_at")
 
 
+#: Trailing fields left out of a record while they hold their default (`unpack_claim` fills
+#: them in): an extracted, uncorrected claim is stored exactly as before corrections existed.
+_OPTIONAL_TAIL = ("origin", "corrected")
+
+
 def pack_claim(cid: str, fields: Mapping[str, Any]) -> bytes:
     stored = dict(fields)
     if stored.get("cluster_id") == cluster_of_claim(cid):
         stored["cluster_id"] = None
-    return orjson.dumps([stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS])
+    values = [stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS]
+    for name in reversed(_OPTIONAL_TAIL):
+        if values[-1] not in (None, _CLAIM_DEFAULTS[name]) or CLAIM_FIELDS[len(values) - 1] != name:
+            break
+        values.pop()
+    return orjson.dumps(values)
 
 
 def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
@@ -49,6 +59,8 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     fields = dict(zip(CLAIM_FIELDS, values))
     for name in CLAIM_FIELDS[len(values):]:
         fields[name] = _CLAIM_DEFAULTS.get(name)
+    if not fields["corrected"]:
+        fields["corrected"] = []
     fields["id"] = cid
     fields["seq"] = seq_of_claim(cid)
     fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)
