@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
@@ -74,16 +76,33 @@ def claim_sentence(claim: Mapping[str, Any]) -> tuple[str, str, str]:
     return claim["speaker"]["name"], reported, text
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def readable_time(value: str | None, now: datetime | None = None) -> str:
     """An ISO time as people read it: "5 minutes ago", "yesterday", "3 Dec 2026" (the page shows
     the exact UTC time on hover)."""
     if not value:
         return ""
+    if now is None:
+        # The same times come up on every page view: cached for the minute.
+        return _readable_this_minute(value, int(time.time() // 60))
+    return _readable(value, now)
+
+
+@lru_cache(maxsize=4096)
+def _readable_this_minute(value: str, minute: int) -> str:
+    return _readable(value, datetime.fromtimestamp(minute * 60, timezone.utc))
+
+
+def _readable(value: str, now: datetime) -> str:
     try:
-        moment = datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
+        # By hand: strptime costs about 20 us, and the queue formats 50 times per page.
+        moment = datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]), int(value[14:16]),
+                          int(value[17:19]), tzinfo=timezone.utc)
     except ValueError:
         return value
-    seconds = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    seconds = (now - moment).total_seconds()
     if 0 <= seconds < 60:
         return "just now"
     if 0 <= seconds < 3600:
@@ -94,4 +113,4 @@ def readable_time(value: str | None, now: datetime | None = None) -> str:
         return f"{hours} hour{'s' if hours > 1 else ''} ago"
     if 0 <= seconds < 2 * 86400:
         return "yesterday"
-    return f"{moment.day} {moment.strftime('%b')} {moment.year}"
+    return f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"

@@ -207,7 +207,9 @@ class Row(NamedTuple):
     article: str
     date: str
     when: str
+    exact: str
     status: str
+    status_label: str
     confidence: str
     assignee: str | None
 
@@ -219,7 +221,9 @@ def _rows(claims: list[dict[str, Any]], assignees: dict[str, str]) -> list[Row]:
                 f"{base}speakers/{c['speaker']['id']}" if c["speaker"]["kind"] in ("person", "organization") else None,
                 c["cue"], c["stance"], f"{base}articles/{c['article_id']}", c["article"]["title"] or c["article_id"],
                 c["article"]["published_at"] or c["created_at"] or "",
-                readable_time(c["article"]["published_at"] or c["created_at"]), c["verification"]["status"],
+                readable_time(c["article"]["published_at"] or c["created_at"]),
+                (c["article"]["published_at"] or c["created_at"] or "")[:19].replace("T", " ") + " UTC",
+                c["verification"]["status"], c["verification"]["status"].replace("_", " "),
                 f"{c['confidence']:.2f}", assignees.get(c["id"]))
             for c in claims]
 
