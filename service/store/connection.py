@@ -18,7 +18,7 @@ from redis.retry import Retry
 
 from .base import transaction
 from .layout import REVISION_RETENTION
-from .scripts import PAGE, READ_CLAIMS
+from .scripts import PAGE, READ_CLAIMS, SIZES
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,7 @@ class Connection:
         self.options = options or Options()
         self.page = redis.register_script(PAGE)
         self.read_claims = redis.register_script(READ_CLAIMS)
+        self.sizes = redis.register_script(SIZES)
         #: Tests only: called between a transaction's reads and its MULTI/EXEC (see `base.transaction`).
         self.before_exec: Callable[[str], None] | None = None
 

@@ -22,7 +22,7 @@ from .base import Conflict, Gone, NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
 from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, is_id, new_id, utcnow
-from .reads import current_speaker, watch_claims
+from .reads import add_claims, current_speaker, remove_claim, watch_claims
 from .text import words
 
 
@@ -150,7 +150,7 @@ class CorrectionRepository:
                 speakers.apply(pipe, [plan], at)
             pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
             for index in self._indexes(fields):
-                pipe.zadd(index, {cid: seq})
+                add_claims(pipe, index, {cid: seq})
             self._index_words(pipe, fields, add=True)
             pipe.zadd(Keys.seq_times, {f"{seq}:{seq}": epoch_ms(at)})
             correction_clusters.write(pipe, cid, seq, move, by, at)
@@ -250,9 +250,9 @@ class CorrectionRepository:
             return
         for word in words(fields["text"]):
             if add:
-                pipe.zadd(Keys.by_word(word), {fields["id"]: fields["seq"]})
+                add_claims(pipe, Keys.by_word(word), {fields["id"]: fields["seq"]})
             else:
-                pipe.zrem(Keys.by_word(word), fields["id"])
+                remove_claim(pipe, Keys.by_word(word), fields["id"])
 
     def _write(self, pipe: Pipeline, old: dict[str, Any], new: dict[str, Any], move: correction_clusters.Move,
                by: str, at: str) -> None:
@@ -265,9 +265,9 @@ class CorrectionRepository:
         pipe.set(Keys.claim(cid), records.pack_claim(cid, new))
         before, after = set(self._indexes(old)), set(self._indexes(new))
         for index in before - after:
-            pipe.zrem(index, cid)
+            remove_claim(pipe, index, cid)
         for index in after - before:
-            pipe.zadd(index, {cid: seq})
+            add_claims(pipe, index, {cid: seq})
         if old["text"] != new["text"]:
             self._index_words(pipe, old, add=False)
             self._index_words(pipe, new, add=True)
