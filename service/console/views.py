@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import (Blueprint, Response, abort, current_app, flash, g, json, redirect, render_template, request,
                    session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from markupsafe import Markup, escape
 
 from ..auth import AUTH_FAILURES, Principal, authenticate, authenticate_digest, client_address, secret_digest
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
@@ -194,38 +195,47 @@ def index() -> Any:
 
 class Row(NamedTuple):
     """One queue row, formatted: the queue renders 50 of these per page, and a template reads a
-    tuple's attributes much faster than a nested dict's keys."""
+    tuple's attributes much faster than a nested dict's keys. The cells added for reviewers
+    (selection, speaker link, time, assignee) come as finished HTML: a cell as one escaped
+    string costs the template a fifth of what its pieces and conditions would."""
 
-    id: str
+    select: Markup
     href: str
     text: str
-    speaker: str
-    speaker_href: str | None
+    speaker: Markup
     cue: str
     stance: str
     article_href: str
     article: str
-    date: str
-    when: str
-    exact: str
+    when: Markup
     status: str
     status_label: str
     confidence: str
-    assignee: str | None
+    assignee: Markup
 
 
-def _rows(claims: list[dict[str, Any]], assignees: dict[str, str]) -> list[Row]:
+def _rows(claims: list[dict[str, Any]], assignees: dict[str, str], verifier: bool) -> list[Row]:
     claims_url = url_for("console.queue")
     base = claims_url[:-len("claims")]
-    return [Row(c["id"], f"{claims_url}/{c['id']}", c["text"], c["speaker"]["name"],
-                f"{base}speakers/{c['speaker']['id']}" if c["speaker"]["kind"] in ("person", "organization") else None,
-                c["cue"], c["stance"], f"{base}articles/{c['article_id']}", c["article"]["title"] or c["article_id"],
-                c["article"]["published_at"] or c["created_at"] or "",
-                readable_time(c["article"]["published_at"] or c["created_at"]),
-                (c["article"]["published_at"] or c["created_at"] or "")[:19].replace("T", " ") + " UTC",
-                c["verification"]["status"], c["verification"]["status"].replace("_", " "),
-                f"{c['confidence']:.2f}", assignees.get(c["id"]))
-            for c in claims]
+    rows = []
+    for c in claims:
+        # Ids are [0-9a-z_] by construction (layout.is_id); names and times are escaped.
+        cid, speaker, moment = c["id"], c["speaker"], c["article"]["published_at"] or c["created_at"] or ""
+        who = assignees.get(cid)
+        name = escape(speaker["name"])
+        rows.append(Row(
+            Markup(f'<td><input type="checkbox" name="claim_ids" value="{cid}" aria-label="Select this claim"></td>')
+            if verifier else Markup(""),
+            f"{claims_url}/{cid}", c["text"],
+            Markup(f'<a href="{base}speakers/{speaker["id"]}">{name}</a>')
+            if speaker["kind"] in ("person", "organization") else name,
+            c["cue"], c["stance"], f"{base}articles/{c['article_id']}", c["article"]["title"] or c["article_id"],
+            Markup(f'<time datetime="{escape(moment)}" title="{escape(moment[:19].replace("T", " "))} UTC">'
+                   f'{readable_time(moment)}</time>') if moment else Markup(""),
+            c["verification"]["status"], c["verification"]["status"].replace("_", " "), f"{c['confidence']:.2f}",
+            escape(who) if who else Markup(f'<button type="submit" name="assign_one" value="{cid}" class="small">'
+                                           'Assign to me</button>' if verifier else "\u2014")))
+    return rows
 
 
 def _filters() -> dict[str, str]:
@@ -287,7 +297,7 @@ def queue() -> Any:
                 items = [c for c in items if c["confidence"] >= minimum]
     next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
     assignees = rt.repos.assignments.of(c["id"] for c in items)
-    return render_template("queue.html", rows=_rows(items, assignees), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
+    return render_template("queue.html", rows=_rows(items, assignees, _can("verify")), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 

@@ -26,7 +26,7 @@
       var tag = (event.target.tagName || "").toLowerCase();
       if (event.key === "j") { select(current + 1); event.preventDefault(); }
       else if (event.key === "k") { select(Math.max(current - 1, 0)); event.preventDefault(); }
-      else if (event.key === "Enter" && current >= 0 && tag !== "a" && tag !== "button") { window.location = rows[current].dataset.href; }
+      else if (event.key === "Enter" && current >= 0 && tag !== "a" && tag !== "button") { window.location = rows[current].querySelector("td.text a").href; }
     });
   }
 
