@@ -310,13 +310,16 @@ def test_assignment_filters_and_bulk_actions(client, store, article):
                                                 "assignee": "bob"}, headers=headers("verify"))
     assert bulk.status_code == 200 and bulk.json == {"done": ids[1:], "missing": ["clm_zzzz"]}
     assert client.get("/v1/claims?unassigned=true", headers=headers("read")).json["items"] == []
-    assert store.assignments.of(ids) == {ids[0]: "alice", ids[1]: "bob", ids[2]: "bob"}
+    assert [store.claims.get(c)["assignee"] for c in ids] == ["alice", "bob", "bob"]
+    assert [c["assignee"] for c in client.get(f"/v1/articles/{aid}/claims", headers=headers("read")).json["items"]] \
+        == ["alice", "bob", "bob"]
+    assert store.claims.get(ids[0])["version"] == claims[BRIDGE]["version"]  # an assignment is no change
     marked = client.post("/v1/bulk/claims", json={"claim_ids": ids[1:], "action": "not_a_claim"},
                          headers=headers("verify"))
     assert marked.json["done"] == ids[1:]
     assert [c["id"] for c in store.claims.of_article(aid).items] == [ids[0]]
     client.post("/v1/bulk/claims", json={"claim_ids": ids, "action": "unassign"}, headers=headers("verify"))
-    assert store.assignments.of(ids) == {}
+    assert [store.claims.get(c)["assignee"] for c in ids] == [None, None, None]
     assert client.put(f"/v1/claims/{ids[0]}/assignee", json={"assignee": None},
                       headers=headers("read")).status_code == 403
 
@@ -327,6 +330,6 @@ def test_taking_an_article_down_removes_its_corrections_marks_and_assignments(cl
     client.put(f"/v1/articles/{aid}/review", json={"reviewed": True}, headers=headers("verify"))
     client.put(f"/v1/claims/{claims[BOLT]['id']}/assignee", json={}, headers=headers("verify"))
     assert client.delete(f"/v1/articles/{aid}", headers=headers("admin")).status_code in (200, 204)
-    assert not redis.exists(Keys.corrections(aid), Keys.article_history(aid), Keys.assigned, Keys.assignees,
+    assert not redis.exists(Keys.corrections(aid), Keys.article_history(aid), Keys.assigned,
                             Keys.by_assignee("alice"))
     assert redis.zscore(Keys.reviewed, aid) is None

@@ -101,6 +101,8 @@ class ClaimSchema(Schema):
         "description": "`reviewer` for a claim a reviewer added (the extractor missed it)."})
     corrected = fields.List(fields.String(validate=validate.OneOf(CORRECTABLE)), required=True, metadata={
         "description": "Fields a reviewer corrected: the reviewer's from then on (re-extraction keeps them)."})
+    assignee = fields.String(allow_none=True, required=True, metadata={
+        "description": "The reviewer the claim is assigned to (PUT /v1/claims/{id}/assignee), or null."})
     context = fields.String(metadata={
         "description": "The sentence or sentences of the article that hold the claim. Always on a single claim; "
                        "on list pages only with `include=context` (it reads each article's text)."})

@@ -1,5 +1,5 @@
 """What the claim and article pages show beside their main record: the claim sentence, the
-correction forms' choices, neighbours, assignees, the review mark. Kept apart from the views
+correction forms' choices, neighbours, the review mark. Kept apart from the views
 so that the correction views (review.py) and the page views (views.py) can both use it."""
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def claim_context(claim: dict[str, Any]) -> dict[str, Any]:
     previous, following = repos.claims.neighbours(claim["article_id"], claim["id"])
     return {"sentence": claim_sentence(claim), "speaker_query": query, "speaker_results": found,
             "stances": STANCES, "types": CLAIM_TYPES, "kinds": SPEAKER_KINDS, "previous_claim": previous,
-            "next_claim": following, "assignee": repos.assignments.of([claim["id"]]).get(claim["id"])}
+            "next_claim": following, "assignee": claim["assignee"]}
 
 
 def article_context(article: dict[str, Any]) -> dict[str, Any]:

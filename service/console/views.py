@@ -214,14 +214,14 @@ class Row(NamedTuple):
     assignee: Markup
 
 
-def _rows(claims: list[dict[str, Any]], assignees: dict[str, str], verifier: bool) -> list[Row]:
+def _rows(claims: list[dict[str, Any]], verifier: bool) -> list[Row]:
     claims_url = url_for("console.queue")
     base = claims_url[:-len("claims")]
     rows = []
     for c in claims:
         # Ids are [0-9a-z_] by construction (layout.is_id); names and times are escaped.
         cid, speaker, moment = c["id"], c["speaker"], c["article"]["published_at"] or c["created_at"] or ""
-        who = assignees.get(cid)
+        who = c["assignee"]
         name = escape(speaker["name"])
         rows.append(Row(
             Markup(f'<td><input type="checkbox" name="claim_ids" value="{cid}" aria-label="Select this claim"></td>')
@@ -296,8 +296,7 @@ def queue() -> Any:
                 # A page may come back short (the API's lists do too); the cursor goes on.
                 items = [c for c in items if c["confidence"] >= minimum]
     next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
-    assignees = rt.repos.assignments.of(c["id"] for c in items)
-    return render_template("queue.html", rows=_rows(items, assignees, _can("verify")), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
+    return render_template("queue.html", rows=_rows(items, _can("verify")), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 

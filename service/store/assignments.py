@@ -1,20 +1,25 @@
 """Claims assigned to reviewers: who is looking at which claim, so that two reviewers do not
 work the same queue twice. An assignment is a note for people, not a lock: anyone with the
-verify role may still correct or judge an assigned claim.
+verify role may still correct or judge an assigned claim, and it does not change the claim's
+version (an `If-Match` stays good).
 
-Each assigned claim is in the reviewer's index and in the index of all assigned claims, so the
-queue's "mine" and "unassigned" filters are an index to walk and an index to leave out
-(`ClaimRepository.list`), and a page's assignees are one HMGET.
+The assignee is a field of the claim's record, so that a page of claims shows its assignees
+without another read; each assigned claim is also in the reviewer's index and in the index of
+all assigned claims, so the queue's "mine" and "unassigned" filters are an index to walk and an
+index to leave out (`ClaimRepository.list`).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from redis.client import Pipeline
 
+from . import records
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, is_id, seq_of_claim, utcnow
+from .layout import Keys, is_id, utcnow
+from .reads import watch_claims
 
 
 class AssignmentRepository:
@@ -32,43 +37,34 @@ class AssignmentRepository:
         emitter = self.feed.emitter()
 
         def body(pipe: Pipeline) -> list[str]:
-            if not ids:
-                return []
-            pipe.watch(Keys.assignees)
-            exists = [cid for cid, found in zip(ids, pipe.mget([Keys.claim(c) for c in ids])) if found]
-            current = dict(zip(exists, pipe.hmget(Keys.assignees, exists))) if exists else {}
-            changing = [cid for cid in exists if current[cid] != to]
+            found = watch_claims(pipe, ids)
+            changing = {cid: fields for cid, fields in found.items() if fields.get("assignee") != to}
             pipe.multi()
+            if changing:
+                pipe.mset({Keys.claim(cid): records.pack_claim(cid, {**fields, "assignee": to})
+                           for cid, fields in changing.items()})
             at = utcnow()
-            for cid in changing:
-                seq = seq_of_claim(cid)
-                if current[cid]:
-                    pipe.zrem(Keys.by_assignee(current[cid]), cid)
+            for cid, fields in changing.items():
+                previous = fields.get("assignee")
+                if previous:
+                    pipe.zrem(Keys.by_assignee(previous), cid)
                 if to is None:
-                    pipe.hdel(Keys.assignees, cid)
                     pipe.zrem(Keys.assigned, cid)
                 else:
-                    pipe.hset(Keys.assignees, cid, to)
-                    pipe.zadd(Keys.assigned, {cid: seq})
-                    pipe.zadd(Keys.by_assignee(to), {cid: seq})
-                emitter.emit(pipe, "claim.assigned", {"claim_id": cid, "assignee": to, "from": current[cid],
+                    pipe.zadd(Keys.assigned, {cid: fields["seq"]})
+                    pipe.zadd(Keys.by_assignee(to), {cid: fields["seq"]})
+                emitter.emit(pipe, "claim.assigned", {"claim_id": cid, "assignee": to, "previous": previous,
                                                       "by": by, "at": at})
             pipe.execute()
-            return exists
+            return [cid for cid in ids if cid in found]
 
         return self.conn.transaction(body, "assign")
 
-    def of(self, ids: Iterable[str]) -> dict[str, str]:
-        """The assignees of these claims (unassigned ones are left out)."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        return {cid: who for cid, who in zip(ids, self.redis.hmget(Keys.assignees, ids)) if who}
 
-
-def forget(pipe: Pipeline, assignees: dict[str, str]) -> None:
-    """Queue the removal of these claims' assignments (their article is taken down)."""
-    for cid, who in assignees.items():
-        pipe.hdel(Keys.assignees, cid)
-        pipe.zrem(Keys.assigned, cid)
-        pipe.zrem(Keys.by_assignee(who), cid)
+def forget(pipe: Pipeline, claims: Mapping[str, Mapping[str, Any]]) -> None:
+    """Queue the removal of these claims' assignments from the indexes (their article is
+    taken down; the records go with it)."""
+    for cid, fields in claims.items():
+        if fields.get("assignee"):
+            pipe.zrem(Keys.assigned, cid)
+            pipe.zrem(Keys.by_assignee(fields["assignee"]), cid)

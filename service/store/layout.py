@@ -49,7 +49,6 @@ ct:claims:type:{type}:{bucket}              set     claims by type (bucketed ind
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
-ct:claims:assignees                         hash    claim id -> the reviewer it is assigned to
 ct:claims:assigned                          zset    ids of assigned claims, score = claim seq
 ct:claims:assignee:{sha256}                 zset    one reviewer's assigned claim ids, by seq
 ct:claims:word:{sha256[:16]}:{bucket}       set     the claims whose text has the word (search;
@@ -313,7 +312,6 @@ class Keys:
     search_pending = f"{PREFIX}:search:pending"
     reviewed = f"{PREFIX}:articles:reviewed"
     corrected_articles = f"{PREFIX}:articles:corrected"
-    assignees = f"{PREFIX}:claims:assignees"
     assigned = f"{PREFIX}:claims:assigned"
 
     @staticmethod

@@ -23,12 +23,13 @@ CLAIM_FIELDS = (
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
     "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
     "stance", "review_url", "revision", "superseded_in_revision", "extractor_version",
-    "origin", "corrected",
+    "origin", "corrected", "assignee",
 )
 _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidence": [], "updated_by": None,
                                    "updated_at": None, "status": "unverified", "stance": "asserts",
                                    "review_url": None, "revision": 1, "superseded_in_revision": None,
-                                   "extractor_version": None, "origin": "extractor", "corrected": []}
+                                   "extractor_version": None, "origin": "extractor", "corrected": [],
+                                   "assignee": None}
 #: The verification fields a verdict consists of: what a cluster passes on to its claims.
 VERDICT_FIELDS = ("status", "note", "evidence", "review_url", "updated_by", "updated_at")
 #: The article fields a claim record shows beside the claim.
@@ -148,6 +149,7 @@ def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
         "extractor_version": fields.get("extractor_version"),
         "origin": fields.get("origin") or "extractor",
         "corrected": list(fields.get("corrected") or []),
+        "assignee": fields.get("assignee"),
     }
     if article is not None:
         record["article"] = article

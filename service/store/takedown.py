@@ -73,8 +73,6 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
             owned = [k for k, v in zip(keys, pipe.mget(keys) if keys else []) if v == sid]
             lost[sid] = (kind or "person", names, owned)
         logs = {c: pipe.llen(Keys.cluster_log(c)) for c in clusters}
-        pipe.watch(Keys.assignees)
-        assigned = {cid: who for cid, who in zip(ids, pipe.hmget(Keys.assignees, ids) if ids else []) if who}
         revision = int(raw.get("revision") or 1)
         now = utcnow()
         pipe.multi()
@@ -113,7 +111,7 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
         dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
         if dedup:
             pipe.delete(*dedup)
-        assignments.forget(pipe, assigned)
+        assignments.forget(pipe, claims)
         pipe.zrem(Keys.reviewed, aid)
         pipe.zrem(Keys.corrected_articles, aid)
         pipe.delete(Keys.article_claims(aid), Keys.revisions(aid), Keys.corrections(aid), Keys.article_history(aid),
