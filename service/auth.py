@@ -196,7 +196,7 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
             if secret and failures is not None:
                 address = client_address()
                 if prefetch is not None and not failures.known(address):
-                    _check_and_prefetch(failures, address, prefetch, kwargs)
+                    check_and_prefetch(failures, address, prefetch, kwargs)
                 failures.refuse_if_exceeded(address)
             principal = authenticated()
             if principal is None:
@@ -212,6 +212,7 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
             g.principal = principal
             return view(*args, **kwargs)
 
+        guarded.prefetch = prefetch  # type: ignore[attr-defined]  # for the rate limiter's key (limits.py)
         documented = Blueprint.doc(
             security=SECURITY, responses={
                 "401": "UNAUTHORIZED",
@@ -225,7 +226,14 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
     return decorator
 
 
-def _check_and_prefetch(failures: Any, address: str, prefetch: Prefetch, kwargs: dict[str, Any]) -> None:
+def view_prefetch() -> Prefetch | None:
+    """The `prefetch` the guard of this request's view was given, if any (the rate limiter,
+    which checks the failures before the guard runs, sends it in the same round trip)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "prefetch", None)
+
+
+def check_and_prefetch(failures: Any, address: str, prefetch: Prefetch, kwargs: dict[str, Any]) -> None:
     """The failed-authentication check (`limits.AuthFailures`) and the view's first read in
     one pipeline; the read's result waits in `g` for `prefetched`."""
     repos: Repositories = runtime().repos

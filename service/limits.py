@@ -36,7 +36,8 @@ from limits.strategies import MovingWindowRateLimiter
 from redis.client import Pipeline
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth import AUTH_FAILURES, authenticated, client_address, presented_secret, secret_digest
+from .auth import (AUTH_FAILURES, authenticated, check_and_prefetch, client_address, presented_secret, secret_digest,
+                   view_prefetch)
 from .config import Config
 from .problems import TYPES, abort, problem
 from .store.connection import client_settings
@@ -57,6 +58,9 @@ def _client_key() -> str:
     secret = presented_secret()
     address = client_address()
     failures = current_app.extensions.get(AUTH_FAILURES)
+    prefetch = view_prefetch()
+    if secret and failures is not None and prefetch is not None and not failures.known(address):
+        check_and_prefetch(failures, address, prefetch, request.view_args or {})
     locked_out = failures is not None and failures.locked_out(address) is not None
     if secret and not locked_out and authenticated() is not None:
         return "key:" + secret_digest(secret)[:32]
