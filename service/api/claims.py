@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from ..auth import principal, requires
+from ..auth import prefetched, principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
@@ -237,7 +237,7 @@ def missing_claim(claim_id: str) -> NoReturn:
 def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     """The claim; 410 when its article was taken down, 404 when there is no such claim."""
     repos = runtime().repos
-    claim = repos.claims.get(claim_id)
+    claim = prefetched(lambda: repos.claims.get(claim_id))
     if claim is None:
         missing_claim(claim_id)
     return claim
@@ -281,7 +281,7 @@ def list_claims(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<claim_id>", methods=["GET"])
-@requires("read")
+@requires("read", prefetch=lambda repos, pipe, claim_id: repos.claims.get_queued(pipe, claim_id))
 @blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(410, response="GONE")

@@ -10,8 +10,11 @@ the saved claims' search words follow in a step of their own (`search.py`).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from . import reads, records, rules, search
 from .base import Page
@@ -54,6 +57,25 @@ class ClaimRepository:
             return None
         found = reads.claims(self.conn, [cid], context=True)
         return found[0] if found else None
+
+    def get_queued(self, pipe: Pipeline, cid: str) -> Callable[[Sequence[Any]], dict[str, Any] | None]:
+        """`get` queued on someone else's pipeline (the API's guard sends it in the round trip
+        of its own checks, `auth.requires`); returns what makes the claim of the replies to
+        what it queued."""
+        if not is_id("clm", cid):
+            return lambda replies: None
+        reads.queue_claims(self.conn, pipe, [cid], context=True)
+
+        def finish(replies: Sequence[Any]) -> dict[str, Any] | None:
+            reply = replies[0]
+            if isinstance(reply, NoScriptError):
+                return self.get(cid)  # Redis restarted since the script was loaded: `get` loads it
+            if isinstance(reply, Exception):
+                raise reply
+            found = reads.assemble([cid], *reply, context=True)
+            return found[0] if found else None
+
+        return finish
 
     def list(
         self,

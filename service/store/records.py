@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -63,6 +64,51 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     fields["seq"] = seq_of_claim(cid)
     fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)
     return fields
+
+
+#: What `shown_claim` takes from a stored record, by name (so that the stored order can grow).
+_SHOWN_FIELDS = ("article_id", "text", "type", "cue", "start", "end", "confidence", "speaker_id", "speaker_name",
+                 "speaker_mention", "speaker_title", "speaker_kind", "cluster_id", "status", "note", "evidence",
+                 "updated_by", "updated_at", "created_at", "version", "stance", "review_url", "revision",
+                 "superseded_in_revision", "extractor_version")
+_SHOWN = itemgetter(*(CLAIM_FIELDS.index(name) for name in _SHOWN_FIELDS))
+_PADDING = [_CLAIM_DEFAULTS.get(name) for name in CLAIM_FIELDS]
+
+
+def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
+    """The API's Claim straight from a stored record: what `claim(unpack_claim(cid, raw))`
+    gives, without the article and context the caller adds.
+
+    Every claim a read returns goes through here (50 per list page), so it builds the
+    answer in one step instead of a dict of fields first (about half of a list page's CPU).
+    """
+    values = orjson.loads(raw)
+    if len(values) < len(CLAIM_FIELDS):
+        values.extend(_PADDING[len(values):])
+    (article_id, text, claim_type, cue, start, end, confidence, speaker_id, speaker_name, mention, title, kind,
+     cluster_id, status, note, evidence, updated_by, updated_at, created_at, version, stance, review_url, revision,
+     superseded, extractor_version) = _SHOWN(values)
+    return {
+        "id": cid,
+        "article_id": article_id,
+        "text": text,
+        "type": claim_type,
+        "speaker": {"id": speaker_id, "name": speaker_name, "mention": mention or "", "title": title or None,
+                    "kind": kind or "person"},
+        "cue": cue or "",
+        "span": {"start": start, "end": end},
+        "confidence": confidence,
+        "cluster_id": cluster_id or cluster_of_claim(cid),
+        "verification": {"status": status or "unverified", "note": note or None, "evidence": list(evidence or ()),
+                         "review_url": review_url or None, "updated_by": updated_by or None,
+                         "updated_at": updated_at or None},
+        "created_at": created_at,
+        "version": version,
+        "stance": stance or "asserts",
+        "revision": revision or 1,
+        "superseded_in_revision": superseded,
+        "extractor_version": extractor_version,
+    }
 
 
 def none_if_empty(value: str | None) -> str | None:
