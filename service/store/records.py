@@ -70,7 +70,7 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
 _SHOWN_FIELDS = ("article_id", "text", "type", "cue", "start", "end", "confidence", "speaker_id", "speaker_name",
                  "speaker_mention", "speaker_title", "speaker_kind", "cluster_id", "status", "note", "evidence",
                  "updated_by", "updated_at", "created_at", "version", "stance", "review_url", "revision",
-                 "superseded_in_revision", "extractor_version")
+                 "superseded_in_revision", "extractor_version", "origin", "corrected", "assignee")
 _SHOWN = itemgetter(*(CLAIM_FIELDS.index(name) for name in _SHOWN_FIELDS))
 _PADDING = [_CLAIM_DEFAULTS.get(name) for name in CLAIM_FIELDS]
 
@@ -87,7 +87,7 @@ def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
         values.extend(_PADDING[len(values):])
     (article_id, text, claim_type, cue, start, end, confidence, speaker_id, speaker_name, mention, title, kind,
      cluster_id, status, note, evidence, updated_by, updated_at, created_at, version, stance, review_url, revision,
-     superseded, extractor_version) = _SHOWN(values)
+     superseded, extractor_version, origin, corrected, assignee) = _SHOWN(values)
     return {
         "id": cid,
         "article_id": article_id,
@@ -108,6 +108,9 @@ def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
         "revision": revision or 1,
         "superseded_in_revision": superseded,
         "extractor_version": extractor_version,
+        "origin": origin or "extractor",
+        "corrected": list(corrected or ()),
+        "assignee": assignee,
     }
 
 
