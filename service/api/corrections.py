@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
+from ..store.bulk import BULK_ACTIONS, apply as apply_bulk
 from ..store import CLAIM_TYPES, SPEAKER_KINDS, STANCES, Conflict, Gone, NotFound, VersionMismatch
 from .claims import ClaimSchema, IfMatchArgs, expected_versions, missing_claim
 from .fields import Text
@@ -112,9 +113,6 @@ class AssigneeInSchema(Schema):
 class AssignmentSchema(Schema):
     claim_id = fields.String(required=True)
     assignee = fields.String(allow_none=True, required=True)
-
-
-BULK_ACTIONS = ("assign", "unassign", "not_a_claim")
 
 
 class BulkInSchema(Schema):
@@ -286,22 +284,6 @@ def bulk(body: dict[str, Any]) -> Any:
     Each claim is changed on its own (a `not_a_claim` mark goes through each claim's
     verification, with its history entry); ids of no claim are listed as `missing`.
     """
-    return send(bulk_action(body["action"], body["claim_ids"], body.get("assignee") or principal().name,
-                            principal().name))
+    return send(apply_bulk(runtime().repos, body["action"], body["claim_ids"],
+                           body.get("assignee") or principal().name, principal().name))
 
-
-def bulk_action(action: str, ids: list[str], assignee: str, by: str) -> dict[str, list[str]]:
-    """One bulk action (the console's bulk form uses it too)."""
-    repos = runtime().repos
-    ids = list(dict.fromkeys(ids))
-    if action in ("assign", "unassign"):
-        done = repos.assignments.assign(ids, assignee if action == "assign" else None, by=by)
-    else:
-        done = []
-        for cid in ids:
-            try:
-                repos.verdicts.update(cid, {"status": "not_a_claim"}, by=by)
-            except (NotFound, Gone):
-                continue
-            done.append(cid)
-    return {"done": done, "missing": [cid for cid in ids if cid not in done]}

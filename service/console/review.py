@@ -12,9 +12,9 @@ from typing import Any
 
 from flask import abort, flash, g, redirect, request, url_for
 
-from ..api.corrections import BULK_ACTIONS, bulk_action
 from ..runtime import runtime
 from ..store import Conflict, Gone, NotFound, VersionMismatch
+from ..store.bulk import BULK_ACTIONS, apply as apply_bulk
 from .forms import CorrectionForm, NewClaimForm
 from .views import _can, _claim_or_404, _render_claim, _verdict_form, bp
 
@@ -123,7 +123,7 @@ def bulk() -> Any:
     if action not in BULK_ACTIONS or not ids:
         flash("Select claims and an action.", "error")
         return redirect(target)
-    result = bulk_action(action, ids, g.user.name, g.user.name)
+    result = apply_bulk(runtime().repos, action, ids, g.user.name, g.user.name)
     label = {"assign": "Assigned to you", "unassign": "Unassigned", "not_a_claim": "Marked not a claim"}[action]
     flash(f"{label}: {len(result['done'])} claim{'s' if len(result['done']) != 1 else ''}.")
     return redirect(target)
