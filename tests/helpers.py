@@ -1,7 +1,9 @@
 """Helpers shared by the tests: API keys, a redis-server process, seeded articles."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -133,3 +135,18 @@ def quote_article(client: FlaskClient, store: Repositories, quote: str, speaker:
 def stored_claim_count(redis) -> int:
     """How many claims the index of every claim holds (a bucketed index: one set per bucket)."""
     return sum(redis.scard(key) for key in redis.scan_iter(match=Keys.claims + "*"))
+
+
+def stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """Warm shutdown, then make sure nothing of the worker's process group is left behind."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    try:
+        os.killpg(worker.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

@@ -20,7 +20,7 @@ from rq.scheduler import RQScheduler
 
 import crash_jobs
 from crash_jobs import open_gate, run_count, started_key
-from helpers import headers, stored_claim_count
+from helpers import headers, stop_worker, stored_claim_count
 from service.queue import extraction_queue
 from service.store import Keys
 from service.store.records import unpack_claim
@@ -64,21 +64,6 @@ def start_worker(redis_url: str, **settings: str) -> subprocess.Popen[bytes]:
     # A session of its own, so that killing the worker's group also kills its scheduler process.
     return subprocess.Popen([sys.executable, "-m", "workers.worker", "--serve", "extraction"], cwd=ROOT, env=env,
                             start_new_session=True)
-
-
-def stop(worker: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown, then make sure nothing of the worker's group is left behind."""
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    try:
-        os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def wait_for(condition, what: str, timeout: float = 180.0):
@@ -132,7 +117,7 @@ def test_a_killed_work_horse_is_retried_by_its_surviving_worker(client, store, c
         assert worker.poll() is None, "the worker died with its work horse"
         assert_claims_stored_once(client, redis, aid, expected_claims)
     finally:
-        stop(worker)
+        stop_worker(worker)
 
 
 def test_a_killed_worker_s_article_is_finished_by_another_worker(client, store, config, redis, expected_claims):
@@ -153,7 +138,7 @@ def test_a_killed_worker_s_article_is_finished_by_another_worker(client, store, 
     finally:
         for process in (first, second):
             if process is not None:
-                stop(process)
+                stop_worker(process)
 
 
 @pytest.mark.parametrize("lock", ["scheduler", "cleaner"])
@@ -189,4 +174,4 @@ def test_a_killed_worker_s_article_is_finished_when_rq_s_recovery_died_with_it(
     finally:
         for process in (first, second):
             if process is not None:
-                stop(process)
+                stop_worker(process)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from helpers import API_KEYS, RedisServer, headers
+from helpers import API_KEYS, RedisServer, headers, stop_worker
 from service import create_app
 from service.config import Config
 
@@ -85,16 +85,7 @@ def test_a_worker_waits_out_a_frozen_and_a_lost_redis_and_logs_it_without_traceb
         claims = client.get(f"/v1/articles/{aid}/claims", headers=headers("read")).json["items"]
         assert [c["speaker"]["name"] for c in claims] == ["Maria Okafor"]
     finally:
-        if worker.poll() is None:
-            worker.terminate()
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_worker(worker)
     output = log_path.read_text(errors="replace")
     assert "Traceback" not in output, output[-3000:]
     outage_lines = [line for line in output.splitlines() if "redis unavailable" in line]

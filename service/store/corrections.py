@@ -18,11 +18,11 @@ from typing import Any
 from redis.client import Pipeline
 
 from . import correction_clusters, correction_rules, records, speakers
-from .base import Conflict, Gone, NotFound, VersionMismatch
+from .base import Conflict, NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
 from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, is_id, new_id, utcnow
-from .reads import add_claims, current_speaker, remove_claim, watch_claims
+from .reads import add_claims, current_speaker, live_article, remove_claim, watch_claims
 from .text import words
 
 
@@ -174,13 +174,7 @@ class CorrectionRepository:
     def _watch_article(self, pipe: Pipeline, aid: str) -> tuple[str, list[dict[str, Any]], dict[str, Any]]:
         """The article's text, its current claims and its corrections, read under WATCH."""
         pipe.watch(Keys.article(aid), Keys.article_claims(aid), Keys.corrections(aid))
-        text, deleted, status = pipe.hmget(Keys.article(aid), "text", "deleted_at", "status")
-        if deleted:
-            pipe.unwatch()
-            raise Gone({"id": aid, "deleted_at": deleted})
-        if status is None:
-            pipe.unwatch()
-            raise NotFound(aid)
+        text, = live_article(pipe, aid, "text")
         ids = pipe.zrange(Keys.article_claims(aid), 0, -1)
         found = watch_claims(pipe, ids)
         siblings = [f for f in found.values() if f.get("superseded_in_revision") is None

@@ -14,10 +14,23 @@ from redis import Redis
 from redis.client import Pipeline
 
 from . import records, speakers
-from .base import SCAN_BUDGET, Page
+from .base import SCAN_BUDGET, Gone, NotFound, Page
 from .connection import Connection
 from .layout import Keys, bucket_entry, decode_cursor, encode_cursor, is_bucketed, is_id, seq_of_claim
 from .text import context_span
+
+
+def live_article(pipe: Pipeline, aid: str, *fields: str) -> list[Any]:
+    """`fields` of an article that exists and is not taken down, read on a pipeline in
+    immediate mode (under the caller's WATCH); NotFound or Gone, after UNWATCH, otherwise."""
+    *values, deleted, status = pipe.hmget(Keys.article(aid), *fields, "deleted_at", "status")
+    if deleted:
+        pipe.unwatch()
+        raise Gone({"id": aid, "deleted_at": deleted})
+    if status is None:
+        pipe.unwatch()
+        raise NotFound(aid)
+    return values
 
 
 def watch_claims(pipe: Pipeline, ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -13,10 +13,11 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from .base import Gone, NotFound
+from .base import NotFound
 from .connection import Connection
 from .events import Feed
 from .layout import Keys, epoch_ms, is_id, utcnow
+from .reads import live_article
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,7 @@ class ReviewRepository:
 
         def body(pipe: Pipeline) -> None:
             pipe.watch(Keys.article(aid))
-            status, revision, deleted = pipe.hmget(Keys.article(aid), "status", "revision", "deleted_at")
-            if deleted:
-                pipe.unwatch()
-                raise Gone({"id": aid, "deleted_at": deleted})
-            if status is None:
-                pipe.unwatch()
-                raise NotFound(aid)
+            revision, = live_article(pipe, aid, "revision")
             at = utcnow()
             entry = {"action": "reviewed" if reviewed else "unreviewed", "by": by, "at": at,
                      "revision": int(revision or 1), "note": note}
