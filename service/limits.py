@@ -41,8 +41,10 @@ from .store.connection import client_settings
 
 
 def storage_uri(redis_url: str) -> str:
-    """REDIS_URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
-    is ``redis+unix://`` there."""
+    """A Redis URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
+    is ``redis+unix://`` there. The counters live on the queue Redis (`Config.queue_redis_url`,
+    the store's server unless CLAIMTRACK_QUEUE_URL names another): short-lived, per-client,
+    and never on a Redis Cluster, whose slots a moving window's keys would not share."""
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
@@ -82,7 +84,7 @@ class AuthFailures:
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        storage = storage_from_string(storage_uri(config.redis_url), key_prefix="ct:authfail",
+        storage = storage_from_string(storage_uri(config.queue_redis_url), key_prefix="ct:authfail",
                                       **client_settings(config.redis_socket_timeout))
         self.strategy = MovingWindowRateLimiter(storage)
 
@@ -128,7 +130,7 @@ def install(app: Flask, config: Config) -> Limiter | None:
     return Limiter(
         key_func=_client_key,
         app=app,
-        storage_uri=storage_uri(config.redis_url),
+        storage_uri=storage_uri(config.queue_redis_url),
         storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],

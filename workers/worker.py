@@ -307,8 +307,7 @@ def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: i
 def build_worker(config: Config, name: str | None = None, serve: str = "all") -> ClaimtrackWorker:
     """A worker for article extraction and webhook deliveries (extraction first), or for
     one of them (`serve`: all, extraction or webhooks)."""
-    repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT, options=config.store_options(),
-                                  raw_timeout=None)
+    repos = Repositories.from_config(config, socket_timeout=JOB_REDIS_TIMEOUT, raw_timeout=None)
     queues = build_queues(repos, config, serve)
     worker = ClaimtrackWorker(
         queues,
@@ -339,8 +338,7 @@ class ClaimtrackPool(WorkerPool):
     `build_worker`, with this service's settings, through the pool's `get_worker_process`."""
 
     def __init__(self, config: Config, serve: str, num_workers: int) -> None:
-        repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT,
-                                      options=config.store_options(), raw_timeout=None)
+        repos = Repositories.from_config(config, socket_timeout=JOB_REDIS_TIMEOUT, raw_timeout=None)
         queues = [q.name for q in build_queues(repos, config, serve)]
         super().__init__(queues, connection=repos.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
                          serializer=JSONSerializer)
@@ -396,7 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.pool:
         # The pool's workers count into PROMETHEUS_MULTIPROC_DIR (the API's /metrics shows them
         # under `make run`); one metrics port per pool worker would collide, so none is served.
-        health.register_queues(Repositories.from_url(config.redis_url, options=config.store_options()), config)
+        health.register_queues(Repositories.from_config(config), config)
         ClaimtrackPool(config, args.serve, args.pool).start(logging_level=os.environ.get("LOG_LEVEL", "INFO"))
         return
     worker = build_worker(config, args.name, args.serve)
