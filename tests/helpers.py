@@ -44,7 +44,7 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server child process that tests may kill and restart on the same data."""
 
-    def __init__(self, data_dir: Path, *, durable: bool = False) -> None:
+    def __init__(self, data_dir: Path, *, durable: bool = False, cluster: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed; `make test` installs it")
@@ -52,6 +52,9 @@ class RedisServer:
         self.dir = data_dir
         self.port = free_port()
         self.durable = durable
+        #: A Redis Cluster node: its cluster bus on a port of its own (not port + 10000, which
+        #: may be taken or past 65535), its view of the cluster in nodes.conf in `dir`.
+        self.cluster_port = free_port() if cluster else None
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -62,9 +65,12 @@ class RedisServer:
         persistence = (
             ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
         )
+        cluster = ([] if self.cluster_port is None else
+                   ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-port", str(self.cluster_port), "--cluster-node-timeout", "2000"])
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--save", "", "--protected-mode", "yes", *persistence],
+             "--save", "", "--protected-mode", "yes", *persistence, *cluster],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -91,6 +97,66 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class LocalCluster:
+    """A Redis Cluster of `size` masters (no replicas) on free loopback ports, each node a
+    `RedisServer` in a folder of its own under `data_dir`, so that a test may kill one node
+    and restart it on its data (durable nodes keep every acknowledged write)."""
+
+    def __init__(self, data_dir: Path, size: int = 3, *, durable: bool = False) -> None:
+        self.nodes = []
+        for index in range(size):
+            folder = data_dir / f"node{index}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.nodes.append(RedisServer(folder, durable=durable, cluster=True))
+
+    @property
+    def url(self) -> str:
+        """One node's URL: what REDIS_URL holds with CLAIMTRACK_REDIS_CLUSTER on."""
+        return f"redis://127.0.0.1:{self.nodes[0].port}"
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        binary = shutil.which("redis-cli")
+        if binary is None:
+            raise RuntimeError("redis-cli is not installed; `make test` installs it with redis-server")
+        subprocess.run([binary, "--cluster", "create", *(f"127.0.0.1:{n.port}" for n in self.nodes),
+                        "--cluster-replicas", "0", "--cluster-yes"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        self.wait_ok()
+
+    def wait_ok(self, timeout: float = 60.0) -> None:
+        """Until every node says cluster_state:ok and knows all the others."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._ok(node) for node in self.nodes):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the local Redis Cluster did not reach cluster_state:ok")
+
+    def _ok(self, node: RedisServer) -> bool:
+        try:
+            with Redis(port=node.port, socket_timeout=1, decode_responses=True) as client:
+                info = client.execute_command("CLUSTER", "INFO")
+                if isinstance(info, dict):
+                    state, known = info.get("cluster_state"), int(info.get("cluster_known_nodes", 0))
+                else:
+                    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+                    state, known = fields.get("cluster_state"), int(fields.get("cluster_known_nodes", 0))
+                return state == "ok" and known == len(self.nodes)
+        except Exception:
+            return False
+
+    def flush(self) -> None:
+        for node in self.nodes:
+            with Redis(port=node.port) as client:
+                client.flushall()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: str = "person",

@@ -32,14 +32,6 @@ def preloaded_model():
     return model.preload(None)
 
 
-@pytest.fixture(scope="module")
-def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path_factory.mktemp("queue-redis"))
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.fixture
 def queue_redis(queue_server: RedisServer) -> Iterator[Redis]:
     client = Redis.from_url(queue_server.url, decode_responses=True)
