@@ -53,7 +53,7 @@ def client(url: str, decode: bool, socket_timeout: float | None) -> Redis:
     return Redis.from_url(url, decode_responses=decode, **client_settings(socket_timeout))
 
 
-def cluster_client(url: str, socket_timeout: float | None) -> RedisCluster:
+def cluster_client(url: str, socket_timeout: float | None, decode: bool = True) -> RedisCluster:
     """A decoding client of the Redis Cluster one of whose nodes `url` names.
 
     Unlike the single server's client it retries a little (three tries, 50-400 ms apart),
@@ -62,7 +62,7 @@ def cluster_client(url: str, socket_timeout: float | None) -> RedisCluster:
     report. A node that stays down still fails the call after those tries."""
     settings = {**client_settings(socket_timeout), "retry": Retry(ExponentialBackoff(cap=0.4, base=0.05), 3)}
     del settings["health_check_interval"]
-    return RedisCluster.from_url(url, decode_responses=True, **settings)
+    return RedisCluster.from_url(url, decode_responses=decode, **settings)
 
 
 class Connection:

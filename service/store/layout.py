@@ -75,6 +75,8 @@ ct:apikeys                                  hash    managed key id -> sha256 of 
 ct:console:session:{sha256 of session id}   string  a review-console session (JSON: user, roles,
                                                     key digest, CSRF token), with an expiry
 ct:console:secret                           string  signs the console's CSRF tokens
+ct:copy:progress                            hash    on the target of `copy-store` only: where the
+                                                    copy's scan of the source stopped (copy.py)
 ==========================================  ======  ============================================
 
 A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
@@ -260,6 +262,7 @@ class Keys:
     api_keys = f"{PREFIX}:apikeys"
     console_secret = f"{PREFIX}:console:secret"
     search_pending = f"{PREFIX}:search:pending"
+    copy_progress = f"{PREFIX}:copy:progress"
 
     @staticmethod
     def article(aid: str) -> str:
