@@ -15,14 +15,14 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from redis import Redis, RedisCluster
+from redis import Redis
 
 from service import create_app
 from service.config import Config
 from service.runtime import EXTENSION
 from service.store import Repositories
 
-from helpers import API_KEYS, LocalCluster, RedisServer
+from helpers import API_KEYS, LocalCluster, RedisServer, WholeCluster
 
 TOPOLOGIES = ("single", "cluster")
 
@@ -30,6 +30,8 @@ TOPOLOGIES = ("single", "cluster")
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--topology", choices=(*TOPOLOGIES, "both"), default="both",
                      help="which store topologies the tests marked both_topologies run on")
+    parser.addoption("--all-on-cluster", action="store_true",
+                     help="run every test's store (the redis/config/app fixtures) on the Redis Cluster")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -43,9 +45,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 
 @pytest.fixture(scope="session")
-def topology() -> str:
-    """The store's topology; "single" unless the test is marked both_topologies."""
-    return "single"
+def topology(pytestconfig: pytest.Config) -> str:
+    """The store's topology; "single" unless the test is marked both_topologies (or the
+    session runs with --all-on-cluster)."""
+    return "cluster" if pytestconfig.getoption("--all-on-cluster") else "single"
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +88,7 @@ def redis(request: pytest.FixtureRequest, topology: str) -> Iterator[Redis]:
         cluster.flush()
         with Redis.from_url(queue.url) as queue_client:
             queue_client.flushall()
-        client: Redis = RedisCluster.from_url(cluster.url, decode_responses=True)
+        client: Redis = WholeCluster.from_url(cluster.url, decode_responses=True)
     else:
         server: RedisServer = request.getfixturevalue("redis_server")
         client = Redis.from_url(server.url, decode_responses=True)

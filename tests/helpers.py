@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from redis import Redis
+from redis import Redis, RedisCluster
 
 from service.store import Repositories
 
@@ -97,6 +97,24 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class WholeCluster(RedisCluster):
+    """The tests' view of the cluster holding the store: a key listing, a count or an MGET is
+    of the whole cluster (every primary, every slot), as the same call is of the whole server
+    on one redis-server, so that a test reads the same on both topologies."""
+
+    def keys(self, pattern: str = "*", **kwargs: Any) -> list[Any]:
+        return sorted({k for k in self.scan_iter(match=pattern, count=1000)})
+
+    def dbsize(self, **kwargs: Any) -> int:
+        return sum(self.dbsize_of(node) for node in self.get_primaries())
+
+    def dbsize_of(self, node: Any) -> int:
+        return int(node.redis_connection.dbsize())
+
+    def mget(self, keys: Any, *args: Any) -> list[Any]:
+        return self.mget_nonatomic(keys, *args)
 
 
 class LocalCluster:

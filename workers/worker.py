@@ -112,6 +112,12 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
         if not self.reconciles or self.config is None or self.repos is None:
             return
         try:
+            finished = self.repos.conn.finish_intents()
+            if finished:
+                log.warning("finished %d cross-slot transaction(s) a process had left half way", len(finished))
+        except RedisError as failure:
+            log.warning("finishing cross-slot transactions failed: %s", failure)
+        try:
             indexed = self.repos.claims.index_pending(older_than=self.config.maintenance_interval)
             if indexed:
                 log.warning("indexed the search words of %d article(s) a job had left pending", len(indexed))

@@ -49,7 +49,8 @@ class Page:
     next_cursor: str | None
 
 
-_AFTER = "_claimtrack_after_commit"
+#: The attribute of a transaction's pipeline that holds its `after_commit` actions.
+AFTER_COMMIT = "_claimtrack_after_commit"
 
 
 def after_commit(pipe: Pipeline, action: Callable[[], Any]) -> None:
@@ -58,7 +59,7 @@ def after_commit(pipe: Pipeline, action: Callable[[], Any]) -> None:
     server, which no MULTI/EXEC of the store can include. A process killed between the two
     leaves the first done and the second not; each caller names what finishes it (for an
     extraction job, reconciliation; see docs/scaling.md)."""
-    getattr(pipe, _AFTER).append(action)
+    getattr(pipe, AFTER_COMMIT).append(action)
 
 
 def transaction(redis: Redis, body: Callable[[Pipeline], Any],
@@ -79,12 +80,12 @@ def transaction(redis: Redis, body: Callable[[Pipeline], Any],
                 start_multi()
             pipe.multi = multi  # type: ignore[method-assign]
         while True:
-            setattr(pipe, _AFTER, [])
+            setattr(pipe, AFTER_COMMIT, [])
             try:
                 result = body(pipe)
             except WatchError:
                 pipe.reset()
                 continue
-            for action in getattr(pipe, _AFTER):
+            for action in getattr(pipe, AFTER_COMMIT):
                 action()
             return result

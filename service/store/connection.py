@@ -23,7 +23,8 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.client import Pipeline
 from redis.retry import Retry
 
-from .base import transaction
+from . import cluster_reads, cross_slot
+from .base import AFTER_COMMIT, transaction
 from .layout import REVISION_RETENTION
 from .scripts import PAGE, READ_CLAIMS
 
@@ -53,6 +54,19 @@ def client(url: str, decode: bool, socket_timeout: float | None) -> Redis:
     return Redis.from_url(url, decode_responses=decode, **client_settings(socket_timeout))
 
 
+class StoreCluster(RedisCluster):
+    """redis-py's cluster client, with MGET and MSET of keys in several slots split by slot
+    (redis-py's `mget_nonatomic` and `mset_nonatomic`) instead of refused: the store reads
+    claims of many articles, speakers and clusters in one MGET, which a cluster splits per node
+    (not atomic, which no reader of the store relies on; writes go through `cross_slot`)."""
+
+    def mget(self, keys: Any, *args: Any) -> list[Any]:
+        return self.mget_nonatomic(keys, *args)
+
+    def mset(self, mapping: Any) -> list[bool]:
+        return self.mset_nonatomic(mapping)
+
+
 def cluster_client(url: str, socket_timeout: float | None, decode: bool = True) -> RedisCluster:
     """A decoding client of the Redis Cluster one of whose nodes `url` names.
 
@@ -62,7 +76,7 @@ def cluster_client(url: str, socket_timeout: float | None, decode: bool = True) 
     report. A node that stays down still fails the call after those tries."""
     settings = {**client_settings(socket_timeout), "retry": Retry(ExponentialBackoff(cap=0.4, base=0.05), 3)}
     del settings["health_check_interval"]
-    return RedisCluster.from_url(url, decode_responses=decode, **settings)
+    return StoreCluster.from_url(url, decode_responses=decode, **settings)
 
 
 class Connection:
@@ -76,8 +90,12 @@ class Connection:
         #: transactions (see `queue.enqueuer`); never true on a cluster.
         self.queue_shared = queue_shared
         self.cluster = isinstance(redis, RedisCluster)
-        self.page = redis.register_script(PAGE)
-        self.read_claims = redis.register_script(READ_CLAIMS)
+        if self.cluster:
+            self.page: Any = cluster_reads.Page(redis)
+            self.read_claims: Any = cluster_reads.ReadClaims(redis)
+        else:
+            self.page = redis.register_script(PAGE)
+            self.read_claims = redis.register_script(READ_CLAIMS)
         #: Tests only: called between a transaction's reads and its MULTI/EXEC (see `base.transaction`).
         self.before_exec: Callable[[str], None] | None = None
 
@@ -109,8 +127,16 @@ class Connection:
         return cls(Redis(connection_pool=pool), raw, options)
 
     def transaction(self, body: Callable[[Pipeline], Any], name: str = "") -> Any:
-        """`base.transaction` on this server, with the tests' hook."""
+        """`base.transaction` on this server (`cross_slot.transaction` on a cluster), with the
+        tests' hook."""
+        if self.cluster:
+            return cross_slot.transaction(self.redis, body, self.before_exec, name, AFTER_COMMIT)  # type: ignore[arg-type]
         return transaction(self.redis, body, self.before_exec, name)
+
+    def finish_intents(self) -> list[str]:
+        """On a cluster, finish the cross-slot transactions whose process died half way
+        (`cross_slot.finish_intents`); nothing to do on one server."""
+        return cross_slot.finish_intents(self.redis) if self.cluster else []  # type: ignore[arg-type]
 
     def ping(self) -> bool:
         """Whether the store (every primary, on a cluster) and the queue Redis answer."""

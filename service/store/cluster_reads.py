@@ -1,0 +1,123 @@
+"""The Lua readers of `scripts.py`, as Python over a Redis Cluster.
+
+On one server a list page (`scripts.PAGE`) and a read of claims with their articles
+(`scripts.READ_CLAIMS`) are one script each, one round trip. A script on a cluster may only
+touch keys of one slot, and a page's indexes, claims and articles are in many. These objects are
+called exactly like the registered scripts (`keys=`, `args=`, the same ARGV and the same reply),
+so `reads.py` does not know which it has; each round of the walk is one pipelined round trip per
+node instead of none. What a page returns is what the script returns for the same data; unlike
+the script, a page is not one snapshot (claims saved while it is read may or may not be on it,
+as with a page read a moment earlier or later).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from redis import RedisCluster
+
+_ARTICLE_ID = re.compile(r'^\["([^"]+)"')
+
+
+def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
+                fields: Sequence[str]) -> tuple[list[Any], list[str], list[list[Any]]]:
+    """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
+    order of first appearance, and each one's HMGET of `fields`."""
+    if not ids:
+        return [], [], []
+    records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
+    aids: list[str] = []
+    for raw in records:
+        if raw:
+            found = _ARTICLE_ID.match(raw)
+            if found and found.group(1) not in aids:
+                aids.append(found.group(1))
+    articles: list[list[Any]] = []
+    if aids:
+        with client.pipeline(transaction=False) as pipe:
+            for aid in aids:
+                pipe.hmget(article_prefix + aid, list(fields))
+            articles = pipe.execute()
+    return records, aids, articles
+
+
+class ReadClaims:
+    """`scripts.READ_CLAIMS` (ARGV: claim prefix, article prefix, article fields, "--", ids)."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        self.client = client
+
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+        args = [str(a) for a in args]
+        split = args.index("--")
+        records, aids, articles = read_claims(self.client, args[split + 1:], args[0], args[1], args[2:split])
+        return [records, aids, articles]
+
+
+class Page:
+    """`scripts.PAGE`: walk KEYS[1] by score from an exclusive bound towards an inclusive stop,
+    keeping members present in every other index but the last `excluded`, where they must be
+    absent; at most `limit` matches and `budget` members examined."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        self.client = client
+
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+        args = [str(a) for a in args]
+        direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
+        excluded = int(args[5]) if len(args) > 5 and args[5] else 0
+        keys = list(keys)
+        required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
+        chunk = min(max(limit, 64), budget)
+        out: list[str] = []
+        scanned, exhausted = 0, 0
+        while len(out) < limit and scanned < budget:
+            batch = self._after(keys[0], direction, bound, stop, chunk)
+            if not batch:
+                exhausted = 1
+                break
+            present = self._probe(batch, required + absent)
+            consumed = 0
+            for (member, score), found in zip(batch, present):
+                bound = _score(score)
+                scanned += 1
+                consumed += 1
+                if all(found[:len(required)]) and not any(found[len(required):]):
+                    out.append(member)
+                if len(out) >= limit or scanned >= budget:
+                    break
+            if consumed == len(batch) and len(batch) < chunk:
+                exhausted = 1
+                break
+        if not exhausted and not required and not self._after(keys[0], direction, bound, stop, 1):
+            exhausted = 1
+        reply: list[Any] = [out, bound, exhausted]
+        if len(args) > 6:
+            reply += list(read_claims(self.client, out, args[6], args[7], args[8:]))
+        return reply
+
+    def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
+        if direction == "desc":
+            high = "+inf" if bound == "" else "(" + bound
+            low = "-inf" if stop == "" else stop
+            return self.client.zrevrangebyscore(key, high, low, start=0, num=count, withscores=True)
+        low = "-inf" if bound == "" else "(" + bound
+        high = "+inf" if stop == "" else stop
+        return self.client.zrangebyscore(key, low, high, start=0, num=count, withscores=True)
+
+    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str]) -> list[list[bool]]:
+        """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per index)."""
+        if not indexes:
+            return [[] for _ in batch]
+        members = [m for m, _ in batch]
+        with self.client.pipeline(transaction=False) as pipe:
+            for index in indexes:
+                pipe.zmscore(index, members)
+            scores = pipe.execute()
+        return [[s[i] is not None for s in scores] for i in range(len(members))]
+
+
+def _score(score: float) -> str:
+    """A score as Lua hands it back: an integer without a decimal point."""
+    return str(int(score)) if float(score).is_integer() else repr(score)
