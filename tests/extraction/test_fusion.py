@@ -153,3 +153,39 @@ def test_pipeline_carries_the_committed_model(nlp):
 def test_committed_model_finds_what_the_rules_miss(nlp, text, fragment, speaker):
     c = only(extract_claims(text, nlp), fragment)
     assert c.speaker.mention == speaker
+
+
+def test_contents_either_side_of_a_sentence_break_stay_two_claims(nlp):
+    text = ("The campaign has said families would qualify for the new tax breaks. "
+            "The candidate proposes letting parents deduct the cost of child care.\n")
+    doc = tag(nlp, text, {"The campaign": "SOURCE", "has said": "CUE",
+                          "families would qualify for the new tax breaks": "CONTENT",
+                          "The candidate": "SOURCE", "proposes": "CUE",
+                          "letting parents deduct the cost of child care": "CONTENT"})
+    texts = [c.text for c in claims_from_doc(doc)]
+    assert "letting parents deduct the cost of child care" in texts
+    assert not [t for t in texts if "tax breaks" in t and "child care" in t]
+
+
+def test_a_content_split_by_its_source_and_cue_is_one_claim(nlp):
+    text = "The new bridge, the engineers told the council, would carry 40,000 cars every single day.\n"
+    doc = tag(nlp, text, {"The new bridge": "CONTENT", "the engineers": "SOURCE", "told": "CUE",
+                          "would carry 40,000 cars every single day": "CONTENT"})
+    c = only(claims_from_doc(doc), "40,000 cars")
+    assert c.text.startswith("The new bridge")
+
+
+def test_the_subject_of_a_passive_cue_is_not_its_speaker(nlp):
+    text = "Derek Hale, a former trader, is expected to testify against the bank next week.\n"
+    doc = tag(nlp, text, {"Derek Hale": "SOURCE", "expected": "CUE",
+                          "to testify against the bank next week": "CONTENT"})
+    assert claims_from_doc(doc) == []
+
+
+def test_with_the_encoder_the_learned_cue_table_is_not_consulted(nlp):
+    # "questioned the integrity of ..." is a learned-table claim (tests/extraction/test_learned.py);
+    # with the encoder on, the encoder is the one learned path, so only its spans can add it.
+    text = "Senator Lee Park questioned the integrity of the state election board on Tuesday.\n"
+    assert only(extract_claims(text, load_model()), "integrity").cue == "questioned"
+    doc = tag(nlp, text, {})  # the encoder saw no attribution here
+    assert not [c for c in claims_from_doc(doc) if "integrity" in c.text]

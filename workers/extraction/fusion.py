@@ -66,15 +66,19 @@ def _nearest(spans: list[TaggedSpan], start: int, end: int, lo: int, hi: int) ->
     return best
 
 
-def _join_split_contents(contents: list[TaggedSpan], others: list[TaggedSpan], doc: Doc) -> list[TaggedSpan]:
-    """"The plan, she said, is dead": two content spans around a source and cue are one."""
+def _join_split_contents(contents: list[TaggedSpan], others: list[TaggedSpan], doc: Doc,
+                         index: TokenIndex) -> list[TaggedSpan]:
+    """"The plan, she said, is dead": two content spans around a source and cue in one
+    sentence are one. Across a sentence break they are two claims, each with its own cue
+    ("... under Trump's plan. The GOP candidate proposes allowing ...")."""
     marked = {i for s in others for i in range(s.start, s.end)}
     out: list[TaggedSpan] = []
     for c in contents:
         if out:
             prev = out[-1]
             gap = range(prev.end, c.start)
-            if gap and any(i in marked for i in gap) and all(i in marked or doc[i].is_punct for i in gap):
+            if gap and index.sentence(prev.end - 1) == index.sentence(c.start) \
+                    and any(i in marked for i in gap) and all(i in marked or doc[i].is_punct for i in gap):
                 out[-1] = TaggedSpan(prev.kind, prev.start, c.end, min(prev.score, c.score))
                 continue
         out.append(c)
@@ -86,7 +90,7 @@ def link(doc: Doc, spans: list[TaggedSpan], index: TokenIndex) -> list[_Link]:
     contents = [s for s in spans if s.kind == "CONTENT"]
     cues = [s for s in spans if s.kind == "CUE"]
     sources = [s for s in spans if s.kind == "SOURCE"]
-    contents = _join_split_contents(contents, cues + sources, doc)
+    contents = _join_split_contents(contents, cues + sources, doc, index)
     links = []
     for c in contents:
         lo, hi = _sentence_range(index, c.start, c.end - 1)
@@ -160,8 +164,14 @@ def model_candidates(doc: Doc, probs: numpy.ndarray, index: TokenIndex, quotes: 
 
 def _speaker_head(doc: Doc, ln: _Link, cue_tok: int) -> int | None:
     """The head of the speaker phrase: the verb cue's grammatical subject where the parse
-    gives one outside the content, else the encoder's source span, else none."""
+    gives one outside the content, else the encoder's source span, else none.
+
+    A passive cue has none: "Hoyle is expected to testify" is someone's expectation about
+    Hoyle, and "was quoted as saying" leaves the speaker to the rules' quotation handling.
+    """
     cue = doc[cue_tok]
+    if any(c.dep_ in ("nsubjpass", "auxpass") for c in cue.children):
+        return None
     if cue.tag_.startswith("VB"):
         subj = subject_of(cue)
         if subj is not None and not ln.content[0] <= subj.i < ln.content[1] and subj.lower_ not in _NOT_SPEAKERS:

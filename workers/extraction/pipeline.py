@@ -250,14 +250,18 @@ def _turn_candidate(text: str, index: TokenIndex, turn: Turn) -> Candidate | Non
 
 
 def candidates(doc: Doc, text: str, index: TokenIndex, quotes: list[Quote], paras: list[tuple[int, int]],
-               inside_quote: Callable[[int], bool], turns: Sequence[Turn] = ()) -> list[Candidate]:
+               inside_quote: Callable[[int], bool], turns: Sequence[Turn] = (),
+               learned: bool = True) -> list[Candidate]:
     """All attributed stretches of the article, before speaker resolution.
 
     `inside_quote` is the lookup over `quotes`, built once by the caller, which also needs it.
+    `learned` adds the learned cue table's claims (learned.py): the extractor's learned path
+    when the encoder is off; with the encoder on, the encoder is the learned path instead.
     """
     clauses = _drop_nested(find_reported(doc, index, inside_quote), doc)
-    learned = find_learned(doc, inside_quote, {c.cue_token for c in clauses if c.cue_token is not None})
-    clauses += _drop_nested(_outside(learned, clauses, doc), doc)
+    if learned:
+        found = find_learned(doc, inside_quote, {c.cue_token for c in clauses if c.cue_token is not None})
+        clauses += _drop_nested(_outside(found, clauses, doc), doc)
     merged, used = merge_quotes(text, clauses, quotes)
     turn_at = {t.label_start: t for t in turns}
     for k, q in enumerate(quotes):
@@ -294,8 +298,8 @@ def claims_from_doc(doc: Doc) -> list[Claim]:
     quotes = with_turns(find_quotes(text, paras), turns)
     index = TokenIndex(doc)
     quotes_lookup = QuoteLookup(quotes)
-    cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns)
     probs = doc.user_data.get(PROBS_KEY)
+    cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns, learned=probs is None)
     if probs is not None:
         cands = fuse(cands, model_candidates(doc, probs, index, quotes, quotes_lookup))
     cands = split_conjoined(doc, report_nouns.settle(doc, cands, quotes, quotes_lookup), index)
