@@ -53,8 +53,11 @@ LOCK_LEASE = 30_000
 STALE_INTENT = 2.0
 #: How long a transaction waits for locks held by others before it gives up (s).
 LOCK_WAIT = 10.0
-#: How long a group's marker says it was applied (s): longer than any intent can stay unfinished.
-APPLIED_TTL = 24 * 3600
+#: How long a group's marker says it was applied (s). An intent is finished within seconds of
+#: its process's death by the next writer of one of its keys, or within a maintenance interval
+#: by a worker; one left unfinished for longer than this (no worker running for an hour) would
+#: have its non-idempotent writes (a history entry, an event) applied again.
+APPLIED_TTL = 3600
 
 #: Commands with several keys, split into one command per key before grouping by slot.
 _PER_KEY = {"delete": "delete", "unlink": "unlink"}
