@@ -113,7 +113,7 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         pipe.execute()
         return True
 
-    return conn.transaction(body)
+    return conn.transaction(body, "save_claims")
 
 def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any], revision: int,
                 extractor_version: str | None) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 
 from redis import RedisCluster
 from redis.exceptions import RedisError, WatchError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .layout import Keys
 
@@ -64,8 +65,9 @@ _PER_KEY = {"delete": "delete", "unlink": "unlink"}
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
-class LockTimeout(RedisError):
-    """Another transaction held a key this one needs for longer than `LOCK_WAIT`."""
+class LockTimeout(RedisTimeoutError):
+    """Another transaction held a key this one needs for longer than `LOCK_WAIT`: to a client,
+    the store did not answer in time (503 with Retry-After), as with a slow server."""
 
 
 Command = tuple[str, list[Any], dict[str, Any]]
