@@ -67,7 +67,8 @@ class RedisServer:
         )
         cluster = ([] if self.cluster_port is None else
                    ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                    "--cluster-port", str(self.cluster_port), "--cluster-node-timeout", "2000"])
+                    "--cluster-port", str(self.cluster_port), "--cluster-node-timeout", "2000",
+                    "--cluster-require-full-coverage", "no"])
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
              "--save", "", "--protected-mode", "yes", *persistence, *cluster],
