@@ -36,10 +36,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_topologies: run on a single Redis and on a Redis Cluster")
+    config.addinivalue_line("markers", "watch_race: forces transactions to overlap between their reads and "
+                                       "their writes, which a cluster's locks rule out (test_cross_slot.py "
+                                       "tests that instead): single Redis only")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "topology" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_topologies"):
+    if "topology" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_topologies") \
+            and not metafunc.definition.get_closest_marker("watch_race"):
         chosen = metafunc.config.getoption("--topology")
         metafunc.parametrize("topology", TOPOLOGIES if chosen == "both" else (chosen,), scope="session")
 
