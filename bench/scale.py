@@ -100,16 +100,45 @@ def load(url: str, first_article: int, articles: int, loaders: int) -> dict:
             "seconds": seconds, "claims_per_s": claims / seconds, "articles_per_s": sum(r[0] for r in results) / seconds}
 
 
+def random_claims(raw, count: int) -> list[str]:
+    """About `count` random claim ids (no repeats), from the index of every claim (bucketed:
+    one set of seq offsets per `WORD_BUCKET` seqs, layout.py), each bucket sampled in
+    proportion to its size."""
+    from service.store import Keys
+    from service.store.layout import WORD_BUCKET, claim_id
+
+    keys = list(raw.scan_iter(match=Keys.claims + "*", count=1000))
+    with raw.pipeline(transaction=False) as pipe:
+        for key in keys:
+            pipe.scard(key)
+        sizes = pipe.execute()
+    total = sum(sizes) or 1
+    with raw.pipeline(transaction=False) as pipe:
+        for key, size in zip(keys, sizes):
+            pipe.srandmember(key, max(1, round(count * size / total)) if size else 0)
+        picked = pipe.execute()
+    ids = [claim_id(int(key.rsplit(":", 1)[1]) * WORD_BUCKET + int(offset))
+           for key, offsets in zip(keys, picked) for offset in offsets or []]
+    random.Random(len(ids)).shuffle(ids)
+    return ids[:count]
+
+
+def claim_total(raw) -> int:
+    from service.store import Keys
+
+    return sum(raw.scard(key) for key in raw.scan_iter(match=Keys.claims + "*", count=1000))
+
+
 def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str]) -> int:
     """Give `share` of the claims not yet touched a verification status (real write path)."""
     from service.store import VERIFICATION_STATUSES, Keys
 
-    total = raw.zcard(Keys.claims)
+    total = claim_total(raw)
     wanted = int(total * share) - len(exclude)
     statuses = [s for s in VERIFICATION_STATUSES if s != "unverified"]
     done = 0
     while done < wanted:
-        for cid in raw.zrandmember(Keys.claims, min(1000, wanted - done)):
+        for cid in random_claims(raw, min(1000, wanted - done)):
             if cid in exclude:
                 continue
             store.verdicts.update(cid, {"status": rng.choice(statuses), "note": "scale"}, by="bench")
@@ -128,7 +157,7 @@ def choose_queries(raw) -> dict[str, str]:
     from service.store.records import unpack_claim
 
     names: dict[str, int] = {}
-    for cid in raw.zrandmember(Keys.claims, 400):
+    for cid in random_claims(raw, 400):
         stored = raw.get(Keys.claim(cid))
         name = unpack_claim(cid, stored)["speaker_name"] if stored else None
         if name and not name.startswith("a "):
@@ -144,7 +173,7 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
     `limits` is filled with the sizes the reads returned, for the next sizes."""
     from service.store import Keys
 
-    claim_ids = raw.zrandmember(Keys.claims, samples)
+    claim_ids = random_claims(raw, samples)
     article_ids = raw.zrandmember(Keys.articles, samples)
     prominent, occasional = queries["prominent"], queries["occasional"]
     # Deep pages: cursors reached by walking the unfiltered list and a status list.
@@ -227,7 +256,7 @@ def memory(raw, claims: int, articles: int, text_bytes: int, baseline: int, walk
     from service.store import Keys
 
     used = int(raw.info("memory")["used_memory"]) - baseline
-    claim_keys = raw.zrandmember(Keys.claims, 2000)
+    claim_keys = random_claims(raw, 2000)
     article_keys = raw.zrandmember(Keys.articles, 500)
     with raw.pipeline(transaction=False) as pipe:
         for cid in claim_keys:

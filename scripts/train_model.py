@@ -42,7 +42,9 @@ from scripts.polnear import fragments, split_articles  # noqa: E402
 from workers.extraction import bounds  # noqa: E402
 from workers.extraction.encoder import (  # noqa: E402
     KINDS,
+    MAX_PIECES,
     MODEL_DIR,
+    SERVE_PIECES,
     TAGS,
     EncoderTagger,
     WordPieces,
@@ -269,9 +271,11 @@ def main() -> None:
         "torch": torch.__version__, "dev_fp32": best,
     }
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    # The int8 model as a worker serves it: windows of SERVE_PIECES, not the training windows.
     tagger = EncoderTagger(out, threads=torch.get_num_threads())
     int8 = score(dev, list(tagger.tag_many((a["words"], a["breaks"]) for a in dev)))
     meta["dev_int8"] = int8
+    meta["windows"] = {"train": MAX_PIECES, "served": SERVE_PIECES}
     meta["training_minutes"] = round(trained / 60, 1)
     (out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     print(f"best epoch {best_epoch}; dev fp32 {best}")

@@ -11,7 +11,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from redis import Redis, RedisCluster
 
-from service.store import Repositories
+from service.store import Keys, Repositories
 
 API_KEYS = ",".join(
     [
@@ -217,3 +217,8 @@ def quote_article(client: FlaskClient, store: Repositories, quote: str, speaker:
     aid = seed_article(client, store, text, [claim_record(quote, 1, speaker=speaker, kind=kind, title=title)],
                        **fields)
     return aid, store.claims.of_article(aid).items[0]
+
+
+def stored_claim_count(redis) -> int:
+    """How many claims the index of every claim holds (a bucketed index: one set per bucket)."""
+    return sum(redis.scard(key) for key in redis.scan_iter(match=Keys.claims + "*"))

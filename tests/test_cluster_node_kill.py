@@ -10,7 +10,6 @@ every write (durable), as a production cluster must be for "acknowledged" to mea
 """
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -32,7 +31,7 @@ from service import create_app
 from service.config import Config
 from service.queue import FAILURE_CALLBACK, extraction_queue
 from service.runtime import EXTENSION
-from service.store import Keys
+from service.store import Keys, reads, records
 from service.store.base import after_commit
 from service.store.records import unpack_claim
 from workers import model
@@ -180,8 +179,8 @@ def test_a_node_killed_during_a_save_loses_no_acknowledged_article(settings, dur
         assert int(store.hget(Keys.article(aid), "claim_count")) == len(ids) == len(claims) > 0, aid
         assert Counter((c["start"], c["end"]) for c in stored) == Counter((c.start, c.end) for c in claims)
         total += len(ids)
-    assert store.zcard(Keys.claims) == total
-    done = Counter(json.loads(fields["data"])["article_id"] for _, fields in store.xrange(Keys.events)
+    assert reads.index_size(repos.conn, Keys.claims) == total
+    done = Counter(records.event(fields)["data"]["article_id"] for _, fields in store.xrange(Keys.events)
                    if fields["type"] == "article.done")
     assert done == Counter({aid: 1 for aid in extracted}), "each article was finished once"
     assert not store.keys("ct:lock:*")

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from helpers import headers, quote_article
-from service.store import Keys, cross_slot
+from service.store import Keys, cross_slot, records
 
 QUOTE = "We will build four new bridges over the river before the winter"
 
@@ -67,7 +67,7 @@ def verdict_events(redis) -> list[tuple[str, str]]:
     found = []
     for _, fields in redis.xrange(Keys.events):
         if fields["type"] == "claim.verification_changed":
-            data = json.loads(fields["data"])
+            data = records.event(fields)["data"]
             found.append((data["claim_id"], data["to"]))
     return sorted(found)
 

@@ -1,10 +1,12 @@
 """`flask --app service.app migrate` on a store written in the layout the code before the
-repository redesign wrote (schema 3). The redesign changed one shape: a speaker's signature
-table, one hash per speaker, is now one key per speaker and signature. The store below has
+repository redesign wrote (schema 3). The redesign changed two shapes: a speaker's signature
+table, one hash per speaker, is now one key per speaker and signature (schema 4), and the indexes of
+every claim, of each type and of each search word, sorted sets of claim ids, are now bucketed
+indexes of small integers (schema 5). The store below has
 every kind of record (articles with revisions, claims with verdicts and histories, a cluster,
 speakers, a webhook, a managed key) with the old key shapes: per-speaker signature hashes, the
 word index written as the old save did, no `ct:search:pending`. After the migration the hashes
-are gone and their entries are in the new keys, every other key holds exactly what it held,
+and the words' sorted sets are gone and their entries are in the new keys, every other key holds exactly what it held,
 every id is unchanged, the API reads (search included) answer as before, and a new claim still
 joins its cluster."""
 from __future__ import annotations
@@ -41,16 +43,25 @@ def snapshot(redis) -> dict[str, object]:
     return found
 
 
-def old_word_index(redis) -> None:
-    """What the old save wrote in its own transaction: each claim in its words' indexes, and no
-    pending list (the follow-up step did not exist)."""
+BUCKETED = ("ct:claims:word:", "ct:claims:all:", "ct:claims:type:")
+
+
+def old_sorted_indexes(redis) -> None:
+    """The indexes as sorted sets of claim ids (schema 4 and before): every claim, by type, and
+    by search word, the last written by the old save in its own transaction, with no pending
+    list (the follow-up step did not exist)."""
+    for key in redis.scan_iter(match="ct:claims:*"):
+        if key.startswith(BUCKETED):
+            redis.delete(key)
     for key in redis.scan_iter(match="ct:claim:clm_*"):
         if key.count(":") != 2:
             continue
         cid = key.rsplit(":", 1)[1]
-        text = json.loads(redis.get(key))[1]
-        for word in words(text):
-            redis.zadd(Keys.by_word(word), {cid: int(cid[4:], 36)})
+        fields = unpack_claim(cid, redis.get(key))
+        redis.zadd(Keys.claims_v4, {cid: fields["seq"]})
+        redis.zadd(Keys.by_type_v4(fields["type"]), {cid: fields["seq"]})
+        for word in words(fields["text"]):
+            redis.zadd(Keys.word_index_v4(word), {cid: fields["seq"]})
     redis.delete(Keys.search_pending)
 
 
@@ -95,21 +106,33 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     assert store.claims.save(aid, [claim_record(QUOTE, 1, speaker="Nadia Brennan")], revision=2)
     assert client.post("/v1/keys", json={"name": "cms", "roles": ["ingest"]}, headers=headers("admin")).status_code == 201
     store.webhooks.add("https://hooks.example.org/ct", ["claim.created"], "whsec_" + "a" * 40)
-    old_word_index(redis)
-    tables = old_signature_tables(redis)
-    redis.set(Keys.schema, "3")
-    before = snapshot(redis)
+    # What the API answers on the store as the current code wrote it, and its word index.
     reads = {path: client.get(path, headers=headers("admin")).json for path in (
         f"/v1/claims/{a['id']}", f"/v1/claims/{b['id']}", f"/v1/claims/{c['id']}", f"/v1/articles/{aid}",
         f"/v1/articles/{aid}/revisions", f"/v1/claims/{a['id']}/history", f"/v1/clusters/{a['cluster_id']}",
         f"/v1/speakers/{a['speaker']['id']}", "/v1/claims?q=ohio", "/v1/webhooks", "/v1/keys")}
     assert [x["id"] for x in reads["/v1/claims?q=ohio"]["items"]] == [b["id"], a["id"]]
+    bucketed = {k: v for k, v in snapshot(redis).items() if k.startswith(BUCKETED)}
+    assert all(kind == "set" for kind, _ in bucketed.values())
+    assert {p for k in bucketed for p in BUCKETED if k.startswith(p)} == set(BUCKETED)
+    old_sorted_indexes(redis)
+    tables = old_signature_tables(redis)
+    redis.set(Keys.schema, "3")
+    before = snapshot(redis)
+    old_indexes = {k: before.pop(k) for k in list(before) if k.startswith(BUCKETED) or k == Keys.claims_v4}
+    assert all(kind == "zset" for kind, _ in old_indexes.values())
+    assert old_indexes[Keys.claims_v4][1] == [(x["id"], float(int(x["id"][4:], 36))) for x in sorted(
+        (a, b, c), key=lambda x: int(x["id"][4:], 36))]
 
     result = app.test_cli_runner().invoke(args=["migrate"])
     assert result.exit_code == 0, result.output
 
-    assert json.loads(result.output.splitlines()[0])["signature_tables_moved"] == len(tables) == 2
+    report = json.loads(result.output.splitlines()[0])
+    assert report["signature_tables_moved"] == len(tables) == 2
+    assert report["word_indexes_dropped"] == sum(k.startswith("ct:claims:word:") for k in old_indexes)
     after = snapshot(redis)
+    # Schema 5: the sorted sets are gone, the bucketed indexes hold what a save writes.
+    assert {k: after.pop(k) for k in list(after) if k.startswith(BUCKETED)} == bucketed
     assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and before.pop(Keys.schema) == ("string", "3")
     for sid, table in tables.items():
         assert before.pop(Keys.speaker_clusters(sid)) == ("hash", table)

@@ -94,8 +94,9 @@ def test_article_words_never_become_key_names(client, store, redis):
     quote_article(client, store, "Zyxwvut ministers approved Gdańsk spending", "Maria Okafor")
     word_keys = redis.keys("ct:claims:word:*")
     assert word_keys, "the claim is indexed"
-    assert all(len(k.rpartition(":")[2]) == 16 and all(c in "0123456789abcdef" for c in k.rpartition(":")[2])
-               for k in word_keys)
+    # ct:claims:word:{digest}:{bucket}: a digest of the word and a number.
+    assert all(len(k.split(":")[3]) == 16 and all(c in "0123456789abcdef" for c in k.split(":")[3])
+               and k.split(":")[4].isdigit() for k in word_keys)
     assert not [k for k in redis.keys("*") if "zyxwvut" in k.lower() or "gdansk" in k.lower()]
     assert len(ids(client, "q=ZYXWVUT%20gdansk")) == 1
 
@@ -130,3 +131,35 @@ def test_an_article_taken_down_before_its_words_are_indexed_leaves_no_word_entri
     store.articles.delete(aid, "ops")
     assert store.claims.index_words(aid) == 0
     assert redis.keys("ct:claims:word:*") == [] and redis.zcard(Keys.search_pending) == 0
+
+
+def test_a_word_index_spanning_buckets_pages_in_order_and_a_takedown_empties_it(client, store, redis):
+    """A word's index is one set per 4,096 claim seqs (layout.py): claims on both sides of a
+    bucket boundary come back newest first, page by page, alone or with a smaller filter that
+    is walked while the word is only probed; taking the articles down removes every entry."""
+    from service.store import Keys
+    from service.store.layout import WORD_BUCKET
+
+    redis.set(Keys.claim_seq, WORD_BUCKET * 2 - 3)  # the next claims straddle buckets 1 and 2
+    made = []
+    for n in range(3):
+        text = " ".join(f"Ferry fares rise {n}{i}." for i in range(2))
+        aid = seed_article(client, store, text, [claim_record(f"Ferry fares rise {n}{i}", text.index(f"Ferry fares rise {n}{i}"),
+                                                              speaker="Maria Okafor" if i else "Tom Becker")
+                                                 for i in range(2)])
+        made.append((aid, [c["id"] for c in store.claims.of_article(aid).items]))
+    newest_first = sorted((cid for _, cids in made for cid in cids), key=lambda c: -int(c[4:], 36))
+    buckets = {int(c[4:], 36) // WORD_BUCKET for c in newest_first}
+    assert buckets == {1, 2}, "the claims straddle a bucket boundary"
+    assert ids(client, "q=ferry") == newest_first
+    assert ids(client, "q=ferry%20fares") == newest_first
+    okafor = store.claims.of_article(made[0][0]).items
+    sid = next(c["speaker"]["id"] for c in okafor if c["speaker"]["name"] == "Maria Okafor")
+    by_okafor = [c for c in newest_first if c in {x["id"] for _, cids in made for x in store.claims.list(speaker_id=sid).items}]
+    assert len(by_okafor) == 3 and ids(client, f"q=ferry&speaker_id={sid}") == by_okafor
+    cluster = store.claims.get(newest_first[0])["cluster_id"]
+    assert ids(client, f"q=ferry&cluster_id={cluster}") == [newest_first[0]]
+    assert ids(client, f"q=ferry&cluster_id={cluster}&since=2999-01-01T00:00:00Z") == []
+    for aid, _ in made:
+        store.articles.delete(aid, "test")
+    assert redis.keys("ct:claims:word:*") == [] and ids(client, "q=ferry") == []

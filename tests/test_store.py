@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from helpers import claim_record
+from helpers import claim_record, stored_claim_count
 from service.store import BadCursor, DedupKey, Keys, Repositories, decode_cursor, encode_cursor
 from service.store import reads
 
@@ -23,7 +23,7 @@ def test_save_claims_is_all_or_nothing_and_only_once(store, redis):
     assert store.claims.save(aid, claims) is True
     assert store.claims.save(aid, claims) is False
     assert redis.zcard(Keys.article_claims(aid)) == 2
-    assert redis.zcard(Keys.claims) == 2
+    assert stored_claim_count(redis) == 2
     assert store.articles.get(aid)["claim_count"] == 2
     # stored in text order whatever order extraction gave
     assert [c["text"] for c in store.claims.of_article(aid).items] == ["Okafor", "it"]
@@ -100,3 +100,43 @@ def test_ids_from_outside_never_reach_a_key(store, redis):
     assert store.articles.get("art_x") is None
     assert store.claims.get("clm_1:history") is None
     assert store.claims.list(article_id="art_../../x").items == []
+
+
+def test_a_bucketed_index_walks_dense_and_sparse_buckets_in_seq_order(store, redis):
+    """A bucketed index (layout.py) is walked bucket by bucket: a dense bucket (more than an
+    eighth of its seqs) seq after seq, a sparse one by sorting its members; newest first and
+    oldest first, page by page from each page's bound, and probed by the bucket of a seq."""
+    from service.store.layout import WORD_BUCKET
+
+    prefix = "ct:claims:type:direct:"
+    dense = list(range(0, 1500, 2))  # 750 members in bucket 0: dense
+    sparse = [WORD_BUCKET + 5, WORD_BUCKET + 70, 3 * WORD_BUCKET + 1]  # buckets 1 and 3 (2 is empty)
+    redis.sadd(prefix + "0", *dense)
+    redis.sadd(prefix + "1", 5, 70)
+    redis.sadd(prefix + "3", 1)
+    redis.set(Keys.claim_seq, 3 * WORD_BUCKET + 9)
+    everything = dense + sparse
+
+    def walk(direction: str, limit: int) -> list[int]:
+        seen, bound = [], ""
+        for _ in range(1000):
+            ids, last, exhausted = store.conn.page(keys=[prefix], args=[direction, bound, limit, 2000, "", 0,
+                                                                         Keys.claim_seq])
+            seen += [int(cid[4:], 36) for cid in ids]
+            if int(exhausted):
+                return seen
+            bound = str(last)
+        raise AssertionError("the walk never ended")
+
+    assert walk("desc", 50) == sorted(everything, reverse=True)
+    assert walk("asc", 64) == sorted(everything)
+    with redis.pipeline(transaction=False) as pipe:
+        for seq in (2, 3, WORD_BUCKET + 70, WORD_BUCKET + 71, 3 * WORD_BUCKET + 1):
+            reads.has_claim(pipe, prefix, "clm_" + encode_base36(seq))
+        assert [bool(x) for x in pipe.execute()] == [True, False, True, False, True]
+
+
+def encode_base36(n: int) -> str:
+    from service.store.layout import claim_id
+
+    return claim_id(n)[4:]

@@ -53,6 +53,7 @@ from . import health, lifecycle, model
 from . import metrics as job_metrics
 from .context import running_with
 from .jobs import record_failure, record_lost_delivery
+from .outage import OutageTolerantScheduler, install_outage_log
 
 #: What `--serve` accepts, and the queues (by role) each serves, extraction first.
 SERVES = {"all": ("extraction", "webhooks"), "extraction": ("extraction",), "webhooks": ("webhooks",)}
@@ -100,6 +101,31 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
     #: Set by `build_worker` on a worker that serves the extraction queue: its maintenance
     #: pass reconciles articles with RQ's queues.
     reconciles: bool = False
+
+    #: RQ backs off up to a minute between attempts to reach Redis; a worker resumes within
+    #: this many seconds of Redis coming back instead (outage.py logs the attempts once per interval).
+    max_connection_wait_time = 10.0
+
+    def _start_scheduler(self, burst: bool = False, logging_level: str | None = "INFO", date_format: str = "",
+                         log_format: str = "") -> None:
+        """RQ's `_start_scheduler`, with a scheduler that waits out a Redis outage
+        (`outage.OutageTolerantScheduler`) rather than dying of it with a traceback."""
+        self.scheduler = OutageTolerantScheduler(
+            self.queues, connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            **({"date_format": date_format} if date_format else {}), **({"log_format": log_format} if log_format else {}),
+            serializer=self.serializer)
+        self.scheduler.acquire_locks()
+        if self.scheduler.acquired_locks:
+            if burst:
+                try:
+                    self.scheduler.register_birth()
+                    self.scheduler.enqueue_scheduled_jobs()
+                finally:
+                    self.scheduler.release_locks()
+                    self.scheduler.register_death()
+            else:
+                self.scheduler.start()
 
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
@@ -327,6 +353,7 @@ def build_worker(config: Config, name: str | None = None, serve: str = "all") ->
         worker_ttl=config.maintenance_interval + 15,
     )
     worker.repos = repos
+    install_outage_log(max(1.0, config.maintenance_interval))
     worker.metrics = job_metrics.JobMetrics()
     worker.config = config
     worker.reconciles = "extraction" in SERVES[serve]

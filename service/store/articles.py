@@ -108,7 +108,7 @@ class ArticleRepository:
                     or (high is not None and scores[0] > high):
                 return Page([], None)
             return Page(self._summaries([aid]), None)
-        indexes = smallest_first(self.redis, indexes)
+        indexes = smallest_first(self.conn, indexes)
         bound = "" if cursor is None else decode_cursor(cursor)
         if high is not None and (bound == "" or int(bound) > high):
             bound = str(high + 1)

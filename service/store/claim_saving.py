@@ -18,7 +18,7 @@ from . import article_index, clusters, records, rules, speakers
 from .connection import Connection
 from .events import Emitter
 from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
-from .reads import watch_claims
+from .reads import add_claims, watch_claims
 
 
 def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[Mapping[str, Any]],
@@ -77,26 +77,34 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         speakers.apply(pipe, [p for p in {id(p): p for p in plans.values()}.values() if p.claims or not p.new],
                        now)
         index_entries: dict[str, dict[str, int]] = {}
+        stored: dict[str, bytes | str] = {}
         for cid, seq, claim, plan in rows:
-            _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now, index_entries)
-        for index, members in index_entries.items():
-            pipe.zadd(index, members)
-        if tables:
-            pipe.mset({Keys.signature(sid, signature): " ".join(cluster_ids)
+            stored[Keys.claim(cid)] = _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now,
+                                                   index_entries)
+        for offset, fields in matched.items():
+            kept = _kept_claim(fields, ordered[offset], current_revision, extractor_version)
+            if kept is not None:
+                stored[Keys.claim(fields["id"])] = kept
+        for fields in superseded:
+            fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
+            stored[Keys.claim(fields["id"])] = records.pack_claim(fields["id"], fields)
+        # The claims' records and their speakers' signature entries (clusters.plan), in one MSET.
+        stored.update({Keys.signature(sid, signature): " ".join(cluster_ids)
                        for (sid, signature), cluster_ids in tables.items()})
+        if stored:
+            pipe.mset(stored)
+        for index, members in index_entries.items():
+            add_claims(pipe, index, members)
         if rows and conn.options.search_index:
             # The new claims' search words are indexed by a follow-up step (search.py).
             pipe.zadd(Keys.search_pending, {aid: epoch_ms(now)})
         if count:
             pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
-        for offset, fields in matched.items():
-            _keep_claim(pipe, fields, ordered[offset], current_revision, extractor_version)
-        for fields in revived:
-            pipe.zrem(Keys.superseded, fields["id"])
+        if revived:
+            pipe.zrem(Keys.superseded, *(fields["id"] for fields in revived))
+        if superseded:
+            pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"] for fields in superseded})
         for fields in superseded:
-            fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
-            pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
-            pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"]})
             emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
                                                     "revision": current_revision})
         total = len(rows) + len(matched)
@@ -115,10 +123,11 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
 
     return conn.transaction(body, "save_claims")
 
-def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any], revision: int,
-                extractor_version: str | None) -> None:
+def _kept_claim(fields: dict[str, Any], found: Mapping[str, Any], revision: int,
+                extractor_version: str | None) -> bytes | None:
     """An existing claim found again: where it is now and how sure the extractor is; its
-    id, verdict, history, cluster and registry speaker stay."""
+    id, verdict, history, cluster and registry speaker stay. Returns its record to store,
+    or None when nothing about it changed."""
     speaker = found["speaker"]
     update = {"start": found["start"], "end": found["end"], "type": found["type"],
               "cue": found.get("cue") or "", "confidence": round(float(found.get("confidence", 0.0)), 3),
@@ -127,14 +136,16 @@ def _keep_claim(pipe: Pipeline, fields: dict[str, Any], found: Mapping[str, Any]
               "extractor_version": extractor_version}
     if any(fields.get(k) != v for k, v in update.items()):
         fields.update(update, version=fields["version"] + 1)
-        pipe.set(Keys.claim(fields["id"]), records.pack_claim(fields["id"], fields))
+        return records.pack_claim(fields["id"], fields)
+    return None
 
 def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                  claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
-                 index_entries: dict[str, dict[str, int]]) -> None:
-    """Queue one claim's writes on `pipe`; its index entries go into `index_entries`, so
-    that an article's claims enter each shared index (all claims, the article's, a
-    status, a speaker) in one ZADD rather than one per claim."""
+                 index_entries: dict[str, dict[str, int]]) -> bytes:
+    """Queue one claim's writes on `pipe` and return its record; its index entries go into
+    `index_entries`, so that an article's claims enter each shared index (all claims, the
+    article's, a status, a speaker) in one ZADD rather than one per claim, and the records
+    of an article's claims are written in one MSET by the caller."""
     speaker = claim["speaker"]
     verdict = cluster["verdict"] or records.verification({})
     inherited = rules.inherits(verdict["status"])
@@ -160,7 +171,6 @@ def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
         "extractor_version": claim.get("extractor_version"),
         **(verdict if inherited else {}),
     }
-    pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
     indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
     if fields.get("status", UNINDEXED_STATUS) != UNINDEXED_STATUS:
         indexes.append(Keys.by_status(fields["status"]))
@@ -181,6 +191,7 @@ def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
         emitter.emit(pipe, "claim.verification_changed",
                      {"claim_id": cid, "from": "unverified", "to": verdict["status"], "by": entry["by"],
                       "inherited_from": cluster["id"]})
+    return records.pack_claim(cid, fields)
 
 
 def map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str, Any]]

@@ -18,7 +18,8 @@ from .base import Page
 from .claim_saving import save_claims
 from .connection import Connection
 from .events import Feed
-from .layout import UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id
+from .layout import (UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id,
+                     seq_of_claim)
 
 
 class ClaimRepository:
@@ -107,7 +108,7 @@ class ClaimRepository:
             if not self.redis.exists(Keys.cluster(cluster_id)):
                 return self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
             indexes.append(Keys.cluster_claims(cluster_id))
-        indexes = reads.smallest_first(self.redis, indexes) if indexes else [Keys.claims]
+        indexes = reads.smallest_first(self.conn, indexes) if indexes else [Keys.claims]
         return reads.walk(self.conn, indexes, "desc", cursor, limit, low=low, high=high, excluded=excluded, context=context)
 
     @staticmethod
@@ -135,14 +136,14 @@ class ClaimRepository:
         cid = claim_of_cluster(cluster_id)
         with self.redis.pipeline(transaction=False) as pipe:
             pipe.get(Keys.claim(cid))
-            pipe.zscore(Keys.claims, cid)
-            for key in indexes + excluded:
-                pipe.zscore(key, cid)
-            raw, seq, *scores = pipe.execute()
+            for key in [Keys.claims] + indexes + excluded:
+                reads.has_claim(pipe, key, cid)
+            raw, listed, *scores = pipe.execute()
+        seq = seq_of_claim(cid) if listed else None
         own_cluster = records.unpack_claim(cid, raw)["cluster_id"] if raw else None
         required, absent = scores[:len(indexes)], scores[len(indexes):]
-        if own_cluster != cluster_id or seq is None or any(score is None for score in required) \
-                or any(score is not None for score in absent):
+        if own_cluster != cluster_id or seq is None or not all(score not in (None, 0) for score in required) \
+                or any(score not in (None, 0) for score in absent):
             return Page([], None)
         if (low is not None and seq < low) or (high is not None and seq > high):
             return Page([], None)
@@ -166,6 +167,10 @@ class ClaimRepository:
         return reads.walk(self.conn, [Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
                           context="context" in include)
 
+
+    def count(self) -> int:
+        """How many claims the store holds (superseded ones too)."""
+        return reads.index_size(self.conn, Keys.claims)
 
     def tombstone(self, cid: str) -> dict[str, Any] | None:
         """The tombstone of the taken-down article a claim belonged to, if it was taken down."""

@@ -26,7 +26,7 @@ from redis.retry import Retry
 from . import cluster_reads, cross_slot
 from .base import AFTER_COMMIT, transaction
 from .layout import REVISION_RETENTION
-from .scripts import PAGE, READ_CLAIMS
+from .scripts import PAGE, READ_CLAIMS, SIZES
 
 
 @dataclass(frozen=True)
@@ -93,9 +93,11 @@ class Connection:
         if self.cluster:
             self.page: Any = cluster_reads.Page(redis)
             self.read_claims: Any = cluster_reads.ReadClaims(redis)
+            self.sizes: Any = cluster_reads.Sizes(redis)
         else:
             self.page = redis.register_script(PAGE)
             self.read_claims = redis.register_script(READ_CLAIMS)
+            self.sizes = redis.register_script(SIZES)
         #: Tests only: called between a transaction's reads and its MULTI/EXEC (see `base.transaction`).
         self.before_exec: Callable[[str], None] | None = None
 

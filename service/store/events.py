@@ -15,7 +15,6 @@ emitter fans out to are kept by `webhooks.WebhookRepository`, which the feed is 
 """
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -52,7 +51,7 @@ class Emitter:
         oldest = int((time.time() - self.retention) * 1000)
         pipe.xadd(
             Keys.events,
-            {"id": event["id"], "type": event_type, "at": event["at"], "data": json.dumps(event["data"])},
+            records.event_entry(event),
             minid=f"{oldest}-0",
             approximate=True,
         )

@@ -32,17 +32,19 @@ ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id
 ct:claim:{cid}                              string  claim record, verification included, as one
                                                     JSON array (field order in records.py)
 ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
-ct:claims                                   zset    every claim id, score = seq
+ct:claims:all:{bucket}                      set     every claim (bucketed index, below)
 ct:claims:status:{status}                   zset    claim ids by verification status, but for
                                                     `unverified` (most claims, the default): an
                                                     unverified claim is in no status index
-ct:claims:type:{type}                       zset    claim ids by type
+ct:claims:type:{type}:{bucket}              set     claims by type (bucketed index, below)
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
-ct:claims:word:{sha256[:16]}                zset    claim ids whose text has the word (search;
+ct:claims:word:{sha256[:16]}:{bucket}       set     the claims whose text has the word (search;
                                                     only while CLAIMTRACK_SEARCH_INDEX is on),
-                                                    written after the claims (search.py)
+                                                    written after the claims (search.py): a
+                                                    bucketed index (below), bucket = seq // 4096,
+                                                    members = seq % 4096
 ct:search:pending                           zset    ids of articles whose saved claims are not in
                                                     the word index yet, score = when saved (ms)
 ct:seq:claims                               string  counter that gives each claim its seq
@@ -91,6 +93,15 @@ ct:{intents}:tx:{txid}                      string  a cross-slot transaction's w
                                                     slot (JSON), until every group is applied
 ct:{intents}:index                          zset    txids of those, score = when written (ms)
 ==========================================  ======  ============================================
+
+A bucketed index (every claim, by type, by search word) is named by a prefix ending in ``:``
+and kept as one set per 4,096 claim seqs (`WORD_BUCKET`): bucket ``n`` holds ``seq - n * 4096``
+of each of its claims. Small integers are what Redis stores most compactly (an intset: 2 bytes
+a member, against about 100 for a member of a large sorted set), and the scripts that walk
+indexes (scripts.py) read a bucket in seq order (a dense one by probing seq after seq) and
+probe it with SISMEMBER. These three were most of the store's memory as sorted sets of claim
+ids; the indexes that stay sorted sets are small per key (an article's, a cluster's, a
+speaker's) or hold few claims (statuses, stances, superseded).
 
 A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
 in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
@@ -155,6 +166,24 @@ EVENT_TYPES = (
     "article.deleted",
     "speaker.merged",
 )
+
+
+#: Claim seqs per bucket of a bucketed index (see the layout above). Offsets in a bucket stay
+#: below 2**15, so Redis keeps a bucket as an intset of 16-bit integers as long as it holds no
+#: more than `set-max-intset-entries` members (scripts/redis.conf sets 4096: every bucket; at
+#: Redis's default, 512, a bucket past 512 members is a hash table, about 50 bytes a member).
+WORD_BUCKET = 4096
+
+
+def is_bucketed(index: str) -> bool:
+    """Whether `index` names a bucketed index (by its prefix) rather than a sorted set."""
+    return index.endswith(":")
+
+
+def bucket_entry(index: str, seq: int) -> tuple[str, int]:
+    """The bucket key of bucketed index `index` that holds claim `seq`, and its member there."""
+    bucket, offset = divmod(seq, WORD_BUCKET)
+    return f"{index}{bucket}", offset
 
 
 class BadCursor(ValueError):
@@ -274,7 +303,10 @@ class Keys:
 
     articles = f"{PREFIX}:articles"
     pending = f"{PREFIX}:articles:pending"
-    claims = f"{PREFIX}:claims"
+    #: Every claim: a bucketed index.
+    claims = f"{PREFIX}:claims:all:"
+    #: Schema 4 and before: every claim id in one sorted set (migrate.py moves it).
+    claims_v4 = f"{PREFIX}:claims"
     claim_seq = f"{PREFIX}:seq:claims"
     seq_times = f"{PREFIX}:seq:times"
     speaker_search = f"{PREFIX}:speakers:search"
@@ -355,6 +387,12 @@ class Keys:
 
     @staticmethod
     def by_type(claim_type: str) -> str:
+        """Claims of a type: a bucketed index."""
+        return f"{PREFIX}:claims:type:{claim_type}:"
+
+    @staticmethod
+    def by_type_v4(claim_type: str) -> str:
+        """Schema 4 and before: claims of a type in one sorted set (migrate.py moves it)."""
         return f"{PREFIX}:claims:type:{claim_type}"
 
     @staticmethod
@@ -371,7 +409,13 @@ class Keys:
 
     @staticmethod
     def by_word(word: str) -> str:
-        """A search word's index, named by a digest: article words never become key names."""
+        """A search word's index, a bucketed one (its prefix: `bucket_entry` names its keys),
+        named by a digest: article words never become key names."""
+        return f"{PREFIX}:claims:word:{digest(word)[:16]}:"
+
+    @staticmethod
+    def word_index_v4(word: str) -> str:
+        """Schema 4 and before: a search word's index as one sorted set (migrate.py drops it)."""
         return f"{PREFIX}:claims:word:{digest(word)[:16]}"
 
     @staticmethod

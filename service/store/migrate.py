@@ -21,6 +21,13 @@ and the status indexes, which no longer hold `unverified` claims (most claims; a
 status index is unverified):
 ids, claim records and indexes are as schema 3 wrote them.
 
+Version 5 (lean memory): the index of every claim (`ct:claims`), the type indexes
+(`ct:claims:type:{type}`) and the search words' indexes (`ct:claims:word:{digest}`), sorted
+sets of claim ids, become bucketed indexes of small integers (`...:{bucket}`, layout.py), about
+2 bytes a claim instead of about 100: the first two are copied bucket by bucket, the words are
+indexed again from every live article's claims (`search.index_article`, idempotent), then the
+old sorted sets are dropped. Ids, claim records and every other key are unchanged.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -32,14 +39,14 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import records
+from . import records, search
 from .article_index import index_article, listing_score, revision_entry
 from .connection import Connection
-from .reads import watch_claims
-from .layout import PREFIX, UNINDEXED_STATUS, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
+from .reads import add_claims, watch_claims
+from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 4
+SCHEMA = 5
 MIGRATION_PRINCIPAL = "migration"
 
 
@@ -48,7 +55,8 @@ def schema_version(conn: Connection) -> int:
     stored = conn.redis.get(Keys.schema)
     if stored is not None:
         return int(stored)
-    return 1 if conn.redis.exists(Keys.claims) else SCHEMA
+    # Claims were saved (the claim counter exists in every layout) before versions were kept.
+    return 1 if conn.redis.exists(Keys.claims_v4, Keys.claim_seq) else SCHEMA
 
 
 def migrate(conn: Connection) -> dict[str, Any]:
@@ -75,8 +83,46 @@ def migrate(conn: Connection) -> dict[str, Any]:
                 conn.redis.hdel(key, "claim_count", "last_seen")
         # An unverified claim is in no status index since schema 4.
         conn.redis.unlink(Keys.by_status(UNINDEXED_STATUS))
+    if version < 5:
+        report["indexes_bucketed"] = sum(_bucket_index(conn, old, new) for old, new in (
+            (Keys.claims_v4, Keys.claims), *((Keys.by_type_v4(t), Keys.by_type(t)) for t in CLAIM_TYPES)))
+        report["articles_reindexed_for_search"] = sum(
+            1 for aid in conn.redis.zrange(Keys.articles, 0, -1) if search.index_article(conn, aid))
+        report["word_indexes_dropped"] = _drop_old_word_indexes(conn)
     conn.redis.set(Keys.schema, SCHEMA)
     return report
+
+
+def _bucket_index(conn: Connection, old: str, new: str) -> int:
+    """Schema 5: a sorted set of claim ids (score = seq) becomes bucketed index `new`, 1000
+    entries a round trip; the sorted set is dropped once all are in (so a migration cut short
+    starts again from it). Returns 1 when there was one."""
+    if not conn.redis.exists(old):
+        return 0
+    batch: dict[str, int] = {}
+    for cid, seq in conn.redis.zscan_iter(old, count=1000):
+        batch[cid] = int(seq)
+        if len(batch) >= 1000:
+            with conn.redis.pipeline(transaction=False) as pipe:
+                add_claims(pipe, new, batch)
+                pipe.execute()
+            batch = {}
+    with conn.redis.pipeline(transaction=False) as pipe:
+        if batch:
+            add_claims(pipe, new, batch)
+        pipe.unlink(old)
+        pipe.execute()
+    return 1
+
+
+def _drop_old_word_indexes(conn: Connection) -> int:
+    """Schema 5: drop the sorted sets of the search-word index (`Keys.word_index_v4`); the
+    bucketed index's keys have one more part (the bucket)."""
+    old = [key for key in conn.redis.scan_iter(match=f"{PREFIX}:claims:word:*", count=1000)
+           if key.count(":") == 3]
+    for start in range(0, len(old), 500):
+        conn.redis.unlink(*old[start:start + 500])
+    return len(old)
 
 
 def _cluster_ids(conn: Connection) -> Iterator[str]:

@@ -16,7 +16,7 @@ from redis.client import Pipeline
 from . import records, speakers
 from .base import SCAN_BUDGET, Page
 from .connection import Connection
-from .layout import Keys, decode_cursor, encode_cursor, is_id
+from .layout import Keys, bucket_entry, decode_cursor, encode_cursor, is_bucketed, is_id, seq_of_claim
 from .text import context_span
 
 
@@ -72,16 +72,50 @@ def shown(fields: dict[str, Any], article_values: Sequence[str | None], context:
     return records.claim(fields, records.article_ref(fields["article_id"], article_values), text)
 
 
-def smallest_first(redis: Redis, indexes: list[str]) -> list[str]:
+def smallest_first(conn: Connection, indexes: list[str]) -> list[str]:
     """Indexes to intersect, the smallest first: it is walked, the others only probed
-    (O(1) each), so a page costs what the most selective filter leaves."""
+    (O(1) or O(log n) each), so a page costs what the most selective filter leaves. One round
+    trip (`scripts.SIZES`: a bucketed index's size is the sum of its buckets')."""
     if len(indexes) < 2:
         return indexes
-    with redis.pipeline(transaction=False) as pipe:
-        for key in indexes:
-            pipe.zcard(key)
-        sizes = pipe.execute()
+    sizes = conn.sizes(keys=indexes, args=[Keys.claim_seq])
     return [k for _, k in sorted(zip(sizes, indexes))]
+
+
+def add_claims(pipe: Pipeline, index: str, members: dict[str, int]) -> None:
+    """Queue on `pipe` the entry of claims {id: seq} into `index`: one ZADD, or one SADD per
+    bucket of a bucketed index (an article's claims have consecutive seqs: mostly one)."""
+    if not is_bucketed(index):
+        pipe.zadd(index, members)
+        return
+    buckets: dict[str, list[int]] = {}
+    for seq in members.values():
+        key, offset = bucket_entry(index, seq)
+        buckets.setdefault(key, []).append(offset)
+    for key, offsets in buckets.items():
+        pipe.sadd(key, *offsets)
+
+
+def remove_claim(pipe: Pipeline, index: str, cid: str) -> None:
+    """Queue on `pipe` the removal of claim `cid` from `index`."""
+    if is_bucketed(index):
+        pipe.srem(*bucket_entry(index, seq_of_claim(cid)))
+    else:
+        pipe.zrem(index, cid)
+
+
+def index_size(conn: Connection, index: str) -> int:
+    """How many claims `index` holds (`scripts.SIZES`)."""
+    return int(conn.sizes(keys=[index], args=[Keys.claim_seq])[0])
+
+
+def has_claim(pipe: Pipeline, index: str, cid: str) -> None:
+    """Queue on `pipe` whether claim `cid` is in `index` (a sorted set's score, or a bucketed
+    index's SISMEMBER: not None, or 1, when it is)."""
+    if is_bucketed(index):
+        pipe.sismember(*bucket_entry(index, seq_of_claim(cid)))
+    else:
+        pipe.zscore(index, cid)
 
 
 def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | None, limit: int,
@@ -99,7 +133,7 @@ def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | Non
         stop = ""
     ids, last, exhausted, found, aids, articles = conn.page(
         keys=[*indexes, *excluded],
-        args=[direction, bound, limit, budget, stop, len(excluded), Keys.claim(""), Keys.article(""),
+        args=[direction, bound, limit, budget, stop, len(excluded), Keys.claim_seq, Keys.claim(""), Keys.article(""),
               *article_fields(context)])
     items = assemble(ids, found, aids, articles, context)
     next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import orjson
 
-from .layout import cluster_of_claim, seq_of_claim
+from .layout import cluster_of_claim, epoch_ms, format_time, seq_of_claim
 
 #: A claim is stored as one JSON array in this field order, not as a hash: claims are the
 #: bulk of the data, and a hash repeats every field name in every claim (and switches to a
 #: far larger encoding once any value, such as the claim text, passes 64 bytes). What the id
 #: already says is not stored: the seq (the id is the seq in base 36) and the cluster of a
-#: claim that is alone in it (stored as null). New fields go at the end; `unpack_claim` fills
-#: fields an older record lacks with their defaults.
+#: claim that is alone in it (stored as null), nor the trailing values that are their fields'
+#: defaults. New fields go at the end; `unpack_claim` fills fields a record lacks with their
+#: defaults.
 CLAIM_FIELDS = (
     "article_id", "text", "type", "cue", "start", "end", "confidence",
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
@@ -36,7 +38,12 @@ def pack_claim(cid: str, fields: Mapping[str, Any]) -> bytes:
     stored = dict(fields)
     if stored.get("cluster_id") == cluster_of_claim(cid):
         stored["cluster_id"] = None
-    return orjson.dumps([stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS])
+    values = [stored.get(name, _CLAIM_DEFAULTS.get(name)) for name in CLAIM_FIELDS]
+    # Trailing values that are their field's default are left out (`unpack_claim` fills them in).
+    while values and CLAIM_FIELDS[len(values) - 1] in _CLAIM_DEFAULTS \
+            and values[-1] == _CLAIM_DEFAULTS[CLAIM_FIELDS[len(values) - 1]]:
+        values.pop()
+    return orjson.dumps(values)
 
 
 def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
@@ -168,5 +175,27 @@ def webhook(raw: Mapping[str, str]) -> dict[str, Any]:
     return {"id": raw["id"], "url": raw["url"], "events": json.loads(raw["events"]), "created_at": raw["created_at"]}
 
 
+#: An event's data keys as the feed stores them (`event_entry`): the feed holds about one event a
+#: claim, and these names were a third of it. Entries written before keep the full names,
+#: which `event` reads as they are.
+EVENT_KEYS = {"claim_id": "c", "article_id": "a", "speaker_id": "s", "cluster_id": "k", "stance": "t",
+              "revision": "r", "claim_count": "n", "from": "f", "to": "o", "by": "b", "inherited_from": "i",
+              "from_cluster": "g"}
+_EVENT_NAMES = {short: name for name, short in EVENT_KEYS.items()}
+
+
+def event_entry(event: Mapping[str, Any]) -> dict[str, str | bytes]:
+    """An event as a feed entry: its time in epoch ms, its data's keys shortened (`EVENT_KEYS`),
+    compact JSON; `event` reads it back exactly."""
+    if not _EVENT_NAMES.keys().isdisjoint(event["data"]):
+        raise ValueError("an event's data key is one of the feed's short names")  # a new event type's
+    data = {EVENT_KEYS.get(k, k): v for k, v in event["data"].items()}
+    return {"id": event["id"], "type": event["type"], "at": str(epoch_ms(event["at"])), "data": orjson.dumps(data)}
+
+
 def event(fields: Mapping[str, str]) -> dict[str, Any]:
-    return {"id": fields["id"], "type": fields["type"], "at": fields["at"], "data": json.loads(fields["data"])}
+    at = fields["at"]
+    if at.isdigit():
+        at = format_time(datetime.fromtimestamp(int(at) / 1000, timezone.utc))
+    data = {_EVENT_NAMES.get(k, k): v for k, v in json.loads(fields["data"]).items()}
+    return {"id": fields["id"], "type": fields["type"], "at": at, "data": data}

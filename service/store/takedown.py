@@ -17,8 +17,8 @@ from .article_index import index_article, watch_live_article
 from .base import NotFound
 from .connection import Connection
 from .events import Emitter
-from .layout import Keys, cluster_of_claim, is_id, utcnow
-from .reads import watch_claims
+from .layout import Keys, bucket_entry, cluster_of_claim, is_id, utcnow
+from .reads import remove_claim, watch_claims
 from .text import claim_signature, normalize_claim, words
 
 
@@ -82,9 +82,10 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
                        Keys.by_speaker(fields["speaker_id"]), Keys.by_name(fields["speaker_name"]),
                        Keys.by_stance(fields.get("stance") or "asserts"), Keys.superseded,
                        Keys.cluster_claims(fields["cluster_id"])]
-            indexes += [Keys.by_word(w) for w in words(fields["text"])]
             for index in indexes:
-                pipe.zrem(index, cid)
+                remove_claim(pipe, index, cid)
+            for w in words(fields["text"]):
+                pipe.srem(*bucket_entry(Keys.by_word(w), fields["seq"]))
             pipe.hset(Keys.deleted_claims, cid, aid)
         for c in clusters:
             alone = len(remaining[c]) == 1 and cluster_of_claim(remaining[c][0]) == c and not logs[c]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy
 import pytest
 
-from workers.extraction.encoder import (MAX_PIECES, MODEL_DIR, TAGS, WordPieces, allowed_transitions, decode,
+from workers.extraction.encoder import (MAX_PIECES, MODEL_DIR, SERVE_PIECES, TAGS, WordPieces, allowed_transitions, decode,
                                         doc_words, spans_of_tags, viterbi, word_probs)
 from workers.extraction.pipeline import prepare
 
@@ -58,6 +58,14 @@ def test_windows_keep_paragraphs_whole_and_overlap_inside_a_long_one(pieces):
     for w in windows:
         covered[w.lo:w.hi] = True
     assert covered.all()
+
+
+def test_a_served_article_is_read_in_windows_of_the_serving_size(pieces):
+    words = ["word"] * 300
+    served = pieces.windows(words, [100, 200], SERVE_PIECES)
+    assert SERVE_PIECES < MAX_PIECES
+    assert all(len(w.ids) <= SERVE_PIECES for w in served)
+    assert [(w.lo, w.hi) for w in served] == [(0, 100), (100, 200), (200, 300)]
 
 
 def test_overlapping_windows_average_their_probabilities(pieces):
