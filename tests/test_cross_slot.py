@@ -40,15 +40,15 @@ def pair(client, store):
 
 
 def die_after_first_group(monkeypatch) -> None:
-    applied = cross_slot.apply_group
-    calls = {"n": 0}
+    """The commit's process dies once its first slot's writes are applied."""
+    apply = cross_slot.apply_groups
 
-    def apply_then_die(client, txid, commands):
-        calls["n"] += 1
-        if txid is not None and calls["n"] == 2:
-            raise Died()
-        return applied(client, txid, commands)
-    monkeypatch.setattr(cross_slot, "apply_group", apply_then_die)
+    def apply_then_die(client, txid, groups):
+        if txid is None:
+            return apply(client, txid, groups)
+        apply(client, txid, groups[:1])
+        raise Died()
+    monkeypatch.setattr(cross_slot, "apply_groups", apply_then_die)
 
 
 def age_intents(redis, seconds: float) -> list[str]:

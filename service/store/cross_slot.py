@@ -14,16 +14,17 @@ feed). This module gives the same bodies the same guarantees on a cluster, witho
   slot. One group (the usual case for small writes) is one MULTI/EXEC, as on one server. Several
   are first written down as one *intent* (`Keys.intent`, in one MULTI with its entry in
   `Keys.intents`); the locks are made permanent (a process that dies now leaves them to whoever
-  finishes its intent); then each group is applied in its own slot's MULTI/EXEC together with a
-  marker (`Keys.applied`) that makes applying it a second time a no-op; then the intent and the
-  locks go. A process killed anywhere in between leaves an intent that the next transaction
+  finishes its intent); then every group is applied, each by one script in its own slot (atomic
+  there, as a MULTI/EXEC) that also sets a marker (`Keys.applied`) making a second application
+  a no-op, all the groups in one pipelined round trip per node; then the locks and the intent go. A process killed anywhere in between leaves an intent that the next transaction
   wanting one of its keys finishes (`finish_intent`, after `STALE_INTENT` seconds), and so does
   every extraction worker's maintenance pass (`finish_intents`): every group is applied exactly
   once, and no other write to those keys happens before.
-- **What readers may see:** the groups of one transaction become visible one after the other
-  (in the order their first writes were queued: records before the indexes that point to them,
-  since the store writes them in that order), not at once as on one server; a reader never sees
-  a group half applied. docs/guarantees.md says which guarantees hold differently.
+- **What readers may see:** the groups of one transaction become visible slot by slot, within
+  one round trip, not at once as on one server; a reader never sees a group half applied. An
+  index entry may so be visible a moment before the claim record it names (the readers skip a
+  claim whose record they do not find, as they do one taken down while a page is read).
+  docs/guarantees.md says which guarantees hold differently.
 
 A lock without an intent (its transaction was still reading, or died while reading) expires
 after `LOCK_LEASE`; nothing was written under it. Keys written without a WATCH anywhere (the
@@ -40,6 +41,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from redis import RedisCluster
+from redis.commands.core import DataAccessCommands
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -56,13 +58,40 @@ STALE_INTENT = 2.0
 LOCK_WAIT = 10.0
 #: How long a group's marker says it was applied (s). An intent is finished within seconds of
 #: its process's death by the next writer of one of its keys, or within a maintenance interval
-#: by a worker; one left unfinished for longer than this (no worker running for an hour) would
-#: have its non-idempotent writes (a history entry, an event) applied again.
-APPLIED_TTL = 3600
+#: by a worker; one left unfinished for longer than this (no worker running for ten minutes)
+#: would have its non-idempotent writes (a history entry, an event) applied again.
+APPLIED_TTL = 600
 
 #: Commands with several keys, split into one command per key before grouping by slot.
 _PER_KEY = {"delete": "delete", "unlink": "unlink"}
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
+#: One slot's group of writes, atomically: KEYS[1] is its marker (or, with ARGV[1] = 0, any key
+#: of the slot, for a group that needs none); ARGV[1] the marker's expiry; then each command as
+#: its number of arguments followed by them. Returns 0 when the marker says it was applied.
+_APPLY = """
+local ttl = tonumber(ARGV[1])
+if ttl > 0 and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local i = 2
+while i <= #ARGV do
+  local n = tonumber(ARGV[i])
+  redis.call(unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+if ttl > 0 then redis.call('SET', KEYS[1], '1', 'EX', ttl) end
+return 1
+"""
+
+
+class _Capture(DataAccessCommands):
+    """redis-py's command methods, returning the command they would send instead of sending it
+    (so that a queued write is kept as plain arguments: grouped, written into an intent, sent
+    by `_APPLY`)."""
+
+    def execute_command(self, *args: Any, **options: Any) -> Any:
+        return list(args)
+
+
+_capture = _Capture()
 
 
 class LockTimeout(RedisTimeoutError):
@@ -112,34 +141,30 @@ def split(commands: Iterable[Command]) -> list[Command]:
     return out
 
 
-def group(client: RedisCluster, commands: Iterable[Command]) -> list[list[Command]]:
-    """Commands grouped by hash slot, the groups in the order of their first command."""
-    groups: dict[int, list[Command]] = {}
+def group(client: RedisCluster, commands: Iterable[Command]) -> list[list[list[Any]]]:
+    """The commands as the arguments they send, grouped by hash slot (in the order of each
+    group's first command)."""
+    groups: dict[int, list[list[Any]]] = {}
     for command in split(commands):
-        groups.setdefault(client.keyslot(key_of(command)), []).append(command)
+        name, args, kwargs = command
+        groups.setdefault(client.keyslot(key_of(command)), []).append(getattr(_capture, name)(*args, **kwargs))
     return list(groups.values())
 
 
-def apply_group(client: RedisCluster, txid: str | None, commands: Sequence[Command]) -> list[Any] | None:
-    """One slot's writes in one MULTI/EXEC; with `txid`, at most once (its marker is set in the
-    same MULTI, and a group whose marker exists is skipped). None when skipped."""
-    with client.pipeline(transaction=True) as pipe:
-        marker = Keys.applied(key_of(commands[0]), txid) if txid else None
-        if marker is not None:
-            pipe.watch(marker)
-            if pipe.exists(marker):
-                pipe.unwatch()
-                return None
-        pipe.multi()
-        for name, args, kwargs in commands:
-            getattr(pipe, name)(*args, **kwargs)
-        if marker is not None:
-            pipe.set(marker, 1, ex=APPLIED_TTL)
-        try:
-            results = pipe.execute()
-        except WatchError:  # someone finishing our intent applied it first
-            return None
-        return results[:len(commands)]
+def apply_groups(client: RedisCluster, txid: str | None, groups: Sequence[Sequence[Sequence[Any]]]) -> None:
+    """Every group in one pipelined round trip per node, each group by one `_APPLY` in its slot;
+    with `txid`, each at most once (its marker, set in the same script)."""
+    with client.pipeline(transaction=False) as pipe:
+        for commands in groups:
+            first_key = str(commands[0][1])
+            flat: list[Any] = []
+            for command in commands:
+                flat += [len(command), *command]
+            if txid is None:
+                pipe.execute_command("EVAL", _APPLY, 1, first_key, 0, *flat)
+            else:
+                pipe.execute_command("EVAL", _APPLY, 1, Keys.applied(first_key, txid), APPLIED_TTL, *flat)
+        pipe.execute()
 
 
 def finish_intent(client: RedisCluster, txid: str) -> bool:
@@ -150,8 +175,7 @@ def finish_intent(client: RedisCluster, txid: str) -> bool:
         client.zrem(Keys.intents, txid)
         return False
     intent = json.loads(raw)
-    for commands in _decode(intent["groups"]):
-        apply_group(client, txid, [(c[0], c[1], c[2]) for c in commands])
+    apply_groups(client, txid, _decode(intent["groups"]))
     # Locks before the intent: an intent outliving its locks is only applied again as no-ops.
     release(client, txid, intent["locks"])
     _end_intent(client, txid)
@@ -220,7 +244,8 @@ class CrossSlotTransaction:
         if not groups:
             return []
         if len(groups) == 1:
-            return apply_group(self.client, None, groups[0]) or []
+            apply_groups(self.client, None, groups)
+            return [None] * len(groups[0])
         intent = json.dumps({"groups": _encode(groups), "locks": sorted(self.locked)})
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(Keys.intent(self.txid), intent)
@@ -239,15 +264,13 @@ class CrossSlotTransaction:
             _end_intent(self.client, self.txid)
             self.pending_intent = False
             raise WatchError("a lock's lease ran out before the commit")
-        results: list[Any] = []
-        for commands_ in groups:
-            results += apply_group(self.client, self.txid, commands_) or [None] * len(commands_)
+        apply_groups(self.client, self.txid, groups)
         # Locks before the intent, as in `finish_intent`.
         release(self.client, self.txid, self.locked)
         self.locked = set()
         _end_intent(self.client, self.txid)
         self.pending_intent = False
-        return results
+        return [None] * sum(len(g) for g in groups)
 
     def release(self) -> None:
         """Let go of this attempt's locks, unless an unfinished intent holds them (a failure
