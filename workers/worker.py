@@ -129,12 +129,20 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
 
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
-        with this worker's repositories), then reconciliation."""
-        if self.repos is not None and self.config is not None:
-            with running_with(self.repos, self.config):
+        with this worker's repositories), then reconciliation.
+
+        A Redis that does not answer fails the pass, not the worker: RQ's work loop quits on
+        any error its maintenance raises, which turned a Redis outage that began during a
+        maintenance pass into a worker gone for good. The pass runs again next time round."""
+        try:
+            if self.repos is not None and self.config is not None:
+                with running_with(self.repos, self.config):
+                    super().run_maintenance_tasks()
+            else:
                 super().run_maintenance_tasks()
-        else:
-            super().run_maintenance_tasks()
+        except RedisError as failure:
+            log.warning("maintenance failed: %s", failure)
+            return
         if not self.reconciles or self.config is None or self.repos is None:
             return
         try:
