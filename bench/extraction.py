@@ -23,7 +23,10 @@ Issue 6, item 1. Prints one line of JSON.
 * quality: bench/quality.py on the gold folder, at the same settings (same model, same
   extractor), so that speed is never bought with quality.
 
-  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality] [--real DIR] [--pathological-only [CASE ...]]
+  bench/extraction.py [--articles 200] [--workers 1,2] [--gold DIR | --no-quality] [--real DIR]
+                      [--sets generated,real_news] [--no-diagnostics] [--pathological-only [CASE ...]]
+
+  The ratio on real news alone: bench/extraction.py --workers 1 --sets real_news --no-diagnostics --no-quality
 """
 from __future__ import annotations
 
@@ -377,6 +380,10 @@ def main() -> None:
     ap.add_argument("--real", default=default_real(),
                     help="a folder of real news texts (*.txt) also sent through the service (default: PolNeAR dev)")
     ap.add_argument("--long-max", type=int, default=100_000, help="longest article (chars) timed alone")
+    ap.add_argument("--sets", default="generated,real_news",
+                    help="text sets sent through the service, comma-separated (generated, real_news)")
+    ap.add_argument("--no-diagnostics", action="store_true",
+                    help="skip the pathological articles and the in-process diagnostics (the ratios only)")
     ap.add_argument("--pathological-only", nargs="*", metavar="CASE",
                     help="only time the hostile articles (those whose name contains a CASE, or all)")
     args = ap.parse_args()
@@ -389,15 +396,17 @@ def main() -> None:
         emit(rounded({"benchmark": "extraction (pathological only)", "model": name,
                       "pathological": pathological(texts, args.pathological_only), "machine": info}))
         return
-    log("pathological articles")
-    hostile = pathological(texts)
-
-    log("in-process extraction")
-    inproc = in_process(texts, args.stage_sample, args.long_max)
+    wanted = {s.strip() for s in args.sets.split(",") if s.strip()}
+    hostile = inproc = {"skipped": "--no-diagnostics"}
+    if not args.no_diagnostics:
+        log("pathological articles")
+        hostile = pathological(texts)
+        log("in-process extraction")
+        inproc = in_process(texts, args.stage_sample, args.long_max)
 
     counts = [int(c) for c in args.workers.split(",") if c.strip()]
-    sets = {"generated": texts}
-    real = real_texts(args.real)
+    sets = {"generated": texts} if "generated" in wanted else {}
+    real = real_texts(args.real) if "real_news" in wanted else None
     if real:
         sets["real_news"] = real
     measured = {}
@@ -409,7 +418,7 @@ def main() -> None:
             measured[set_name] = measure_set(procs, redis, base, set_texts, counts, args.rounds, name, set_name)
 
     qual = {"skipped": "--no-quality"} if args.no_quality else quality(args.gold)
-    generated = measured["generated"]
+    generated = measured.get("generated", {"service": {}})
     one = generated["service"].get("1")
     real_one = measured["real_news"]["service"].get("1") if "real_news" in measured else None
     met = [r for r in (one, real_one) if r is not None]
