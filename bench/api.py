@@ -25,8 +25,9 @@ reconnects before it pauses: more connections than workers would leave workers b
 reading requests that are still being paused, and time that as latency. This is a closed
 loop with think time, not an open one: bursts beyond one request per worker cannot happen,
 so the p99 is that of a steady half load.
-The bare endpoint is measured first and last; its mean is the reference. Ratios: reads >= 0.5
-and POST >= 0.4 of the bare rate; p99 < 50 ms at half of each endpoint's own maximum rate.
+The bare endpoint is measured first and last; its mean is the reference. Targets (issue 20):
+get_claim >= 0.5, a list page >= 0.35 and POST >= 0.35 of the bare rate; p99 < 20 ms at half
+of each endpoint's own maximum rate.
 
 wrk must be installed (`make bench` installs it: scripts/ensure-command.sh wrk wrk).
 
@@ -57,6 +58,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import (API_KEY, BENCH, Processes, RedisServer, emit, log, machine, rounded,  # noqa: E402
                      start_gunicorn, store_synthetic_article)
 from _fixtures import articles  # noqa: E402
+
+#: p99 at half of an endpoint's maximum rate must stay under this (issue 20).
+P99_MAX_MS = 20
+
 
 def seed(redis_url: str, claims: int, per_article: int = 20) -> tuple[list[str], list[str]]:
     """Load claims through the store; returns claim ids and GET paths of list pages."""
@@ -333,12 +338,12 @@ def main() -> None:
 
     bare_rate = (results["bare_first"]["max"]["rate"] + results["bare_last"]["max"]["rate"]) / 2
     targets = {}
-    for name, minimum in (("get_claim", 0.5), ("list_claims", 0.5), ("post_article", 0.4)):
+    for name, minimum in (("get_claim", 0.5), ("list_claims", 0.35), ("post_article", 0.35)):
         ratio = results[name]["max"]["rate"] / bare_rate
         p99 = results[name]["half_rate"]["p99_ms"]
         results[name]["ratio_to_bare"] = ratio
-        targets[name] = {"ratio": ratio, "ratio_min": minimum, "p99_at_half_ms": p99, "p99_max_ms": 50,
-                         "met": ratio >= minimum and p99 < 50
+        targets[name] = {"ratio": ratio, "ratio_min": minimum, "p99_at_half_ms": p99, "p99_max_ms": P99_MAX_MS,
+                         "met": ratio >= minimum and p99 < P99_MAX_MS
                          and results[name]["max"]["errors"] == 0 and results[name]["half_rate"]["errors"] == 0}
     # Issue 10: a claim's context reads its article's text, so list pages add it only on
     # request (include=context); this is what it would cost every list page.

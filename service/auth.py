@@ -13,10 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
@@ -25,6 +25,11 @@ from .config import ConfigError
 from .problems import abort
 from .runtime import runtime
 from .store import digest
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
+
+    from .store import Repositories
 
 ROLES = ("ingest", "read", "verify", "admin", "metrics")
 
@@ -38,6 +43,11 @@ SECURITY = [{"ApiKeyHeader": []}, {"BearerToken": []}]
 AUTH_FAILURES = "claimtrack.auth_failures"
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+#: A view's first read, queued on the guard's pipeline: given the repositories, the pipeline
+#: and the view's URL arguments, it queues its commands and returns what turns their replies
+#: into what the view reads (`prefetched`).
+Prefetch = Callable[..., Callable[[Sequence[Any]], Any]]
 
 
 @dataclass(frozen=True)
@@ -164,11 +174,16 @@ def authenticated() -> Principal | None:
     return g.presented_principal  # type: ignore[no-any-return]
 
 
-def requires(role: str) -> Callable[[F], F]:
+def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
     """Guard a view: 401 without a known key, 403 when the key lacks `role`.
 
     Apply it right under ``@blp.route`` so that it runs before argument parsing: an
     anonymous caller learns nothing about the endpoint's validation rules.
+
+    With `prefetch`, the view's first read goes to Redis in the same round trip as the
+    failed-authentication check (one round trip instead of two for a read of one record);
+    the view takes it with `prefetched`. It is read whatever the checks find, and used only
+    once they have passed, so the answers of a locked-out or unknown key do not depend on it.
     """
     if role not in ROLES:
         raise ValueError(role)
@@ -179,7 +194,10 @@ def requires(role: str) -> Callable[[F], F]:
             secret = presented_secret()
             failures = current_app.extensions.get(AUTH_FAILURES)
             if secret and failures is not None:
-                failures.refuse_if_exceeded(client_address())
+                address = client_address()
+                if prefetch is not None and not failures.known(address):
+                    check_and_prefetch(failures, address, prefetch, kwargs)
+                failures.refuse_if_exceeded(address)
             principal = authenticated()
             if principal is None:
                 if secret and failures is not None:
@@ -194,6 +212,7 @@ def requires(role: str) -> Callable[[F], F]:
             g.principal = principal
             return view(*args, **kwargs)
 
+        guarded.prefetch = prefetch  # type: ignore[attr-defined]  # for the rate limiter's key (limits.py)
         documented = Blueprint.doc(
             security=SECURITY, responses={
                 "401": "UNAUTHORIZED",
@@ -205,6 +224,33 @@ def requires(role: str) -> Callable[[F], F]:
         return documented(guarded)  # type: ignore[no-any-return]
 
     return decorator
+
+
+def view_prefetch() -> Prefetch | None:
+    """The `prefetch` the guard of this request's view was given, if any (the rate limiter,
+    which checks the failures before the guard runs, sends it in the same round trip)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "prefetch", None)
+
+
+def check_and_prefetch(failures: Any, address: str, prefetch: Prefetch, kwargs: dict[str, Any]) -> None:
+    """The failed-authentication check (`limits.AuthFailures`) and the view's first read in
+    one pipeline; the read's result waits in `g` for `prefetched`."""
+    repos: Repositories = runtime().repos
+    pipe: Pipeline
+    with repos.redis.pipeline(transaction=False) as pipe:
+        settle = failures.queue_check(pipe, address)
+        checks = len(pipe)
+        finish = prefetch(repos, pipe, **kwargs)
+        replies = pipe.execute(raise_on_error=False)
+    settle(replies[:checks])
+    g.prefetched = lambda: finish(replies[checks:])
+
+
+def prefetched(read: Callable[[], T]) -> T:
+    """What the guard read for this view (`requires`' `prefetch`), else `read()`."""
+    finish = g.pop("prefetched", None)
+    return finish() if finish is not None else read()  # type: ignore[no-any-return]
 
 
 def principal() -> Principal:

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import datetime, timezone
+from pathlib import Path
 
 import click
 from flask import Flask
 
+from . import gold
 from .queue import enqueuer
 from .runtime import runtime
-from .store import Gone
+from .store import Gone, format_time
 from .store.connection import client, cluster_client
 from .store.copy import COPY_BATCH, copy_store, verify
+from .store.layout import epoch_ms
 from .store.migrate import SCHEMA, migrate
 
 
@@ -93,3 +97,19 @@ def install(app: Flask) -> None:
                     break
             click.echo(f"examined {seen}, queued {queued}", err=True)
         click.echo(json.dumps({"examined": seen, "queued": queued}))
+
+    @app.cli.command("export-gold")
+    @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]), default=None,
+                  help="Only articles marked reviewed or corrected at or after this time (UTC).")
+    @click.option("--reviewed-only", is_flag=True,
+                  help="Only articles marked reviewed on their current revision (else also articles with "
+                       "corrected or added claims).")
+    def export_gold_command(directory: Path, since: datetime | None, reviewed_only: bool) -> None:
+        """Write reviewed articles as evaluation data: NAME.txt and NAME.gold.json in the format of
+        ../shared/eval/dev, the claims as reviewers left them (score.py DIR --service URL scores
+        an extractor on them)."""
+        since_ms = epoch_ms(format_time(since.replace(tzinfo=timezone.utc))) if since is not None else None
+        result = gold.export(runtime().repos, directory, since_ms, reviewed_only)
+        click.echo(f"wrote {len(result.articles)} articles, {result.claims} claims to {directory}", err=True)
+        click.echo(json.dumps(result.as_dict()))

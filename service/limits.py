@@ -25,26 +25,32 @@ outage is logged once per interval (`problems.OutageLog`), without tracebacks.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flask import Flask, Response, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+from redis.client import Pipeline
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth import AUTH_FAILURES, authenticated, client_address, presented_secret, secret_digest
+from .auth import (AUTH_FAILURES, authenticated, check_and_prefetch, client_address, presented_secret, secret_digest,
+                   view_prefetch)
 from .config import Config
 from .problems import TYPES, abort, problem
 from .store.connection import client_settings
 
 
 
-def storage_uri(redis_url: str) -> str:
-    """A Redis URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
-    is ``redis+unix://`` there. The counters live on the queue Redis (`Config.queue_redis_url`,
-    the store's server unless CLAIMTRACK_QUEUE_URL names another): short-lived, per-client,
-    and never on a Redis Cluster, whose slots a moving window's keys would not share."""
+def storage_uri(redis_url: str, cluster: bool = False) -> str:
+    """REDIS_URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
+    is ``redis+unix://`` there, a Redis Cluster (CLAIMTRACK_REDIS_CLUSTER) ``redis+cluster://``.
+    The counters live in the store, beside what a request reads with them (`auth.requires`
+    reads the failed-authentication check in the same round trip as the claim it serves)."""
+    if cluster:
+        return "redis+cluster://" + redis_url.split("://", 1)[1]
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
@@ -56,6 +62,9 @@ def _client_key() -> str:
     secret = presented_secret()
     address = client_address()
     failures = current_app.extensions.get(AUTH_FAILURES)
+    prefetch = view_prefetch()
+    if secret and failures is not None and prefetch is not None and not failures.known(address):
+        check_and_prefetch(failures, address, prefetch, request.view_args or {})
     locked_out = failures is not None and failures.locked_out(address) is not None
     if secret and not locked_out and authenticated() is not None:
         return "key:" + secret_digest(secret)[:32]
@@ -80,26 +89,53 @@ def _only_limits_retry(response: Response) -> Response:
 
 
 class AuthFailures:
-    """Failed authentications per client address, in a moving window in Redis."""
+    """Failed authentications per client address, in a moving window in Redis.
+
+    Failures are counted by `limits`' moving window (a list of failure times per address and
+    limit, newest first, never longer than the limit's count), and read back with one LINDEX
+    per limit: the entry at the limit's count is inside the window exactly when the window is
+    full. A plain command rather than `limits`' Lua, so that the guard of a view can send it
+    in the same round trip as the view's own read (`auth.requires`'s `prefetch`)."""
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        storage = storage_from_string(storage_uri(config.queue_redis_url), key_prefix="ct:authfail",
-                                      **client_settings(config.redis_socket_timeout))
-        self.strategy = MovingWindowRateLimiter(storage)
+        self.storage = storage_from_string(storage_uri(config.redis_url, config.redis_cluster), key_prefix="ct:authfail",
+                                           **client_settings(config.redis_socket_timeout))
+        self.strategy = MovingWindowRateLimiter(self.storage)
+
+    def known(self, address: str) -> bool:
+        """Whether this request already knows if `address` is locked out."""
+        cached = g.get("auth_lockout")
+        return cached is not None and cached[0] == address
+
+    def queue_check(self, pipe: Pipeline, address: str) -> Callable[[Sequence[Any]], None]:
+        """Queue on `pipe` what says whether `address` is locked out; returns what settles
+        it (for `locked_out`) from the replies of those commands."""
+        items = [(item, self.storage.prefixed_key(item.key_for(address))) for item in self.limits]
+        for item, key in items:
+            pipe.lindex(key, item.amount - 1)
+
+        def settle(replies: Sequence[Any]) -> None:
+            now = time.time()
+            exceeded = []
+            for (item, _), reply in zip(items, replies):
+                if isinstance(reply, Exception):
+                    raise reply
+                if reply is not None and float(reply) >= now - item.get_expiry():
+                    exceeded.append((item, float(reply) + item.get_expiry()))
+            g.auth_lockout = (address, (exceeded[0][0], max(reset for _, reset in exceeded)) if exceeded else None)
+
+        return settle
 
     def locked_out(self, address: str) -> tuple[RateLimitItem, float] | None:
         """(the limit used up, when the window has room again) while `address` has used up its
         failures, else None. Asked by the rate limiter's key function and by the guard of the
         view, so it is read once per request. Redis down: its error, a 503 (limits fail closed)."""
-        cached = g.get("auth_lockout")
-        if cached is not None and cached[0] == address:
-            return cached[1]  # type: ignore[no-any-return]
-        exceeded = [item for item in self.limits if not self.strategy.test(item, address)]
-        found = (exceeded[0], max(self.strategy.get_window_stats(item, address).reset_time
-                                  for item in exceeded)) if exceeded else None
-        g.auth_lockout = (address, found)
-        return found
+        if not self.known(address):
+            with self.storage.get_connection().pipeline(transaction=False) as pipe:
+                settle = self.queue_check(pipe, address)
+                settle(pipe.execute(raise_on_error=False))
+        return g.auth_lockout[1]  # type: ignore[no-any-return]
 
     def refuse_if_exceeded(self, address: str) -> None:
         """429 while `address` has used up its failures (Redis down: its error, a 503)."""
@@ -130,7 +166,7 @@ def install(app: Flask, config: Config) -> Limiter | None:
     return Limiter(
         key_func=_client_key,
         app=app,
-        storage_uri=storage_uri(config.queue_redis_url),
+        storage_uri=storage_uri(config.redis_url, config.redis_cluster),
         storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],

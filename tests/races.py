@@ -27,3 +27,25 @@ class Overlap:
             self.first_pass.add(me)
         if first:  # a retry after a WatchError goes straight on
             self.barrier.wait()
+
+
+class Gate:
+    """Holds the first transaction named `name` between its reads and its MULTI/EXEC until
+    `release` is set (`reached` says it got there), so that a test can commit another write in
+    between; a retry after its WatchError goes straight on. `calls` counts how often a
+    transaction of that name reached the point (2 or more: it had to read again)."""
+
+    def __init__(self, store: Repositories, name: str) -> None:
+        self.name = name
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.calls = 0
+        store.conn.before_exec = self
+
+    def __call__(self, name: str) -> None:
+        if name != self.name:
+            return
+        self.calls += 1
+        if self.calls == 1:
+            self.reached.set()
+            self.release.wait(30)

@@ -1,7 +1,10 @@
 """Managed API keys: created, used, rotated and revoked while the app runs; never stored in clear."""
 from __future__ import annotations
 
+import time
+
 from helpers import headers
+from service import create_app
 
 
 def create(client, name: str, roles: list[str]):
@@ -73,3 +76,22 @@ def test_a_managed_key_cannot_take_the_name_of_a_configured_key(client):
         assert refused.mimetype == "application/problem+json"
     assert client.get("/v1/keys", headers=headers("admin")).json["items"] == []
     assert create(client, "ops-2", ["read"]).status_code == 201
+
+
+def test_a_key_revoked_through_another_api_process_stops_working_within_the_cache_time(config, redis):
+    """Each API process remembers a managed key it found for `cache_seconds` (no read of it per
+    request); one revoked through another process stops working once that time has passed,
+    and at once in the process that revoked it."""
+    serving, revoking = create_app(config), create_app(config)
+    serving.extensions["claimtrack"].repos.api_keys.cache_seconds = 1.0
+    client, other = serving.test_client(), revoking.test_client()
+    key = create(other, "erin", ["read"]).json
+    assert client.get("/v1/claims", headers={"X-API-Key": key["secret"]}).status_code == 200
+    redis.config_resetstat()
+    assert client.get("/v1/claims", headers={"X-API-Key": key["secret"]}).status_code == 200
+    assert "cmdstat_hgetall" not in redis.info("commandstats")  # remembered, not read again
+
+    assert other.delete(f"/v1/keys/{key['id']}", headers=headers("admin")).status_code == 204
+    assert other.get("/v1/claims", headers={"X-API-Key": key["secret"]}).status_code == 401
+    time.sleep(1.05)
+    assert client.get("/v1/claims", headers={"X-API-Key": key["secret"]}).status_code == 401

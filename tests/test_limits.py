@@ -1,7 +1,8 @@
 """Per-key rate limits, counted in Redis: 429 problem+json with Retry-After."""
 from __future__ import annotations
 
-from helpers import KEY, headers
+import pytest
+from helpers import KEY, headers, quote_article
 from service import create_app
 
 
@@ -89,3 +90,44 @@ def test_a_locked_out_address_gets_the_same_answer_whatever_key_it_sends(config)
         wrong, right = answer("guess-x", wrong_from), answer(KEY["read"], right_from)
         assert wrong[0] == right[0] == 429
         assert wrong == right
+
+
+@pytest.mark.parametrize("rate_limit", ["", "1000 per minute"])
+def test_a_claim_read_in_the_round_trip_of_the_failure_check(config, redis, rate_limit):
+    """With the failed-authentication limit on, GET /v1/claims/{id} reads the claim in the same
+    pipeline as the lockout check (`auth.requires`' prefetch; with rate limits on, the limiter's
+    key function sends it): the same answers as without it (a claim, 404, 410 after a takedown,
+    a Redis that lost its scripts), and a locked-out address still cannot tell the right key
+    from a wrong one, though the claim was read."""
+    plain = create_app(config).test_client()
+    guarded = create_app(config.replace(auth_failure_limit="3 per minute", rate_limit=rate_limit)).test_client()
+    first = quote_article(plain, create_app(config).extensions["claimtrack"].repos, "Rates will fall",
+                          "Maria Okafor")[1]
+    cid = first["id"]
+    expected = plain.get(f"/v1/claims/{cid}", headers=headers("read"))
+    got = guarded.get(f"/v1/claims/{cid}", headers=headers("read"))
+    assert got.status_code == 200 and got.json == expected.json and got.headers["ETag"] == expected.headers["ETag"]
+    assert "context" in got.json
+    assert guarded.get("/v1/claims/clm_zzzzzz", headers=headers("read")).status_code == 404
+    redis.script_flush()
+    assert guarded.get(f"/v1/claims/{cid}", headers=headers("read")).json == expected.json
+
+    locked, wrong_from = {"REMOTE_ADDR": "127.0.0.31"}, {"REMOTE_ADDR": "127.0.0.32"}
+    for address in (locked, wrong_from):
+        for n in range(3):
+            assert guarded.get(f"/v1/claims/{cid}", headers={"X-API-Key": f"guess-{n}"},
+                               environ_base=address).status_code == 401
+    right = guarded.get(f"/v1/claims/{cid}", headers=headers("read"), environ_base=locked)
+    wrong = guarded.get(f"/v1/claims/{cid}", headers={"X-API-Key": "guess-x"}, environ_base=wrong_from)
+    assert right.status_code == wrong.status_code == 429
+    assert {k: v for k, v in right.json.items() if k != "request_id"} == \
+        {k: v for k, v in wrong.json.items() if k != "request_id"}
+    assert abs(int(right.headers["Retry-After"]) - int(wrong.headers["Retry-After"])) <= 1
+    limit_headers = [{k: v for k, v in answer.headers.items() if k.startswith("X-RateLimit") and k != "X-RateLimit-Reset"}
+                     for answer in (right, wrong)]
+    assert limit_headers[0] == limit_headers[1]
+    assert bool(limit_headers[0]) == bool(rate_limit)
+
+    aid = first["article_id"]
+    assert plain.delete(f"/v1/articles/{aid}", headers=headers("admin")).status_code == 200
+    assert guarded.get(f"/v1/claims/{cid}", headers=headers("read")).status_code == 410

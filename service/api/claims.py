@@ -11,13 +11,13 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from ..auth import principal, requires
+from ..auth import prefetched, principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
 from ..claimreview import claim_review
-from ..store import (CLAIM_TYPES, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES, Gone, NotFound,
-                     VersionMismatch, format_time, words)
+from ..store import (CLAIM_TYPES, CORRECTABLE, ORIGINS, SPEAKER_KINDS, STANCES, VERDICTS, VERIFICATION_STATUSES,
+                     Gone, NotFound, VersionMismatch, format_time, words)
 from .fields import OUT_OF_UTC_RANGE, Text, Timestamp, WebUrl, in_utc_range
 from .pagination import PageArgs, page_schema
 from .requests import json_body, send
@@ -97,6 +97,12 @@ class ClaimSchema(Schema):
                        "with its verdict and history, out of the default lists and of its cluster's verdicts."})
     extractor_version = fields.String(allow_none=True, required=True, metadata={
         "description": "The extractor that found the claim last (null for claims stored before versions)."})
+    origin = fields.String(required=True, validate=validate.OneOf(ORIGINS), metadata={
+        "description": "`reviewer` for a claim a reviewer added (the extractor missed it)."})
+    corrected = fields.List(fields.String(validate=validate.OneOf(CORRECTABLE)), required=True, metadata={
+        "description": "Fields a reviewer corrected: the reviewer's from then on (re-extraction keeps them)."})
+    assignee = fields.String(allow_none=True, required=True, metadata={
+        "description": "The reviewer the claim is assigned to (PUT /v1/claims/{id}/assignee), or null."})
     context = fields.String(metadata={
         "description": "The sentence or sentences of the article that hold the claim. Always on a single claim; "
                        "on list pages only with `include=context` (it reads each article's text)."})
@@ -134,6 +140,9 @@ class ClaimListArgs(IncludeArgs):
                                  metadata={"description": "Created at or after (ISO-8601)."})
     until = fields.AwareDateTime(default_timezone=timezone.utc,
                                  metadata={"description": "Created at or before (ISO-8601)."})
+    assignee = fields.String(validate=validate.Length(min=1, max=100),
+                             metadata={"description": "Only claims assigned to this reviewer (an API key's name)."})
+    unassigned = fields.Boolean(metadata={"description": "true: only claims assigned to nobody."})
     q = fields.String(validate=validate.Length(min=1, max=500),
                       metadata={"description": "Words that must all appear in the claim text (case- and "
                                                "accent-insensitive; very common words are ignored)."})
@@ -177,6 +186,10 @@ class HistoryEntrySchema(Schema):
                                                        "(`by` is who); the claim took the cluster's verification."})
     split_from = fields.String(metadata={"description": "Set when the claim was split out of this cluster into one "
                                                         "of its own, keeping its verification."})
+    corrected = fields.Dict(keys=fields.String(validate=validate.OneOf(CORRECTABLE)), values=fields.Dict(), metadata={
+        "description": "Set when a reviewer corrected the claim: each corrected field's `from` and `to` value "
+                       "(`by` is who)."})
+    added = fields.Boolean(metadata={"description": "Set on the first entry of a claim a reviewer added."})
 
 
 class HistorySchema(Schema):
@@ -224,7 +237,7 @@ def missing_claim(claim_id: str) -> NoReturn:
 def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     """The claim; 410 when its article was taken down, 404 when there is no such claim."""
     repos = runtime().repos
-    claim = repos.claims.get(claim_id)
+    claim = prefetched(lambda: repos.claims.get(claim_id))
     if claim is None:
         missing_claim(claim_id)
     return claim
@@ -255,6 +268,8 @@ def list_claims(args: dict[str, Any]) -> Any:
         speaker_id=args.get("speaker_id"),
         article_id=args.get("article_id"),
         cluster_id=args.get("cluster_id"),
+        assignee=args.get("assignee"),
+        unassigned=bool(args.get("unassigned")),
         query=words(args["q"]) if "q" in args else (),
         since=format_time(args["since"]) if "since" in args else None,
         until=format_time(args["until"]) if "until" in args else None,
@@ -266,7 +281,7 @@ def list_claims(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/<claim_id>", methods=["GET"])
-@requires("read")
+@requires("read", prefetch=lambda repos, pipe, claim_id: repos.claims.get_queued(pipe, claim_id))
 @blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(410, response="GONE")

@@ -11,6 +11,7 @@ from flask import Flask
 
 from ..config import Config
 from .sessions import RedisSessionInterface
+from . import review  # noqa: F401  (its views join the blueprint)
 from .views import bp, csrf
 
 __all__ = ["install"]

@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..store import VERIFICATION_STATUSES
+from ..store import CLAIM_TYPES, CORRECTABLE, SPEAKER_KINDS, STANCES, VERIFICATION_STATUSES
 
 MAX_EVIDENCE = 50
 MAX_URL = 2048
@@ -68,3 +68,45 @@ class RenameForm(FlaskForm):
 
 class MergeForm(FlaskForm):
     into = StringField("Merge into speaker id", validators=[DataRequired(), Length(max=100)])
+
+
+class CorrectionForm(FlaskForm):
+    """One of the claim page's correction forms; `field` says which, and only its inputs count."""
+
+    field = HiddenField(validators=[DataRequired(), AnyOf(CORRECTABLE)])
+    version = IntegerField(widget=HiddenField.widget, validators=[DataRequired(), NumberRange(min=1)])
+    speaker_id = StringField(validators=[Optional(), Length(max=100)])
+    name = StringField(validators=[Optional(), Length(max=300)])
+    kind = SelectField(choices=list(SPEAKER_KINDS), validators=[Optional()], validate_choice=False)
+    title = StringField(validators=[Optional(), Length(max=300)])
+    start = IntegerField(validators=[Optional(), NumberRange(min=0)])
+    end = IntegerField(validators=[Optional(), NumberRange(min=1)])
+    stance = SelectField(choices=list(STANCES), validators=[Optional()], validate_choice=False)
+    type = SelectField(choices=list(CLAIM_TYPES), validators=[Optional()], validate_choice=False)
+
+    def validate_kind(self, field: SelectField) -> None:
+        if self.field.data == "speaker" and self.name.data and field.data not in SPEAKER_KINDS:
+            raise ValidationError("Choose the new speaker's kind.")
+
+    def validate_stance(self, field: SelectField) -> None:
+        if self.field.data == "stance" and field.data not in STANCES:
+            raise ValidationError("Choose a stance.")
+
+    def validate_type(self, field: SelectField) -> None:
+        if self.field.data == "type" and field.data not in CLAIM_TYPES:
+            raise ValidationError("Choose a type.")
+
+
+class NewClaimForm(FlaskForm):
+    """The article page's "add a missed claim" form: the selected words' span and a speaker."""
+
+    start = IntegerField(validators=[InputRequired(message="Select the claim's words in the text."),
+                                     NumberRange(min=0)])
+    end = IntegerField(validators=[InputRequired(message="Select the claim's words in the text."),
+                                   NumberRange(min=1)])
+    speaker_id = StringField(validators=[Optional(), Length(max=100)])
+    name = StringField(validators=[Optional(), Length(max=300)])
+    kind = SelectField(choices=list(SPEAKER_KINDS), validate_choice=True)
+    title = StringField(validators=[Optional(), Length(max=300)])
+    stance = SelectField(choices=list(STANCES))
+    type = SelectField(choices=list(CLAIM_TYPES))

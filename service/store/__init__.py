@@ -3,7 +3,9 @@ together by `Repositories` (see repositories.py). The key layout is documented i
 from .layout import (
     ARTICLE_STATUSES,
     CLAIM_TYPES,
+    CORRECTABLE,
     EVENT_TYPES,
+    ORIGINS,
     SPEAKER_KINDS,
     STANCES,
     VERDICTS,
@@ -26,7 +28,7 @@ from .repositories import Repositories
 from .text import words
 
 __all__ = [
-    "ARTICLE_STATUSES", "CLAIM_TYPES", "EVENT_TYPES", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES",
+    "ARTICLE_STATUSES", "CLAIM_TYPES", "CORRECTABLE", "EVENT_TYPES", "ORIGINS", "SPEAKER_KINDS", "STANCES", "VERDICTS", "VERIFICATION_STATUSES",
     "DELIVERY_QUEUE", "BadCursor", "Conflict", "Connection", "Gone", "CursorExpired", "DedupKey", "Keys", "NotFound",
     "Options", "Page", "Repositories", "VersionMismatch", "decode_cursor", "digest", "encode_cursor", "format_time",
     "is_id", "normalize_name", "utcnow", "words",

@@ -14,7 +14,7 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import article_index, clusters, records, rules, speakers
+from . import article_index, clusters, correction_rules, records, rules, speakers
 from .connection import Connection
 from .events import Emitter
 from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
@@ -52,6 +52,9 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
             return False
         now = utcnow()
         existing = watch_claims(pipe, pipe.zrange(Keys.article_claims(aid), 0, -1))
+        pipe.watch(Keys.corrections(aid))
+        corrections = {cid: json.loads(v) for cid, v in pipe.hgetall(Keys.corrections(aid)).items()}
+        text = (pipe.hget(key, "text") or "") if corrections else ""
         plans = speakers.plan(
             pipe, redis,
             ((c["speaker"]["name"], c["speaker"].get("kind") or "person", c["speaker"].get("title"))
@@ -61,10 +64,16 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         matched, superseded = map_claims(
             [{"speaker_id": p.sid, "speaker_kind": p.kind, "speaker_name": c["speaker"]["name"],
               "stance": c.get("stance") or "asserts", "text": c["text"]} for c, p in zip(ordered, planned)],
-            existing)
+            existing, corrections)
+        kept = reviewers_claims(matched, superseded, corrections, text)
+        lost = [o for o, f in matched.items() if f["id"] not in kept and "span" in
+                ((corrections.get(f["id"]) or {}).get("fields") or ())]
+        superseded = [f for f in superseded if f["id"] not in kept] + [matched.pop(o) for o in lost]
+        ruled = [{"id": cid, "start": a, "end": b} for cid, (a, b) in kept.items()
+                 if correction_rules.is_ruled(corrections.get(cid))]
         rows = []
         for offset, (claim, plan) in enumerate(zip(ordered, planned)):
-            if offset in matched:
+            if offset in matched or correction_rules.yields_to_reviewer(claim, ruled):
                 continue
             plan.claims += 1
             seq = first_seq + offset
@@ -82,9 +91,17 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
             stored[Keys.claim(cid)] = _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now,
                                                    index_entries)
         for offset, fields in matched.items():
-            kept = _kept_claim(fields, ordered[offset], current_revision, extractor_version)
-            if kept is not None:
-                stored[Keys.claim(fields["id"])] = kept
+            record = _kept_claim(fields, ordered[offset], current_revision, extractor_version,
+                                 correction_rules.protected_fields(
+                                     (corrections.get(fields["id"]) or {}).get("fields") or ()),
+                                 kept.get(fields["id"]))
+            if record is not None:
+                stored[Keys.claim(fields["id"])] = record
+        found_ids = {f["id"] for f in matched.values()}
+        for fields in existing.values():
+            if fields["id"] in kept and fields["id"] not in found_ids:
+                fields["start"], fields["end"] = kept[fields["id"]]
+                stored[Keys.claim(fields["id"])] = _reviewers_record(fields, current_revision)
         for fields in superseded:
             fields.update(superseded_in_revision=current_revision, version=fields["version"] + 1)
             stored[Keys.claim(fields["id"])] = records.pack_claim(fields["id"], fields)
@@ -107,7 +124,7 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         for fields in superseded:
             emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
                                                     "revision": current_revision})
-        total = len(rows) + len(matched)
+        total = len(rows) + len(matched) + len(set(kept) - found_ids)
         if history:
             entry = json.loads(history)
             entry["claims"] = {"kept": len(matched) - len(revived), "revived": len(revived), "new": len(rows),
@@ -124,20 +141,46 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
     return conn.transaction(body, "save_claims")
 
 def _kept_claim(fields: dict[str, Any], found: Mapping[str, Any], revision: int,
-                extractor_version: str | None) -> bytes | None:
+                extractor_version: str | None, protected: set[str] = frozenset(),  # type: ignore[assignment]
+                span: tuple[int, int] | None = None) -> bytes | None:
     """An existing claim found again: where it is now and how sure the extractor is; its
-    id, verdict, history, cluster and registry speaker stay. Returns its record to store,
-    or None when nothing about it changed."""
+    id, verdict, history, cluster and registry speaker stay, and so does every field a
+    reviewer corrected (`protected`; a corrected span moves only to where its words now are).
+    Returns its record to store, or None when nothing about it changed."""
     speaker = found["speaker"]
     update = {"start": found["start"], "end": found["end"], "type": found["type"],
               "cue": found.get("cue") or "", "confidence": round(float(found.get("confidence", 0.0)), 3),
               "speaker_mention": speaker.get("mention") or "", "speaker_title": speaker.get("title") or None,
               "text": found["text"], "revision": revision, "superseded_in_revision": None,
               "extractor_version": extractor_version}
+    update = {k: v for k, v in update.items() if k not in protected}
+    if span is not None and "start" in protected:
+        update.update(start=span[0], end=span[1])
     if any(fields.get(k) != v for k, v in update.items()):
         fields.update(update, version=fields["version"] + 1)
         return records.pack_claim(fields["id"], fields)
     return None
+
+def _reviewers_record(fields: dict[str, Any], revision: int) -> bytes:
+    """The record of a corrected claim the extractor did not find again, kept because its
+    words are still in the text (its span is where they are now)."""
+    fields.update(revision=revision, superseded_in_revision=None, version=fields["version"] + 1)
+    return records.pack_claim(fields["id"], fields)
+
+
+def reviewers_claims(matched: Mapping[int, dict[str, Any]], superseded: list[dict[str, Any]],
+                     corrections: Mapping[str, Any], text: str) -> dict[str, tuple[int, int]]:
+    """The corrected claims a save keeps, by id, with the span their words have in `text`
+    (`correction_rules.survives`): a corrected claim is kept while its words are in the text,
+    found again by the extractor or not."""
+    kept = {}
+    for fields in [*matched.values(), *superseded]:
+        if fields["id"] in corrections:
+            span = correction_rules.survives(fields, text)
+            if span is not None:
+                kept[fields["id"]] = span
+    return kept
+
 
 def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
                  claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
@@ -194,8 +237,9 @@ def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
     return records.pack_claim(cid, fields)
 
 
-def map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str, Any]]
-                ) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
+def map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str, Any]],
+               corrections: Mapping[str, Any] | None = None
+               ) -> tuple[dict[int, dict[str, Any]], list[dict[str, Any]]]:
     """Which new claims (by position, with their planned speaker) are existing claims of
     the article found again, and which current claims are not found again (superseded).
 
@@ -211,7 +255,8 @@ def map_claims(new: Sequence[Mapping[str, Any]], existing: Mapping[str, dict[str
         for i, claim in enumerate(new):
             if i in matched:
                 continue
-            found = next((f for f in pool if f["id"] not in used and rules.same_in_article(claim, f)), None)
+            found = next((f for f in pool if f["id"] not in used
+                          and correction_rules.found_again(claim, f, (corrections or {}).get(f["id"]))), None)
             if found is not None:
                 matched[i] = found
                 used.add(found["id"])

@@ -10,8 +10,11 @@ the saved claims' search words follow in a step of their own (`search.py`).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from . import reads, records, rules, search
 from .base import Page
@@ -55,6 +58,27 @@ class ClaimRepository:
         found = reads.claims(self.conn, [cid], context=True)
         return found[0] if found else None
 
+    def get_queued(self, pipe: Pipeline, cid: str) -> Callable[[Sequence[Any]], dict[str, Any] | None]:
+        """`get` queued on someone else's pipeline (the API's guard sends it in the round trip
+        of its own checks, `auth.requires`); returns what makes the claim of the replies to
+        what it queued."""
+        if not is_id("clm", cid):
+            return lambda replies: None
+        if self.conn.cluster:  # no script to queue on a cluster (cluster_reads.py): read after
+            return lambda replies: self.get(cid)
+        reads.queue_claims(self.conn, pipe, [cid], context=True)
+
+        def finish(replies: Sequence[Any]) -> dict[str, Any] | None:
+            reply = replies[0]
+            if isinstance(reply, NoScriptError):
+                return self.get(cid)  # Redis restarted since the script was loaded: `get` loads it
+            if isinstance(reply, Exception):
+                raise reply
+            found = reads.assemble([cid], *reply, context=True)
+            return found[0] if found else None
+
+        return finish
+
     def list(
         self,
         *,
@@ -65,6 +89,8 @@ class ClaimRepository:
         speaker_id: str | None = None,
         article_id: str | None = None,
         cluster_id: str | None = None,
+        assignee: str | None = None,
+        unassigned: bool = False,
         query: Sequence[str] = (),
         since: str | None = None,
         until: str | None = None,
@@ -76,6 +102,8 @@ class ClaimRepository:
 
         Claims marked `not_a_claim` are left out unless that status is asked for or
         `include` holds "not_a_claim"; `include` holding "context" adds each claim's context.
+        `assignee` keeps the claims assigned to that reviewer, `unassigned` those assigned to
+        nobody (`assignments.py`).
         """
         indexes: list[str] = []
         if article_id is not None:
@@ -97,7 +125,11 @@ class ClaimRepository:
             named = reads.speaker_named(self.redis, speaker)
             indexes.append(Keys.by_speaker(named) if named else Keys.by_name(speaker))
         indexes += [Keys.by_word(w) for w in query]
+        if assignee is not None:
+            indexes.append(Keys.by_assignee(assignee))
         excluded = self._excluded(status, include, stance)
+        if unassigned:
+            excluded.append(Keys.assigned)
         low, high = self._seq_range(since, until)
         if low is not None and high is not None and low > high:
             return Page([], None)
@@ -167,6 +199,16 @@ class ClaimRepository:
         return reads.walk(self.conn, [Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
                           context="context" in include)
 
+
+    def neighbours(self, aid: str, cid: str) -> tuple[str | None, str | None]:
+        """The article's claims before and after `cid` (by seq), for moving claim to claim."""
+        if not (is_id("art", aid) and is_id("clm", cid)):
+            return None, None
+        ids = self.redis.zrange(Keys.article_claims(aid), 0, -1)
+        if cid not in ids:
+            return None, None
+        at = ids.index(cid)
+        return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
     def count(self) -> int:
         """How many claims the store holds (superseded ones too)."""

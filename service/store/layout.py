@@ -15,6 +15,15 @@ ct:article:{aid}:claims                     zset    its claim ids (superseded on
                                                     claim seq
 ct:article:{aid}:revisions                  list    one JSON entry per revision (no text)
 ct:article:{aid}:text:{revision}            string  an earlier revision's text (expires)
+ct:article:{aid}:corrections                hash    claim id -> JSON: the fields reviewers corrected,
+                                                    the extractor's original reading, the origin
+                                                    (corrections.py; re-extraction reads it)
+ct:article:{aid}:history                    list    reviewers' marks on the article ("reviewed"),
+                                                    oldest first (JSON)
+ct:articles:reviewed                        zset    ids of articles marked reviewed, score = when
+                                                    marked (ms)
+ct:articles:corrected                       zset    ids of articles with corrected or added claims,
+                                                    score = when last corrected (ms)
 ct:articles                                 zset    article ids, score = listing score (creation
                                                     ms x 1000 + a per-ms counter: unique)
 ct:articles:pending                         zset    ids of articles queued or processing, score =
@@ -40,6 +49,8 @@ ct:claims:type:{type}:{bucket}              set     claims by type (bucketed ind
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
+ct:claims:assigned                          zset    ids of assigned claims, score = claim seq
+ct:claims:assignee:{sha256}                 zset    one reviewer's assigned claim ids, by seq
 ct:claims:word:{sha256[:16]}:{bucket}       set     the claims whose text has the word (search;
                                                     only while CLAIMTRACK_SEARCH_INDEX is on),
                                                     written after the claims (search.py): a
@@ -153,6 +164,10 @@ VERIFICATION_STATUSES = (
 VERDICTS = VERIFICATION_STATUSES[2:-1]
 #: What a speaker did with a claim's words (see workers/extraction/stance.py).
 STANCES = ("asserts", "denies", "questions")
+#: Who found a claim: the extractor, or a reviewer who added one it missed (corrections.py).
+ORIGINS = ("extractor", "reviewer")
+#: What a reviewer may correct on a claim; a corrected field is the reviewer's from then on.
+CORRECTABLE = ("speaker", "span", "stance", "type")
 EVENT_TYPES = (
     "article.queued",
     "article.done",
@@ -165,6 +180,9 @@ EVENT_TYPES = (
     "article.revised",
     "article.deleted",
     "speaker.merged",
+    "claim.corrected",
+    "claim.assigned",
+    "article.reviewed",
 )
 
 
@@ -319,6 +337,23 @@ class Keys:
     api_keys = f"{PREFIX}:apikeys"
     console_secret = f"{PREFIX}:console:secret"
     search_pending = f"{PREFIX}:search:pending"
+    reviewed = f"{PREFIX}:articles:reviewed"
+    corrected_articles = f"{PREFIX}:articles:corrected"
+    assigned = f"{PREFIX}:claims:assigned"
+
+    @staticmethod
+    def corrections(aid: str) -> str:
+        return f"{PREFIX}:article:{aid}:corrections"
+
+    @staticmethod
+    def article_history(aid: str) -> str:
+        return f"{PREFIX}:article:{aid}:history"
+
+    @staticmethod
+    def by_assignee(name: str) -> str:
+        """A reviewer's assigned claims, named by a digest: a key name never holds a user name."""
+        return f"{PREFIX}:claims:assignee:{digest(name)[:32]}"
+
     copy_progress = f"{PREFIX}:copy:progress"
 
     intents = f"{PREFIX}:{{intents}}:index"

@@ -42,34 +42,42 @@ def claims(conn: Connection, ids: Iterable[str], context: bool = False) -> list[
     return assemble(ids, *reply, context=context)
 
 
+def queue_claims(conn: Connection, pipe: Pipeline, ids: Sequence[str], context: bool = False) -> None:
+    """Queue `claims`' script on `pipe` (someone else's round trip); `assemble` reads its
+    reply. By its digest only: where Redis lost the script, the reply is a NoScriptError."""
+    pipe.evalsha(conn.read_claims.sha, 0, Keys.claim(""), Keys.article(""), *article_fields(context), "--", *ids)
+
+
 def article_fields(context: bool) -> tuple[str, ...]:
     return records.ARTICLE_REF_FIELDS + (("text",) if context else ())
 
 
 def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str],
              articles: Sequence[Sequence[str | None]], context: bool = False) -> list[dict[str, Any]]:
-    """The API's claims from what `read_claims` returned, in the order of `ids`."""
-    by_article = dict(zip(aids, articles))
+    """The API's claims from what `read_claims` returned, in the order of `ids`: each
+    article's reference is built once per page, each claim straight from its record
+    (`records.shown_claim`)."""
+    refs = {aid: (records.article_ref(aid, values), values) for aid, values in zip(aids, articles)}
     out = []
     for cid, raw in zip(ids, found):
         if raw:
-            fields = records.unpack_claim(cid, raw)
-            out.append(shown(fields, by_article[fields["article_id"]], context))
+            record = records.shown_claim(cid, raw)
+            ref, values = refs[record["article_id"]]
+            record["article"] = dict(ref)
+            if context:
+                record["context"] = claim_context(record, values[-1] or "")
+            out.append(record)
     return out
 
 
-def shown(fields: dict[str, Any], article_values: Sequence[str | None], context: bool) -> dict[str, Any]:
-    """The API's claim from its stored fields and its article's `ARTICLE_REF_FIELDS` (then
-    the article's text, when `context`)."""
-    text = None
-    if context:
-        article_text = article_values[-1] or ""
-        if article_text[fields["start"]:fields["end"]] == fields["text"]:
-            first, last = context_span(article_text, fields["start"], fields["end"])
-            text = article_text[first:last]
-        else:
-            text = fields["text"]
-    return records.claim(fields, records.article_ref(fields["article_id"], article_values), text)
+def claim_context(record: dict[str, Any], article_text: str) -> str:
+    """The sentences of the article's text that hold the claim (the claim's own text when the
+    article's text no longer holds it at its span)."""
+    start, end = record["span"]["start"], record["span"]["end"]
+    if article_text[start:end] != record["text"]:
+        return record["text"]  # type: ignore[no-any-return]
+    first, last = context_span(article_text, start, end)
+    return article_text[first:last]
 
 
 def smallest_first(conn: Connection, indexes: list[str]) -> list[str]:

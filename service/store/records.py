@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -23,11 +24,13 @@ CLAIM_FIELDS = (
     "speaker_id", "speaker_name", "speaker_mention", "speaker_title", "speaker_kind",
     "cluster_id", "status", "note", "evidence", "updated_by", "updated_at", "created_at", "version",
     "stance", "review_url", "revision", "superseded_in_revision", "extractor_version",
+    "origin", "corrected", "assignee",
 )
 _CLAIM_DEFAULTS: dict[str, Any] = {"speaker_title": None, "note": None, "evidence": [], "updated_by": None,
                                    "updated_at": None, "status": "unverified", "stance": "asserts",
                                    "review_url": None, "revision": 1, "superseded_in_revision": None,
-                                   "extractor_version": None}
+                                   "extractor_version": None, "origin": "extractor", "corrected": [],
+                                   "assignee": None}
 #: The verification fields a verdict consists of: what a cluster passes on to its claims.
 VERDICT_FIELDS = ("status", "note", "evidence", "review_url", "updated_by", "updated_at")
 #: The article fields a claim record shows beside the claim.
@@ -55,10 +58,60 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     fields = dict(zip(CLAIM_FIELDS, values))
     for name in CLAIM_FIELDS[len(values):]:
         fields[name] = _CLAIM_DEFAULTS.get(name)
+    if not fields["corrected"]:
+        fields["corrected"] = []
     fields["id"] = cid
     fields["seq"] = seq_of_claim(cid)
     fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)
     return fields
+
+
+#: What `shown_claim` takes from a stored record, by name (so that the stored order can grow).
+_SHOWN_FIELDS = ("article_id", "text", "type", "cue", "start", "end", "confidence", "speaker_id", "speaker_name",
+                 "speaker_mention", "speaker_title", "speaker_kind", "cluster_id", "status", "note", "evidence",
+                 "updated_by", "updated_at", "created_at", "version", "stance", "review_url", "revision",
+                 "superseded_in_revision", "extractor_version", "origin", "corrected", "assignee")
+_SHOWN = itemgetter(*(CLAIM_FIELDS.index(name) for name in _SHOWN_FIELDS))
+_PADDING = [_CLAIM_DEFAULTS.get(name) for name in CLAIM_FIELDS]
+
+
+def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
+    """The API's Claim straight from a stored record: what `claim(unpack_claim(cid, raw))`
+    gives, without the article and context the caller adds.
+
+    Every claim a read returns goes through here (50 per list page), so it builds the
+    answer in one step instead of a dict of fields first (about half of a list page's CPU).
+    """
+    values = orjson.loads(raw)
+    if len(values) < len(CLAIM_FIELDS):
+        values.extend(_PADDING[len(values):])
+    (article_id, text, claim_type, cue, start, end, confidence, speaker_id, speaker_name, mention, title, kind,
+     cluster_id, status, note, evidence, updated_by, updated_at, created_at, version, stance, review_url, revision,
+     superseded, extractor_version, origin, corrected, assignee) = _SHOWN(values)
+    return {
+        "id": cid,
+        "article_id": article_id,
+        "text": text,
+        "type": claim_type,
+        "speaker": {"id": speaker_id, "name": speaker_name, "mention": mention or "", "title": title or None,
+                    "kind": kind or "person"},
+        "cue": cue or "",
+        "span": {"start": start, "end": end},
+        "confidence": confidence,
+        "cluster_id": cluster_id or cluster_of_claim(cid),
+        "verification": {"status": status or "unverified", "note": note or None, "evidence": list(evidence or ()),
+                         "review_url": review_url or None, "updated_by": updated_by or None,
+                         "updated_at": updated_at or None},
+        "created_at": created_at,
+        "version": version,
+        "stance": stance or "asserts",
+        "revision": revision or 1,
+        "superseded_in_revision": superseded,
+        "extractor_version": extractor_version,
+        "origin": origin or "extractor",
+        "corrected": list(corrected or ()),
+        "assignee": assignee,
+    }
 
 
 def none_if_empty(value: str | None) -> str | None:
@@ -143,6 +196,9 @@ def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
         "revision": fields.get("revision") or 1,
         "superseded_in_revision": fields.get("superseded_in_revision"),
         "extractor_version": fields.get("extractor_version"),
+        "origin": fields.get("origin") or "extractor",
+        "corrected": list(fields.get("corrected") or []),
+        "assignee": fields.get("assignee"),
     }
     if article is not None:
         record["article"] = article

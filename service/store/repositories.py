@@ -18,6 +18,9 @@ events              `Feed`: the change feed, and the emitter every write queues 
 webhooks            `WebhookRepository`: subscriptions, secrets, deliveries and their queue
 api_keys            `ApiKeyRepository`: keys managed through /v1/keys
 sessions            `SessionRepository`: review-console sessions and the console's secret
+corrections         `CorrectionRepository`: reviewers' corrections of claims, claims they added
+reviews             `ReviewRepository`: articles marked reviewed, and each article's marks
+assignments         `AssignmentRepository`: which reviewer each claim is assigned to
 ==================  ==========================================================================
 """
 from __future__ import annotations
@@ -28,10 +31,13 @@ from redis import Redis
 
 from .api_keys import ApiKeyRepository
 from .articles import ArticleRepository
+from .assignments import AssignmentRepository
 from .claims import ClaimRepository
 from .clusters import ClusterRepository
 from .connection import SAME, Connection, Options
+from .corrections import CorrectionRepository
 from .events import Feed
+from .reviews import ReviewRepository
 from .extraction_jobs import ExtractionJobs
 from .sessions import SessionRepository
 from .speaker_registry import SpeakerRepository
@@ -57,6 +63,9 @@ class Repositories:
         self.speakers = SpeakerRepository(conn, self.events)
         self.api_keys = ApiKeyRepository(conn)
         self.sessions = SessionRepository(conn)
+        self.corrections = CorrectionRepository(conn, self.events)
+        self.reviews = ReviewRepository(conn, self.events)
+        self.assignments = AssignmentRepository(conn, self.events)
 
     @classmethod
     def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,

@@ -57,10 +57,13 @@ return sizes
 #: whose first value is its article id (records.CLAIM_FIELDS), so no JSON is decoded here.
 _READ_CLAIMS = """
 local function read_claims(ids, claim_prefix, article_prefix, fields)
-  local records, aids, articles, seen = {}, {}, {}, {}
+  local aids, articles, seen, keys = {}, {}, {}, {}
+  if #ids == 0 then return {}, aids, articles end
+  for i = 1, #ids do keys[i] = claim_prefix .. ids[i] end
+  -- One MGET, not a GET per claim: each redis.call costs about as much as the read itself.
+  local records = redis.call('MGET', unpack(keys))
   for i = 1, #ids do
-    local raw = redis.call('GET', claim_prefix .. ids[i])
-    records[i] = raw
+    local raw = records[i]
     if raw then
       local aid = string.match(raw, '^%["([^"]+)"')
       if aid and not seen[aid] then
@@ -97,6 +100,11 @@ PAGE = _READ_CLAIMS + _BUCKETS + """
 local dir, bound, limit, budget, stop = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local excluded = tonumber(ARGV[6] or '0')
 local required = #KEYS - excluded
+-- Excluded sorted sets that are empty (superseded claims, most of the time) are not probed.
+local absent = {}
+for k = required + 1, #KEYS do
+  if bucketed(KEYS[k]) or redis.call('EXISTS', KEYS[k]) == 1 then absent[#absent + 1] = KEYS[k] end
+end
 local chunk = math.min(math.max(limit, 64), budget)
 local out, scanned, exhausted = {}, 0, 0
 local function top() return tonumber(redis.call('GET', ARGV[7]) or '0') end
@@ -178,8 +186,8 @@ while #out < limit and scanned < budget do
       if not has(KEYS[k], member, bound) then keep = false break end
     end
     if keep then
-      for k = required + 1, #KEYS do
-        if has(KEYS[k], member, bound) then keep = false break end
+      for _, key in ipairs(absent) do
+        if has(key, member, bound) then keep = false break end
       end
     end
     if keep then out[#out + 1] = member end

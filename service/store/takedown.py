@@ -12,7 +12,7 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, speakers
+from . import assignments, records, speakers
 from .article_index import index_article, watch_live_article
 from .base import NotFound
 from .connection import Connection
@@ -111,7 +111,10 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
         dedup = set(filter(None, (raw.get("dedup") or "").split(" ")))
         if dedup:
             pipe.delete(*dedup)
-        pipe.delete(Keys.article_claims(aid), Keys.revisions(aid),
+        assignments.forget(pipe, claims)
+        pipe.zrem(Keys.reviewed, aid)
+        pipe.zrem(Keys.corrected_articles, aid)
+        pipe.delete(Keys.article_claims(aid), Keys.revisions(aid), Keys.corrections(aid), Keys.article_history(aid),
                     *(Keys.revision_text(aid, r) for r in range(1, revision)))
         pipe.zrem(Keys.search_pending, aid)
         pipe.delete(key)
