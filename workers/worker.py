@@ -35,7 +35,9 @@ import tempfile
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.executions import Execution
 from rq.serializers import JSONSerializer
@@ -126,6 +128,19 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
                     self.scheduler.register_death()
             else:
                 self.scheduler.start()
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """RQ's `set_state`, except that a Redis that does not answer leaves the state recorded
+        in the worker only: RQ's dequeue marks the worker idle before the loop that waits out an
+        outage, so the error would end the work loop and leave the worker gone for good once
+        Redis is back. The state is written again at the next change."""
+        if pipeline is not None:
+            super().set_state(state, pipeline)
+            return
+        try:
+            super().set_state(state)
+        except (RedisConnectionError, RedisTimeoutError):
+            self._state = state
 
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
