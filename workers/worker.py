@@ -129,6 +129,15 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
             else:
                 self.scheduler.start()
 
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check for `rq suspend`, with a Redis that does not answer taken as "not
+        suspended" (the dequeue that follows waits the outage out): RQ's work loop would quit
+        on the error, as it would on the `set_state` below."""
+        try:
+            super().check_for_suspension(burst)
+        except (RedisConnectionError, RedisTimeoutError):
+            pass
+
     def set_state(self, state: str, pipeline: Any = None) -> None:
         """RQ's `set_state`, except that a Redis that does not answer leaves the state recorded
         in the worker only: RQ's dequeue marks the worker idle before the loop that waits out an
