@@ -4,7 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 WORKERS ?= 1
-export PORT WORKERS VENV
+# CLUSTER=1: `make run` starts a local 3-master Redis Cluster and a queue Redis (docs/scaling.md).
+CLUSTER ?=
+export PORT WORKERS VENV CLUSTER
 
 .PHONY: run test install install-test bench openapi docs model cues lock clean
 

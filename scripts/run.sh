@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: the API (gunicorn), a pool of extraction workers and a pool of webhook delivery
 # workers in the foreground, plus a private redis-server when REDIS_URL is not set (never one
-# that merely answers on a default address: that may be another application's data).
+# that merely answers on a default address: that may be another application's data), or, with
+# CLUSTER=1, a local 3-master Redis Cluster and a queue Redis beside it (scripts/cluster.sh).
 #
 # It supervises: RQ's worker pool starts a new worker when one dies, and this script starts
 # again any of its three services that exits. Only Ctrl-C (SIGINT) or SIGTERM ends the session:
@@ -19,7 +20,7 @@ VAR=${CLAIMTRACK_VAR_DIR:-var}
 mkdir -p "$VAR"
 VAR=$(cd "$VAR" && pwd)
 declare -A service_of=()
-redis_pid=""
+redis_pids=()
 stopping=""
 
 # Whether any of the given processes is still running.
@@ -44,9 +45,9 @@ stop_all() {
     wait "${pids[@]}" 2>/dev/null || true
   fi
   # Redis last, once nothing uses it any more.
-  if [ -n "$redis_pid" ]; then
-    kill -TERM "$redis_pid" 2>/dev/null || true
-    wait "$redis_pid" 2>/dev/null || true
+  if [ ${#redis_pids[@]} -gt 0 ]; then
+    kill -TERM "${redis_pids[@]}" 2>/dev/null || true
+    wait "${redis_pids[@]}" 2>/dev/null || true
   fi
 }
 trap stop_all EXIT
@@ -59,7 +60,11 @@ redis_answers() {
   "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1], socket_connect_timeout=1).ping()' "$1" 2>/dev/null
 }
 
-if [ -n "${REDIS_URL:-}" ]; then
+if [ -n "${CLUSTER:-}" ] && [ "$CLUSTER" != 0 ]; then
+  [ -z "${REDIS_URL:-}" ] || { echo "CLUSTER=1 starts a local cluster of its own: leave REDIS_URL unset" >&2; exit 1; }
+  source scripts/cluster.sh
+  start_local_cluster "$VAR/cluster"
+elif [ -n "${REDIS_URL:-}" ]; then
   redis_answers "$REDIS_URL" || { echo "REDIS_URL=$(shown_url "$REDIS_URL") does not answer" >&2; exit 1; }
 else
   # A redis-server of this session's own, on a unix socket in $VAR/redis (or, where that path
@@ -82,7 +87,7 @@ else
   echo "starting a private redis-server (data in $VAR/redis, append-only, fsync on every write)"
   # In a session of its own, so that Ctrl-C reaches it only through stop_all, after the rest.
   setsid redis-server scripts/redis.conf --dir "$VAR/redis" "${listen[@]}" &
-  redis_pid=$!
+  redis_pids+=($!)
   for _ in $(seq 100); do redis_answers "$REDIS_URL" && break; sleep 0.1; done
   redis_answers "$REDIS_URL" || { echo "the private redis-server did not start" >&2; exit 1; }
 fi
@@ -122,16 +127,16 @@ start() {
 start api
 start extraction
 start webhooks
-echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS extraction and $WEBHOOK_WORKERS webhook worker(s), Redis at $(shown_url "$REDIS_URL"). Ctrl-C stops."
+echo "Claimtrack: API on http://127.0.0.1:$PORT (docs at /docs), $WORKERS extraction and $WEBHOOK_WORKERS webhook worker(s), Redis at $(shown_url "$REDIS_URL")${CLAIMTRACK_QUEUE_URL:+, queues at $(shown_url "$CLAIMTRACK_QUEUE_URL")}. Ctrl-C stops."
 
 while [ -z "$stopping" ]; do
   ended=""
-  wait -n -p ended "${!service_of[@]}" ${redis_pid:+"$redis_pid"} || true
+  wait -n -p ended "${!service_of[@]}" "${redis_pids[@]}" || true
   if [ -n "$stopping" ] || [ -z "$ended" ]; then
     continue
   fi
-  if [ "$ended" = "$redis_pid" ]; then
-    echo "the local redis-server exited; stopping" >&2
+  if [[ " ${redis_pids[*]} " == *" $ended "* ]]; then
+    echo "a local redis-server exited; stopping" >&2
     exit 1
   fi
   name=${service_of[$ended]}

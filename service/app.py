@@ -70,8 +70,7 @@ def create_app(config: Config | None = None) -> Flask:
             "components": {"securitySchemes": SECURITY_SCHEMES},
         },
     )
-    repos = Repositories.from_url(config.redis_url, socket_timeout=config.redis_socket_timeout,
-                                  options=config.store_options())
+    repos = Repositories.from_config(config, socket_timeout=config.redis_socket_timeout)
     app.extensions[EXTENSION] = Runtime(
         config=config,
         repos=repos,

@@ -13,6 +13,8 @@ from . import gold
 from .queue import enqueuer
 from .runtime import runtime
 from .store import Gone, format_time
+from .store.connection import client, cluster_client
+from .store.copy import COPY_BATCH, copy_store, verify
 from .store.layout import epoch_ms
 from .store.migrate import SCHEMA, migrate
 
@@ -24,6 +26,33 @@ def install(app: Flask) -> None:
         report = migrate(runtime().repos.conn)
         click.echo(json.dumps(report))
         click.echo(f"data is at schema version {SCHEMA}", err=True)
+
+    @app.cli.command("copy-store")
+    @click.option("--to", "target_url", required=True, help="The Redis to copy into: a node of a cluster with "
+                                                            "--cluster, else a server's URL.")
+    @click.option("--cluster", "target_cluster", is_flag=True, help="--to names a node of a Redis Cluster.")
+    @click.option("--batch", type=int, default=COPY_BATCH, show_default=True, help="Keys per round trip.")
+    @click.option("--restart", is_flag=True, help="Walk the whole source again instead of resuming.")
+    @click.option("--sample", type=int, default=200, show_default=True,
+                  help="Keys read back on both sides to verify the copy.")
+    def copy_store_command(target_url: str, target_cluster: bool, batch: int, restart: bool, sample: int) -> None:
+        """Copy this store (REDIS_URL, a single server) to another Redis, typically a cluster;
+        resumable, then verified by counts and a sample. Stop the API and workers first."""
+        config = runtime().config
+        if config.redis_cluster:
+            raise click.UsageError("copy-store copies from a single server: REDIS_URL names a cluster")
+        source = client(config.redis_url, False, None)
+        target = cluster_client(target_url, None, decode=False) if target_cluster else client(target_url, False, None)
+        try:
+            progress = copy_store(source, target, batch=batch, restart=restart)
+            click.echo(f"copied {progress['copied']} keys", err=True)
+            report = verify(source, target, sample=sample)
+        finally:
+            source.close()
+            target.close()
+        click.echo(json.dumps({**progress, "verify": report}))
+        if not report["ok"]:
+            raise SystemExit(1)
 
     @app.cli.command("reextract")
     @click.option("--older-than", type=int, required=True,

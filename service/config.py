@@ -73,6 +73,12 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be on or off, got {raw!r}")
 
 
+def _url_db(url: str) -> int | None:
+    """The database a redis:// URL names in its path (None when it names none)."""
+    path = urlsplit(url).path.strip("/")
+    return int(path) if path.isdigit() else None
+
+
 def _rate_limit(raw: str, name: str = "CLAIMTRACK_RATE_LIMIT") -> str:
     """A Flask-Limiter limit string ("1200 per minute", "20/second; 1000/hour"); empty or
     "off" disables rate limiting."""
@@ -118,6 +124,11 @@ class Config:
     """
 
     redis_url: str = DEFAULT_REDIS_URL
+    #: CLAIMTRACK_REDIS_CLUSTER: REDIS_URL names one node of a Redis Cluster holding the store.
+    redis_cluster: bool = False
+    #: CLAIMTRACK_QUEUE_URL: the Redis RQ's queues live on; empty means REDIS_URL's server,
+    #: which a cluster cannot be (RQ's transactions span hash slots).
+    queue_url: str = ""
     api_keys: str = ""
     queue_name: str = "claimtrack"
     job_timeout: int = 60
@@ -157,6 +168,8 @@ class Config:
         env = os.environ if env is None else env
         return cls(
             redis_url=env.get("REDIS_URL") or DEFAULT_REDIS_URL,
+            redis_cluster=_switch(env, "CLAIMTRACK_REDIS_CLUSTER", False),
+            queue_url=(env.get("CLAIMTRACK_QUEUE_URL") or "").strip(),
             api_keys=env.get("CLAIMTRACK_API_KEYS", ""),
             queue_name=env.get("CLAIMTRACK_QUEUE") or "claimtrack",
             job_timeout=_int(env, "CLAIMTRACK_JOB_TIMEOUT", 60, minimum=1),
@@ -193,6 +206,22 @@ class Config:
             console_session_hours=_int(env, "CLAIMTRACK_CONSOLE_SESSION_HOURS", 12, minimum=1),
         )
 
+    def __post_init__(self) -> None:
+        if self.redis_cluster and not self.queue_url:
+            raise ConfigError("CLAIMTRACK_QUEUE_URL must name a single Redis server (or Sentinel) for the job "
+                              "queues when CLAIMTRACK_REDIS_CLUSTER is on: RQ does not run on a Redis Cluster")
+        if self.redis_cluster and _url_db(self.redis_url) not in (None, 0):
+            raise ConfigError(f"REDIS_URL names database {_url_db(self.redis_url)}; a Redis Cluster has only "
+                              "database 0")
+        if self.redis_cluster and self.redis_url.startswith("unix:"):
+            raise ConfigError("REDIS_URL must be redis:// or rediss:// (one node of the cluster) when "
+                              "CLAIMTRACK_REDIS_CLUSTER is on")
+
+    @property
+    def queue_redis_url(self) -> str:
+        """The Redis RQ uses: CLAIMTRACK_QUEUE_URL, or the store's server when it is not set."""
+        return self.queue_url or self.redis_url
+
     def __repr__(self) -> str:
         """Every setting but secrets: API key secrets and a Redis password show as ***."""
         shown = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -200,6 +229,7 @@ class Config:
             f"{parts[0]}:***:{parts[-1]}" if len(parts) == 3 else "***"
             for parts in (item.strip().split(":") for item in self.api_keys.split(",") if item.strip()))
         shown["redis_url"] = redact_url(self.redis_url)
+        shown["queue_url"] = redact_url(self.queue_url)
         return "Config(" + ", ".join(f"{name}={value!r}" for name, value in shown.items()) + ")"
 
     def webhook_allow_list(self) -> "AllowList":

@@ -44,9 +44,13 @@ from .store.connection import client_settings
 
 
 
-def storage_uri(redis_url: str) -> str:
+def storage_uri(redis_url: str, cluster: bool = False) -> str:
     """REDIS_URL as the `limits` library names it: a unix socket (`make run`'s private Redis)
-    is ``redis+unix://`` there."""
+    is ``redis+unix://`` there, a Redis Cluster (CLAIMTRACK_REDIS_CLUSTER) ``redis+cluster://``.
+    The counters live in the store, beside what a request reads with them (`auth.requires`
+    reads the failed-authentication check in the same round trip as the claim it serves)."""
+    if cluster:
+        return "redis+cluster://" + redis_url.split("://", 1)[1]
     return "redis+unix://" + redis_url[len("unix://"):] if redis_url.startswith("unix://") else redis_url
 
 
@@ -95,7 +99,7 @@ class AuthFailures:
 
     def __init__(self, config: Config) -> None:
         self.limits: list[RateLimitItem] = parse_many(config.auth_failure_limit)
-        self.storage = storage_from_string(storage_uri(config.redis_url), key_prefix="ct:authfail",
+        self.storage = storage_from_string(storage_uri(config.redis_url, config.redis_cluster), key_prefix="ct:authfail",
                                            **client_settings(config.redis_socket_timeout))
         self.strategy = MovingWindowRateLimiter(self.storage)
 
@@ -162,7 +166,7 @@ def install(app: Flask, config: Config) -> Limiter | None:
     return Limiter(
         key_func=_client_key,
         app=app,
-        storage_uri=storage_uri(config.redis_url),
+        storage_uri=storage_uri(config.redis_url, config.redis_cluster),
         storage_options=client_settings(config.redis_socket_timeout),
         strategy="moving-window",
         default_limits=[config.rate_limit],

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 
 from flask import Flask, Response, g, json
 from marshmallow import Schema, fields
+from redis.exceptions import ClusterError, RedisClusterException
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -202,4 +203,7 @@ def install(app: Flask) -> None:
     app.extensions[OUTAGES] = outages
     app.register_error_handler(RedisConnectionError, lambda error: redis_down(error, outages))
     app.register_error_handler(RedisTimeoutError, lambda error: redis_down(error, outages))
+    # A Redis Cluster with a node down or its slots moving (CLAIMTRACK_REDIS_CLUSTER).
+    app.register_error_handler(ClusterError, lambda error: redis_down(error, outages))
+    app.register_error_handler(RedisClusterException, lambda error: redis_down(error, outages))
     app.register_error_handler(Exception, handle_unexpected)

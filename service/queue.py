@@ -6,6 +6,7 @@ pickled code.
 """
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Callable
@@ -13,18 +14,22 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.exceptions import RedisError
 from rq import Callback, Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from .config import Config
+from .store.base import after_commit
 
 if TYPE_CHECKING:
     from .store import Repositories
 
 EXTRACT_JOB = "workers.jobs.extract_article"
 FAILURE_CALLBACK = "workers.jobs.on_extract_failure"
+
+log = logging.getLogger("claimtrack.queue")
 
 
 def extraction_queue(connection: Redis, config: Config) -> Queue:
@@ -49,14 +54,18 @@ def extraction_retry(config: Config) -> Retry | None:
     return Retry(max=config.job_retries, interval=intervals)
 
 
+def extraction_job_id(article_id: str) -> str:
+    return f"extract-{article_id}-{secrets.token_hex(4)}"
+
+
 def enqueue_extraction(queue: Queue, config: Config, article_id: str, chars: int = 0,
-                       pipeline: Pipeline | None = None) -> Job:
+                       pipeline: Pipeline | None = None, job_id: str | None = None) -> Job:
     """Queue one extraction of `article_id` (whose text has `chars` characters); with
     `pipeline`, only when it is executed."""
     return queue.enqueue(
         EXTRACT_JOB,
         article_id,
-        job_id=f"extract-{article_id}-{secrets.token_hex(4)}",
+        job_id=job_id or extraction_job_id(article_id),
         job_timeout=job_timeout(config, chars),
         retry=extraction_retry(config),
         on_failure=Callback(FAILURE_CALLBACK),
@@ -67,17 +76,36 @@ def enqueue_extraction(queue: Queue, config: Config, article_id: str, chars: int
     )
 
 
-def enqueuer(queue: Queue, config: Config, repos: Repositories, chars: int | None = None) -> Callable[[Pipeline, str], Job]:
-    """The callback the store's article transactions queue an extraction with: it queues the
-    job on the transaction's pipeline and records the job's id on the article (for
-    reconciliation). `chars` is the length of the text the job will read, when that text is
-    not stored yet (a new article, a correction); otherwise the stored text's length."""
-    def enqueue(pipe: Pipeline, aid: str) -> Job:
+def enqueuer(queue: Queue, config: Config, repos: Repositories, chars: int | None = None) -> Callable[[Pipeline, str], str]:
+    """The callback the store's article transactions queue an extraction with: it records
+    the job's id on the article (for reconciliation) and queues the job, on the transaction's
+    pipeline when the queue shares the store's server, or else once the transaction has
+    committed (`after_commit`). Returns the job's id.
+
+    In the second case a process killed between the commit and the enqueue leaves an article
+    `queued` whose job RQ never had; reconciliation queues it again after
+    CLAIMTRACK_RECONCILE_AFTER seconds, as it does for a job lost with a worker. A queue
+    Redis that fails at that moment is logged and left to reconciliation too: the article is
+    stored, and the client's answer says so. `chars` is the length of the text the job will
+    read, when that text is not stored yet (a new article, a correction); otherwise the stored
+    text's length."""
+    def enqueue(pipe: Pipeline, aid: str) -> str:
         length = repos.jobs.text_length(aid) if chars is None else chars
-        job = enqueue_extraction(queue, config, aid, length, pipeline=pipe)
-        repos.jobs.remember_job(pipe, aid, job.id)
-        return job
+        job_id = extraction_job_id(aid)
+        if repos.conn.queue_shared:
+            enqueue_extraction(queue, config, aid, length, pipeline=pipe, job_id=job_id)
+        else:
+            after_commit(pipe, lambda: _enqueue_later(queue, config, aid, length, job_id))
+        repos.jobs.remember_job(pipe, aid, job_id)
+        return job_id
     return enqueue
+
+
+def _enqueue_later(queue: Queue, config: Config, aid: str, chars: int, job_id: str) -> None:
+    try:
+        enqueue_extraction(queue, config, aid, chars, job_id=job_id)
+    except RedisError as failure:
+        log.warning("could not queue the extraction of %s (reconciliation will): %s", aid, failure)
 
 
 def job_is_live(queue: Queue, job_id: str, overdue_after: float) -> bool:

@@ -53,3 +53,35 @@ def run_count(redis, article_id: str) -> int:
 
 def open_gate(redis, article_id: str, run: int) -> None:
     redis.rpush(gate_key(article_id, run), "go")
+
+
+def save_gate_key(article_id: str) -> str:
+    return f"test:save-gate:{article_id}"
+
+
+def save_started_key(article_id: str) -> str:
+    return f"test:save-started:{article_id}"
+
+
+def save_gated_extract(article_id: str) -> dict[str, Any]:
+    """The real extraction job, whose first save stops between its reads and its writes
+    (holding what it read) until the test opens the gate: `save_started_key` says it is there.
+    Later runs, and the save's own retries, go straight on."""
+    from workers.context import repositories
+
+    job = get_current_job()
+    assert job is not None
+    conn = repositories().conn
+    first = job.connection.llen(save_started_key(article_id)) == 0
+
+    def gate(name: str) -> None:
+        nonlocal first
+        if name == "save_claims" and first:
+            first = False
+            job.connection.rpush(save_started_key(article_id), os.getpid())
+            job.connection.blpop([save_gate_key(article_id)], timeout=0)
+    conn.before_exec = gate
+    try:
+        return extract_article(article_id)
+    finally:
+        conn.before_exec = None

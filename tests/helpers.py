@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from redis import Redis
+from redis import Redis, RedisCluster
 
 from service.store import Keys, Repositories
 
@@ -46,7 +46,7 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server child process that tests may kill and restart on the same data."""
 
-    def __init__(self, data_dir: Path, *, durable: bool = False) -> None:
+    def __init__(self, data_dir: Path, *, durable: bool = False, cluster: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed; `make test` installs it")
@@ -54,6 +54,9 @@ class RedisServer:
         self.dir = data_dir
         self.port = free_port()
         self.durable = durable
+        #: A Redis Cluster node: its cluster bus on a port of its own (not port + 10000, which
+        #: may be taken or past 65535), its view of the cluster in nodes.conf in `dir`.
+        self.cluster_port = free_port() if cluster else None
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -64,9 +67,13 @@ class RedisServer:
         persistence = (
             ["--appendonly", "yes", "--appendfsync", "always"] if self.durable else ["--appendonly", "no"]
         )
+        cluster = ([] if self.cluster_port is None else
+                   ["--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                    "--cluster-port", str(self.cluster_port), "--cluster-node-timeout", "2000",
+                    "--cluster-require-full-coverage", "no"])
         self.process = subprocess.Popen(
             [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.dir),
-             "--save", "", "--protected-mode", "yes", *persistence],
+             "--save", "", "--protected-mode", "yes", *persistence, *cluster],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -93,6 +100,88 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(timeout=10)
             self.process = None
+
+
+class WholeCluster(RedisCluster):
+    """The tests' view of the cluster holding the store: a key listing, a count or an MGET is
+    of the whole cluster (every primary, every slot), as the same call is of the whole server
+    on one redis-server, so that a test reads the same on both topologies."""
+
+    def keys(self, pattern: str = "*", **kwargs: Any) -> list[Any]:
+        """The keys of every primary, but the cross-slot transactions' bookkeeping: locks (gone
+        once their transaction is) and the markers of applied groups (kept for an hour; see
+        service/store/cross_slot.py), which hold nothing of the store's records."""
+        return sorted({k for k in self.scan_iter(match=pattern, count=1000)
+                       if not str(k).startswith(("ct:applied:", "ct:lock:"))})
+
+    def dbsize(self, **kwargs: Any) -> int:
+        return sum(self.dbsize_of(node) for node in self.get_primaries())
+
+    def dbsize_of(self, node: Any) -> int:
+        return int(node.redis_connection.dbsize())
+
+    def mget(self, keys: Any, *args: Any) -> list[Any]:
+        return self.mget_nonatomic(keys, *args)
+
+
+class LocalCluster:
+    """A Redis Cluster of `size` masters (no replicas) on free loopback ports, each node a
+    `RedisServer` in a folder of its own under `data_dir`, so that a test may kill one node
+    and restart it on its data (durable nodes keep every acknowledged write)."""
+
+    def __init__(self, data_dir: Path, size: int = 3, *, durable: bool = False) -> None:
+        self.nodes = []
+        for index in range(size):
+            folder = data_dir / f"node{index}"
+            folder.mkdir(parents=True, exist_ok=True)
+            self.nodes.append(RedisServer(folder, durable=durable, cluster=True))
+
+    @property
+    def url(self) -> str:
+        """One node's URL: what REDIS_URL holds with CLAIMTRACK_REDIS_CLUSTER on."""
+        return f"redis://127.0.0.1:{self.nodes[0].port}"
+
+    def start(self) -> None:
+        for node in self.nodes:
+            node.start()
+        binary = shutil.which("redis-cli")
+        if binary is None:
+            raise RuntimeError("redis-cli is not installed; `make test` installs it with redis-server")
+        subprocess.run([binary, "--cluster", "create", *(f"127.0.0.1:{n.port}" for n in self.nodes),
+                        "--cluster-replicas", "0", "--cluster-yes"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        self.wait_ok()
+
+    def wait_ok(self, timeout: float = 60.0) -> None:
+        """Until every node says cluster_state:ok and knows all the others."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if all(self._ok(node) for node in self.nodes):
+                return
+            time.sleep(0.1)
+        raise RuntimeError("the local Redis Cluster did not reach cluster_state:ok")
+
+    def _ok(self, node: RedisServer) -> bool:
+        try:
+            with Redis(port=node.port, socket_timeout=1, decode_responses=True) as client:
+                info = client.execute_command("CLUSTER", "INFO")
+                if isinstance(info, dict):
+                    state, known = info.get("cluster_state"), int(info.get("cluster_known_nodes", 0))
+                else:
+                    fields = dict(line.split(":", 1) for line in info.splitlines() if ":" in line)
+                    state, known = fields.get("cluster_state"), int(fields.get("cluster_known_nodes", 0))
+                return state == "ok" and known == len(self.nodes)
+        except Exception:
+            return False
+
+    def flush(self) -> None:
+        for node in self.nodes:
+            with Redis(port=node.port) as client:
+                client.flushall()
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
 
 def claim_record(text: str, start: int, *, speaker: str = "Maria Okafor", kind: str = "person",

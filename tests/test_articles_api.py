@@ -1,6 +1,8 @@
 """POST and GET of articles through the API, against a real Redis and a real RQ queue."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import threading
 
@@ -13,6 +15,8 @@ from races import Overlap
 from service.config import Config
 from service.queue import job_timeout
 from service.store import Repositories
+
+pytestmark = pytest.mark.both_topologies
 
 ARTICLE = {
     "title": "Council approves budget",
@@ -102,6 +106,7 @@ def test_idempotency_key_returns_the_first_article(client, store, config):
     assert len(queued_jobs(store, config)) == 2
 
 
+@pytest.mark.watch_race
 def test_concurrent_duplicates_create_one_article(app, store, config):
     """All eight posts read "no article yet" before any of them writes (forced by a barrier
     between WATCH and EXEC); the WATCH makes seven of them start over and find the one."""

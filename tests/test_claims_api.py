@@ -8,6 +8,8 @@ import pytest
 from helpers import claim_record, headers, seed_article
 from races import Overlap
 
+pytestmark = pytest.mark.both_topologies
+
 TEXT = (
     'Governor Maria Okafor said the dam was safe. "We inspected it twice," Okafor said. '
     "According to the agency, repairs cost $4 million. "
@@ -178,6 +180,7 @@ def test_stale_if_match_is_412_and_changes_nothing(client, article_id):
     assert patch(client, claim["id"], {"status": "half_true"}, **{"If-Match": 'W/"3"'}).status_code == 200
 
 
+@pytest.mark.watch_race
 def test_concurrent_patches_with_one_etag_let_exactly_one_win(app, client, store, article_id):
     """All twenty read version 1 and pass the If-Match check before any writes (a barrier
     between WATCH and EXEC); the WATCH sends nineteen back to read version 2 and answer 412."""

@@ -1,7 +1,11 @@
 """The same claim in several articles: one cluster, one verdict, verified once everywhere."""
 from __future__ import annotations
 
+import pytest
+
 from helpers import headers, quote_article
+
+pytestmark = pytest.mark.both_topologies
 
 QUOTE = "We will cut the fuel tax by ten percent before the winter"
 

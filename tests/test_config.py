@@ -83,3 +83,34 @@ def test_operations_settings():
     assert (defaults.stall_after, defaults.metrics, defaults.metrics_port) == (90, True, 0)
     with pytest.raises(ConfigError, match="CLAIMTRACK_STALL_AFTER"):
         Config.from_env({"CLAIMTRACK_STALL_AFTER": "0"})
+
+
+def test_the_queue_redis_defaults_to_the_store_and_may_be_its_own():
+    assert Config.from_env({"REDIS_URL": "redis://store:6379/0"}).queue_redis_url == "redis://store:6379/0"
+    split = Config.from_env({"REDIS_URL": "redis://store:6379/0", "CLAIMTRACK_QUEUE_URL": "redis://jobs:6379/1"})
+    assert split.queue_redis_url == "redis://jobs:6379/1"
+    assert not split.redis_cluster
+
+
+def test_a_cluster_store_needs_a_queue_redis_of_its_own():
+    with pytest.raises(ConfigError, match="CLAIMTRACK_QUEUE_URL"):
+        Config.from_env({"REDIS_URL": "redis://node1:7000", "CLAIMTRACK_REDIS_CLUSTER": "1"})
+    config = Config.from_env({"REDIS_URL": "redis://node1:7000", "CLAIMTRACK_REDIS_CLUSTER": "1",
+                              "CLAIMTRACK_QUEUE_URL": "redis://jobs:6379/0"})
+    assert config.redis_cluster and config.queue_redis_url == "redis://jobs:6379/0"
+
+
+@pytest.mark.parametrize("env,message", [
+    ({"REDIS_URL": "redis://node1:7000/3"}, "database 3"),
+    ({"REDIS_URL": "unix:///run/redis.sock"}, "redis://"),
+    ({"CLAIMTRACK_REDIS_CLUSTER": "sometimes"}, "CLAIMTRACK_REDIS_CLUSTER"),
+])
+def test_cluster_settings_that_cannot_work_are_refused(env, message):
+    env = {"CLAIMTRACK_REDIS_CLUSTER": "on", "CLAIMTRACK_QUEUE_URL": "redis://jobs:6379/0", **env}
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env(env)
+
+
+def test_the_queue_url_password_is_not_shown():
+    config = Config.from_env({"CLAIMTRACK_QUEUE_URL": "redis://app:hunter2@jobs:6379/0"})
+    assert "hunter2" not in repr(config)

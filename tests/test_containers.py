@@ -100,4 +100,22 @@ def test_compose_api_checks_healthz_and_publishes_on_loopback(compose: dict) -> 
     assert api["restart"] in ("always", "unless-stopped")
     assert all(port.startswith("127.0.0.1:") for port in api["ports"])
     assert "REDIS_PASSWORD" in api["environment"]["REDIS_URL"]
-    assert set(compose["services"]) == {"redis", "api", "worker", "webhook-worker"}
+    default = {name for name, service in compose["services"].items() if not service.get("profiles")}
+    assert default == {"redis", "api", "worker", "webhook-worker"}
+
+
+def test_compose_cluster_profile_keeps_the_queues_on_redis_and_the_store_on_the_cluster(compose: dict) -> None:
+    services = compose["services"]
+    profiled = {name for name, service in services.items() if service.get("profiles") == ["cluster"]}
+    assert profiled == {"redis-node-1", "redis-node-2", "redis-node-3", "redis-cluster-init", "api-cluster",
+                        "worker-cluster", "webhook-worker-cluster"}
+    for name in ("redis-node-1", "redis-node-2", "redis-node-3"):
+        command = " ".join(services[name]["command"])
+        assert "--cluster-enabled yes" in command and "--appendfsync always" in command
+        assert "--requirepass" in command and "ports" not in services[name]
+    for name in ("api-cluster", "worker-cluster", "webhook-worker-cluster"):
+        env = services[name]["environment"]
+        assert env["CLAIMTRACK_REDIS_CLUSTER"] == "on"
+        assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD[^}]*\}@redis-node-1:6379", env["REDIS_URL"])
+        assert re.fullmatch(r"redis://:\$\{REDIS_PASSWORD[^}]*\}@redis:6379/0", env["CLAIMTRACK_QUEUE_URL"])
+        assert services[name]["depends_on"]["redis-cluster-init"]["condition"] == "service_completed_successfully"

@@ -8,6 +8,8 @@ import pytest
 from helpers import headers, quote_article
 from service.store import Keys
 
+pytestmark = pytest.mark.both_topologies
+
 
 def read_all(client, cursor: str | None, limit: int) -> tuple[list[dict], str | None]:
     events = []

@@ -11,6 +11,8 @@ from workers import model
 from workers.extraction.version import RULES_VERSION
 from workers.worker import build_worker
 
+pytestmark = pytest.mark.both_topologies
+
 FIRST = (
     "Finance Minister Karl Berg said that the new bridge would cost £18m.\n\n"
     '"We will open it in the spring," Berg told reporters.\n\n'

@@ -31,7 +31,8 @@ def readme_session() -> tuple[str, list[str]]:
     return block, shown
 
 
-def test_the_readme_curl_session_runs_and_prints_what_it_shows(redis_server, tmp_path: Path):
+def test_the_readme_curl_session_runs_and_prints_what_it_shows(redis_server, redis, tmp_path: Path):
+    """`redis`: an empty store, so that ids are the ones the README shows (clm_1, ...)."""
     script, shown = readme_session()
     assert len(shown) >= 6
     (tmp_path / "var").mkdir()

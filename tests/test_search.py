@@ -1,7 +1,11 @@
 """The claim filters added for fact-checkers: words, speaker id, creation time; combined."""
 from __future__ import annotations
 
+import pytest
+
 from helpers import claim_record, headers, quote_article, seed_article
+
+pytestmark = pytest.mark.both_topologies
 
 
 def ids(client, query: str, cursor: str | None = None) -> list[str]:

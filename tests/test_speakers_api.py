@@ -1,7 +1,11 @@
 """The speaker registry across articles: linking, search, rename and merge."""
 from __future__ import annotations
 
+import pytest
+
 from helpers import headers, quote_article
+
+pytestmark = pytest.mark.both_topologies
 
 
 def speaker(client, sid: str) -> dict:

@@ -7,6 +7,8 @@ from helpers import claim_record, stored_claim_count
 from service.store import BadCursor, DedupKey, Keys, Repositories, decode_cursor, encode_cursor
 from service.store import reads
 
+pytestmark = pytest.mark.both_topologies
+
 
 def new_article(store: Repositories, text: str = "Okafor said it.") -> str:
     article, created = store.articles.create({"text": text}, [], lambda pipe, aid: None)

@@ -7,6 +7,8 @@ import pytest
 from helpers import claim_record, headers, seed_article
 from service.store import Keys
 
+pytestmark = pytest.mark.both_topologies
+
 TEXT = '"The dam is safe," Maria Okafor said. "The road is open," Okafor added.'
 
 

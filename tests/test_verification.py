@@ -8,6 +8,8 @@ import pytest
 
 from helpers import claim_record, headers, quote_article, seed_article
 
+pytestmark = pytest.mark.both_topologies
+
 REPAIRS = "road repairs on the ring road would be delayed until the spring"
 JOBS = "the company will move 300 jobs to Ohio next year"
 

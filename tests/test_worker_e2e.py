@@ -12,6 +12,8 @@ from service.store import Keys
 from workers import model
 from workers.worker import build_worker
 
+pytestmark = pytest.mark.both_topologies
+
 ARTICLE = (
     "Lumen Energy will close its coal plant in Dover next year, the company said on Tuesday.\n\n"
     '"We have no other choice," said Priya Raman, Lumen\'s chief executive. '

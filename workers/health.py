@@ -20,14 +20,13 @@ from service.store import Repositories
 def check(config: Config, hostname: str | None = None) -> tuple[bool, str]:
     """(healthy, one line saying why)."""
     hostname = hostname or socket.gethostname()
-    repos = Repositories.from_url(config.redis_url, socket_timeout=3.0, options=config.store_options())
+    repos = Repositories.from_config(config, socket_timeout=3.0)
     try:
         workers = [w for w in read_workers(repos, config.stall_after) if w.hostname == hostname]
     except RedisError as error:
         return False, f"Redis does not answer: {type(error).__name__}"
     finally:
-        repos.redis.close()
-        repos.raw.close()
+        repos.close()
     live = [w for w in workers if w.live]
     if live:
         return True, f"{len(live)} live worker(s) on {hostname}: " + ", ".join(w.name for w in live)

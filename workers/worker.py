@@ -35,7 +35,9 @@ import tempfile
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.executions import Execution
 from rq.serializers import JSONSerializer
@@ -127,16 +129,52 @@ class ClaimtrackWorker(job_metrics.MeteredWorker, Worker):
             else:
                 self.scheduler.start()
 
+    def check_for_suspension(self, burst: bool) -> None:
+        """RQ's check for `rq suspend`, with a Redis that does not answer taken as "not
+        suspended" (the dequeue that follows waits the outage out): RQ's work loop would quit
+        on the error, as it would on the `set_state` below."""
+        try:
+            super().check_for_suspension(burst)
+        except (RedisConnectionError, RedisTimeoutError):
+            pass
+
+    def set_state(self, state: str, pipeline: Any = None) -> None:
+        """RQ's `set_state`, except that a Redis that does not answer leaves the state recorded
+        in the worker only: RQ's dequeue marks the worker idle before the loop that waits out an
+        outage, so the error would end the work loop and leave the worker gone for good once
+        Redis is back. The state is written again at the next change."""
+        if pipeline is not None:
+            super().set_state(state, pipeline)
+            return
+        try:
+            super().set_state(state)
+        except (RedisConnectionError, RedisTimeoutError):
+            self._state = state
+
     def run_maintenance_tasks(self) -> None:
         """RQ's maintenance (whose registry cleanup runs abandoned jobs' failure callbacks,
-        with this worker's repositories), then reconciliation."""
-        if self.repos is not None and self.config is not None:
-            with running_with(self.repos, self.config):
+        with this worker's repositories), then reconciliation.
+
+        A Redis that does not answer fails the pass, not the worker: RQ's work loop quits on
+        any error its maintenance raises, which turned a Redis outage that began during a
+        maintenance pass into a worker gone for good. The pass runs again next time round."""
+        try:
+            if self.repos is not None and self.config is not None:
+                with running_with(self.repos, self.config):
+                    super().run_maintenance_tasks()
+            else:
                 super().run_maintenance_tasks()
-        else:
-            super().run_maintenance_tasks()
+        except RedisError as failure:
+            log.warning("maintenance failed: %s", failure)
+            return
         if not self.reconciles or self.config is None or self.repos is None:
             return
+        try:
+            finished = self.repos.conn.finish_intents()
+            if finished:
+                log.warning("finished %d cross-slot transaction(s) a process had left half way", len(finished))
+        except RedisError as failure:
+            log.warning("finishing cross-slot transactions failed: %s", failure)
         try:
             indexed = self.repos.claims.index_pending(older_than=self.config.maintenance_interval)
             if indexed:
@@ -333,8 +371,7 @@ def _horse_main(worker: ClaimtrackWorker, commands: int, results: int, parent: i
 def build_worker(config: Config, name: str | None = None, serve: str = "all") -> ClaimtrackWorker:
     """A worker for article extraction and webhook deliveries (extraction first), or for
     one of them (`serve`: all, extraction or webhooks)."""
-    repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT, options=config.store_options(),
-                                  raw_timeout=None)
+    repos = Repositories.from_config(config, socket_timeout=JOB_REDIS_TIMEOUT, raw_timeout=None)
     queues = build_queues(repos, config, serve)
     worker = ClaimtrackWorker(
         queues,
@@ -366,8 +403,7 @@ class ClaimtrackPool(WorkerPool):
     `build_worker`, with this service's settings, through the pool's `get_worker_process`."""
 
     def __init__(self, config: Config, serve: str, num_workers: int) -> None:
-        repos = Repositories.from_url(config.redis_url, socket_timeout=JOB_REDIS_TIMEOUT,
-                                      options=config.store_options(), raw_timeout=None)
+        repos = Repositories.from_config(config, socket_timeout=JOB_REDIS_TIMEOUT, raw_timeout=None)
         queues = [q.name for q in build_queues(repos, config, serve)]
         super().__init__(queues, connection=repos.raw, num_workers=num_workers, worker_class=ClaimtrackWorker,
                          serializer=JSONSerializer)
@@ -423,7 +459,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.pool:
         # The pool's workers count into PROMETHEUS_MULTIPROC_DIR (the API's /metrics shows them
         # under `make run`); one metrics port per pool worker would collide, so none is served.
-        health.register_queues(Repositories.from_url(config.redis_url, options=config.store_options()), config)
+        health.register_queues(Repositories.from_config(config), config)
         ClaimtrackPool(config, args.serve, args.pool).start(logging_level=os.environ.get("LOG_LEVEL", "INFO"))
         return
     worker = build_worker(config, args.name, args.serve)

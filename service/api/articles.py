@@ -10,7 +10,6 @@ from flask import url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates
 from redis.client import Pipeline
-from rq.job import Job
 
 from ..auth import principal, requires
 from ..problems import abort
@@ -146,8 +145,8 @@ class TombstoneSchema(Schema):
     claim_count = fields.Integer(required=True, metadata={"description": "Claims removed with it."})
 
 
-def _enqueue_on(rt: Runtime, text: str | None = None) -> Callable[[Pipeline, str], Job]:
-    """How the store queues an article's extraction, inside its own transaction; `text` is
+def _enqueue_on(rt: Runtime, text: str | None = None) -> Callable[[Pipeline, str], str]:
+    """How the store queues an article's extraction with its own transaction; `text` is
     the text the job will read when it is not stored yet (its length sets the time budget)."""
     return enqueuer(rt.queue, rt.config, rt.repos, None if text is None else len(text))
 

@@ -49,9 +49,23 @@ class Page:
     next_cursor: str | None
 
 
+#: The attribute of a transaction's pipeline that holds its `after_commit` actions.
+AFTER_COMMIT = "_claimtrack_after_commit"
+
+
+def after_commit(pipe: Pipeline, action: Callable[[], Any]) -> None:
+    """Run `action` once the transaction `pipe` belongs to has committed (never if it is
+    retried or given up): how a write reaches a second Redis, the job queue on its own
+    server, which no MULTI/EXEC of the store can include. A process killed between the two
+    leaves the first done and the second not; each caller names what finishes it (for an
+    extraction job, reconciliation; see docs/scaling.md)."""
+    getattr(pipe, AFTER_COMMIT).append(action)
+
+
 def transaction(redis: Redis, body: Callable[[Pipeline], Any],
                 before_exec: Callable[[str], None] | None = None, name: str = "") -> Any:
-    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it.
+    """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it, then
+    what it handed to `after_commit`.
 
     `before_exec` (tests only: `Connection.before_exec`) is called with `name` when `body` starts
     its MULTI, after its reads, so that a test can hold one transaction there while another
@@ -66,7 +80,12 @@ def transaction(redis: Redis, body: Callable[[Pipeline], Any],
                 start_multi()
             pipe.multi = multi  # type: ignore[method-assign]
         while True:
+            setattr(pipe, AFTER_COMMIT, [])
             try:
-                return body(pipe)
+                result = body(pipe)
             except WatchError:
                 pipe.reset()
+                continue
+            for action in getattr(pipe, AFTER_COMMIT):
+                action()
+            return result

@@ -64,6 +64,8 @@ class ClaimRepository:
         what it queued."""
         if not is_id("clm", cid):
             return lambda replies: None
+        if self.conn.cluster:  # no script to queue on a cluster (cluster_reads.py): read after
+            return lambda replies: self.get(cid)
         reads.queue_claims(self.conn, pipe, [cid], context=True)
 
         def finish(replies: Sequence[Any]) -> dict[str, Any] | None:

@@ -1,8 +1,11 @@
 """The change feed (a Redis Stream) and the webhook deliveries each event fans out to.
 
 An event is written in the same MULTI/EXEC as the change it reports, and so is one RQ job per
-webhook subscribed to its type: a change is never visible without its event, and an event is
-never recorded without its deliveries being queued.
+webhook subscribed to its type when the job queues share the store's Redis: a change is never
+visible without its event, and an event is never recorded without its deliveries being queued.
+With a queue Redis of its own (CLAIMTRACK_QUEUE_URL, always with a cluster) the deliveries are
+queued right after the change commits (`base.after_commit`): a process killed in between loses
+those deliveries, while the event stays in the feed (docs/guarantees.md says so).
 
 The stream keeps events for `retention` seconds (trimmed approximately, on each write, with
 XADD MINID): a poller that falls further behind than that gets 410 instead of a silent gap.
@@ -21,7 +24,7 @@ from redis.client import Pipeline
 from rq import Callback, Queue, Retry
 
 from . import records
-from .base import CursorExpired, Page
+from .base import CursorExpired, Page, after_commit
 from .connection import Connection
 from .layout import BadCursor, Keys, decode_cursor, encode_cursor, new_id, utcnow
 from .webhooks import Hook, WebhookRepository
@@ -40,6 +43,8 @@ class Emitter:
     deliveries: Queue
     retry_intervals: Sequence[int]
     retention: int
+    #: Whether `deliveries` is on the store's server (jobs join the change's transaction).
+    queue_shared: bool = True
 
     def emit(self, pipe: Pipeline, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
         event = {"id": new_id("evt"), "type": event_type, "at": utcnow(), "data": dict(data)}
@@ -52,20 +57,26 @@ class Emitter:
         )
         for hook in self.hooks:
             if event_type in hook.events:
-                self.deliveries.enqueue(
-                    DELIVER_JOB,
-                    hook.id,
-                    event,
-                    retry=Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
-                    if self.retry_intervals else None,
-                    job_timeout=60,
-                    on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
-                    result_ttl=600,
-                    failure_ttl=7 * 24 * 3600,
-                    description=f"deliver {event_type} {event['id']} to {hook.id}",
-                    pipeline=pipe,
-                )
+                if self.queue_shared:
+                    self._deliver(hook, event, pipe)
+                else:
+                    after_commit(pipe, lambda hook=hook: self._deliver(hook, event, None))
         return event
+
+    def _deliver(self, hook: Hook, event: Mapping[str, Any], pipe: Pipeline | None) -> None:
+        self.deliveries.enqueue(
+            DELIVER_JOB,
+            hook.id,
+            event,
+            retry=Retry(max=len(self.retry_intervals), interval=list(self.retry_intervals))
+            if self.retry_intervals else None,
+            job_timeout=60,
+            on_failure=Callback(DELIVERY_FAILURE_CALLBACK),
+            result_ttl=600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"deliver {event['type']} {event['id']} to {hook.id}",
+            pipeline=pipe,
+        )
 
 
 class Feed:
@@ -75,12 +86,13 @@ class Feed:
     def __init__(self, conn: Connection, webhooks: WebhookRepository) -> None:
         self.redis = conn.redis
         self.options = conn.options
+        self.queue_shared = conn.queue_shared
         self.webhooks = webhooks
 
     def emitter(self) -> Emitter:
         """What one write emits its events through: the subscriptions as they are now."""
         return Emitter(self.webhooks.hooks(), self.webhooks.delivery_queue, self.options.webhook_retry_intervals,
-                       self.options.event_retention)
+                       self.options.event_retention, self.queue_shared)
 
     def read(self, after: str | None = None, limit: int = 100) -> Page:
         """Events oldest first, after the cursor's event; the cursor to continue from is

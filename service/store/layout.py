@@ -88,6 +88,21 @@ ct:apikeys                                  hash    managed key id -> sha256 of 
 ct:console:session:{sha256 of session id}   string  a review-console session (JSON: user, roles,
                                                     key digest, CSRF token), with an expiry
 ct:console:secret                           string  signs the console's CSRF tokens
+ct:copy:progress                            hash    on the target of `copy-store` only: where the
+                                                    copy's scan of the source stopped (copy.py)
+==========================================  ======  ============================================
+
+On a Redis Cluster only (cross_slot.py), beside every key above, for a transaction that spans
+hash slots; each in the slot of the key it concerns (`slot_tag`):
+
+==========================================  ======  ============================================
+ct:lock:{key}                               string  the id of the transaction that holds `key`
+                                                    (what WATCH is on one server), with a lease
+ct:applied:{key}:{txid}                     string  that the writes of transaction `txid` to this
+                                                    key's slot are done (expires after a day)
+ct:{intents}:tx:{txid}                      string  a cross-slot transaction's writes, grouped by
+                                                    slot (JSON), until every group is applied
+ct:{intents}:index                          zset    txids of those, score = when written (ms)
 ==========================================  ======  ============================================
 
 A bucketed index (every claim, by type, by search word) is named by a prefix ending in ``:``
@@ -289,6 +304,18 @@ def decode_cursor(cursor: str, pattern: str = r"\d{1,18}") -> str:
         raise BadCursor("cursor is not one this service issued") from None
 
 
+def slot_tag(key: str) -> str:
+    """What Redis Cluster hashes to place `key`: its hash tag (the text between the first
+    ``{`` and the next ``}``, when not empty), else the whole key. Keys with the same tag are
+    in the same slot."""
+    start = key.find("{")
+    if start >= 0:
+        end = key.find("}", start + 1)
+        if end > start + 1:
+            return key[start + 1:end]
+    return key
+
+
 class Keys:
     """Key names, in one place so that the layout above is the whole truth."""
 
@@ -326,6 +353,24 @@ class Keys:
     def by_assignee(name: str) -> str:
         """A reviewer's assigned claims, named by a digest: a key name never holds a user name."""
         return f"{PREFIX}:claims:assignee:{digest(name)[:32]}"
+
+    copy_progress = f"{PREFIX}:copy:progress"
+
+    intents = f"{PREFIX}:{{intents}}:index"
+
+    @staticmethod
+    def intent(txid: str) -> str:
+        return f"{PREFIX}:{{intents}}:tx:{txid}"
+
+    @staticmethod
+    def lock(key: str) -> str:
+        """The lock of `key` on a cluster, in `key`'s slot."""
+        return f"{PREFIX}:lock:{{{slot_tag(key)}}}" + (f":{key}" if slot_tag(key) != key else "")
+
+    @staticmethod
+    def applied(key: str, txid: str) -> str:
+        """That transaction `txid`'s writes to `key`'s slot are done, in that slot."""
+        return f"{PREFIX}:applied:{{{slot_tag(key)}}}:{txid}"
 
     @staticmethod
     def article(aid: str) -> str:

@@ -25,6 +25,8 @@ assignments         `AssignmentRepository`: which reviewer each claim is assigne
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from redis import Redis
 
 from .api_keys import ApiKeyRepository
@@ -41,6 +43,9 @@ from .sessions import SessionRepository
 from .speaker_registry import SpeakerRepository
 from .verdicts import VerdictRepository
 from .webhooks import WebhookRepository
+
+if TYPE_CHECKING:
+    from service.config import Config
 
 
 class Repositories:
@@ -64,8 +69,17 @@ class Repositories:
 
     @classmethod
     def from_url(cls, url: str, socket_timeout: float | None = 2.0, options: Options | None = None,
-                 raw_timeout: float | None = SAME) -> "Repositories":
-        return cls(Connection.from_url(url, socket_timeout, options, raw_timeout))
+                 raw_timeout: float | None = SAME, queue_url: str | None = None,
+                 cluster: bool = False) -> "Repositories":
+        return cls(Connection.from_url(url, socket_timeout, options, raw_timeout, queue_url, cluster))
+
+    @classmethod
+    def from_config(cls, config: "Config", socket_timeout: float | None = 2.0,
+                    raw_timeout: float | None = SAME) -> "Repositories":
+        """The store and queue Redis that `config` names (REDIS_URL, CLAIMTRACK_REDIS_CLUSTER,
+        CLAIMTRACK_QUEUE_URL), with its store options."""
+        return cls.from_url(config.redis_url, socket_timeout, config.store_options(), raw_timeout,
+                            queue_url=config.queue_url or None, cluster=config.redis_cluster)
 
     @property
     def redis(self) -> Redis:
@@ -74,7 +88,7 @@ class Repositories:
 
     @property
     def raw(self) -> Redis:
-        """The bytes client RQ's queues use."""
+        """The bytes client RQ's queues use (the queue Redis)."""
         return self.conn.raw
 
     def ping(self) -> bool:

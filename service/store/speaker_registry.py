@@ -50,10 +50,16 @@ class SpeakerRepository:
                 pipe.smembers(Keys.speaker_aliases(sid))
                 pipe.smembers(Keys.speaker_titles(sid))
                 pipe.zcard(Keys.by_speaker(sid))
-                pipe.zintercard(2, [Keys.by_speaker(sid), Keys.superseded])
+                if self.conn.cluster:  # two slots: no ZINTERCARD; the claims, counted below
+                    pipe.zrange(Keys.by_speaker(sid), 0, -1)
+                else:
+                    pipe.zintercard(2, [Keys.by_speaker(sid), Keys.superseded])
                 pipe.zrange(Keys.by_speaker(sid), -1, -1)
             replies = pipe.execute()
         rows = [replies[6 * k:6 * k + 6] for k in range(len(ids))]
+        if self.conn.cluster:
+            for row in rows:
+                row[4] = sum(1 for s in self.redis.zmscore(Keys.superseded, row[4]) if s is not None) if row[4] else 0
         newest = [row[5][0] if row[5] else None for row in rows]
         present = [c for c in newest if c]
         records_ = dict(zip(present, self.redis.mget([Keys.claim(c) for c in present]))) if present else {}

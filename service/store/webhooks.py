@@ -131,8 +131,9 @@ class WebhookRepository:
             return False
         with self.redis.pipeline() as pipe:
             pipe.srem(Keys.webhooks, wid)
-            pipe.delete(Keys.webhook(wid), Keys.deliveries(wid), Keys.webhook_pause(wid), Keys.webhook_probe(wid))
-            removed, _ = pipe.execute()
+            for key in (Keys.webhook(wid), Keys.deliveries(wid), Keys.webhook_pause(wid), Keys.webhook_probe(wid)):
+                pipe.delete(key)  # one key each: on a cluster they are in different slots
+            removed, *_ = pipe.execute()
         self._hooks_cache = (0.0, [])
         return bool(removed)
 

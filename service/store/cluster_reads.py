@@ -1,0 +1,210 @@
+"""The Lua readers of `scripts.py`, as Python over a Redis Cluster.
+
+On one server a list page (`scripts.PAGE`) and a read of claims with their articles
+(`scripts.READ_CLAIMS`) are one script each, one round trip. A script on a cluster may only
+touch keys of one slot, and a page's indexes, claims and articles are in many. These objects are
+called exactly like the registered scripts (`keys=`, `args=`, the same ARGV and the same reply),
+so `reads.py` does not know which it has; each round of the walk is one pipelined round trip per
+node instead of none. What a page returns is what the script returns for the same data; unlike
+the script, a page is not one snapshot (claims saved while it is read may or may not be on it,
+as with a page read a moment earlier or later).
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from redis import RedisCluster
+
+from .layout import WORD_BUCKET, claim_id, is_bucketed
+
+_ARTICLE_ID = re.compile(r'^\["([^"]+)"')
+#: Buckets of a bucketed index read per round trip while walking it.
+_BUCKETS_PER_TRIP = 16
+
+
+def top_seq(client: RedisCluster, counter: str) -> int:
+    return int(client.get(counter) or 0)
+
+
+class Sizes:
+    """`scripts.SIZES`: the size of each index in KEYS (ZCARD, or the members of all of a
+    bucketed index's buckets); ARGV[1] is the claim seq counter's key."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        self.client = client
+
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[int]:
+        top = top_seq(self.client, str(args[0])) if any(is_bucketed(k) for k in keys) else 0
+        with self.client.pipeline(transaction=False) as pipe:
+            counts = []
+            for key in keys:
+                if is_bucketed(key):
+                    buckets = range(top // WORD_BUCKET + 1)
+                    for bucket in buckets:
+                        pipe.scard(f"{key}{bucket}")
+                    counts.append(len(buckets))
+                else:
+                    pipe.zcard(key)
+                    counts.append(1)
+            replies = pipe.execute()
+        sizes, at = [], 0
+        for n in counts:
+            sizes.append(int(sum(replies[at:at + n])))
+            at += n
+        return sizes
+
+
+def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
+                fields: Sequence[str]) -> tuple[list[Any], list[str], list[list[Any]]]:
+    """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
+    order of first appearance, and each one's HMGET of `fields`."""
+    if not ids:
+        return [], [], []
+    records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
+    aids: list[str] = []
+    for raw in records:
+        if raw:
+            found = _ARTICLE_ID.match(raw)
+            if found and found.group(1) not in aids:
+                aids.append(found.group(1))
+    articles: list[list[Any]] = []
+    if aids:
+        with client.pipeline(transaction=False) as pipe:
+            for aid in aids:
+                pipe.hmget(article_prefix + aid, list(fields))
+            articles = pipe.execute()
+    return records, aids, articles
+
+
+class ReadClaims:
+    """`scripts.READ_CLAIMS` (ARGV: claim prefix, article prefix, article fields, "--", ids)."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        self.client = client
+
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+        args = [str(a) for a in args]
+        split = args.index("--")
+        records, aids, articles = read_claims(self.client, args[split + 1:], args[0], args[1], args[2:split])
+        return [records, aids, articles]
+
+
+class Page:
+    """`scripts.PAGE`: walk KEYS[1] by score from an exclusive bound towards an inclusive stop,
+    keeping members present in every other index but the last `excluded`, where they must be
+    absent; at most `limit` matches and `budget` members examined."""
+
+    def __init__(self, client: RedisCluster) -> None:
+        self.client = client
+
+    def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
+        args = [str(a) for a in args]
+        direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
+        excluded = int(args[5]) if len(args) > 5 and args[5] else 0
+        self.counter = args[6] if len(args) > 6 else ""
+        keys = list(keys)
+        required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
+        chunk = min(max(limit, 64), budget)
+        out: list[str] = []
+        scanned, exhausted = 0, 0
+        while len(out) < limit and scanned < budget:
+            batch = self._after(keys[0], direction, bound, stop, chunk)
+            if not batch:
+                exhausted = 1
+                break
+            present = self._probe(batch, required + absent)
+            consumed = 0
+            for (member, score), found in zip(batch, present):
+                bound = _score(score)
+                scanned += 1
+                consumed += 1
+                if all(found[:len(required)]) and not any(found[len(required):]):
+                    out.append(member)
+                if len(out) >= limit or scanned >= budget:
+                    break
+            if consumed == len(batch) and len(batch) < chunk:
+                exhausted = 1
+                break
+        if not exhausted and not required and not self._after(keys[0], direction, bound, stop, 1):
+            exhausted = 1
+        reply: list[Any] = [out, bound, exhausted]
+        if len(args) > 7:
+            reply += list(read_claims(self.client, out, args[7], args[8], args[9:]))
+        return reply
+
+    def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
+        if is_bucketed(key):
+            return self._after_bucketed(key, direction, bound, stop, count)
+        if direction == "desc":
+            high = "+inf" if bound == "" else "(" + bound
+            low = "-inf" if stop == "" else stop
+            return self.client.zrevrangebyscore(key, high, low, start=0, num=count, withscores=True)
+        low = "-inf" if bound == "" else "(" + bound
+        high = "+inf" if stop == "" else stop
+        return self.client.zrangebyscore(key, low, high, start=0, num=count, withscores=True)
+
+    def _after_bucketed(self, prefix: str, direction: str, bound: str, stop: str,
+                        count: int) -> list[tuple[str, float]]:
+        """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
+        ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
+        top = top_seq(self.client, self.counter)
+        if direction == "desc":
+            high = top if bound == "" else int(float(bound)) - 1
+            low = 0 if stop == "" else int(float(stop))
+        else:
+            low = 0 if bound == "" else int(float(bound)) + 1
+            high = top if stop == "" else int(float(stop))
+        if high < low:
+            return []
+        buckets = list(range(low // WORD_BUCKET, high // WORD_BUCKET + 1))
+        if direction == "desc":
+            buckets.reverse()
+        found: list[tuple[str, float]] = []
+        for start in range(0, len(buckets), _BUCKETS_PER_TRIP):
+            trip = buckets[start:start + _BUCKETS_PER_TRIP]
+            with self.client.pipeline(transaction=False) as pipe:
+                for bucket in trip:
+                    pipe.smembers(f"{prefix}{bucket}")
+                members = pipe.execute()
+            for bucket, offsets in zip(trip, members):
+                seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
+                for seq in seqs:
+                    if low <= seq <= high:
+                        found.append((claim_id(seq), float(seq)))
+                        if len(found) >= count:
+                            return found
+        return found
+
+    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str]) -> list[list[bool]]:
+        """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per sorted set,
+        one SMISMEMBER per bucket of a bucketed index)."""
+        if not indexes:
+            return [[] for _ in batch]
+        members = [m for m, _ in batch]
+        seqs = [int(score) for _, score in batch]
+        plan: list[tuple[str, list[int]]] = []
+        with self.client.pipeline(transaction=False) as pipe:
+            for index in indexes:
+                if is_bucketed(index):
+                    by_bucket: dict[int, list[int]] = {}
+                    for i, seq in enumerate(seqs):
+                        by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
+                    for bucket, positions in by_bucket.items():
+                        pipe.smismember(f"{index}{bucket}", [seqs[i] % WORD_BUCKET for i in positions])
+                        plan.append((index, positions))
+                else:
+                    pipe.zmscore(index, members)
+                    plan.append((index, list(range(len(members)))))
+            replies = pipe.execute()
+        present = {index: [False] * len(members) for index in indexes}
+        for (index, positions), reply in zip(plan, replies):
+            for i, value in zip(positions, reply):
+                present[index][i] = bool(value) if is_bucketed(index) else value is not None
+        return [[present[index][i] for index in indexes] for i in range(len(members))]
+
+
+def _score(score: float) -> str:
+    """A score as Lua hands it back: an integer without a decimal point."""
+    return str(int(score)) if float(score).is_integer() else repr(score)
