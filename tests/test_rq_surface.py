@@ -66,6 +66,9 @@ def test_the_worker_methods_claimtrack_overrides_or_calls_keep_their_signatures(
         "teardown": ["self"],
         "procline": ["self", "message"],
         "set_state": ["self", "state", "pipeline"],
+        "check_for_suspension": ["self", "burst"],
+        # workers/worker.py replaces _start_scheduler to start outage.OutageTolerantScheduler.
+        "_start_scheduler": ["self", "burst", "logging_level", "date_format", "log_format"],
     }
     for name, params in expected.items():
         method = getattr(Worker, name, None)
@@ -75,3 +78,20 @@ def test_the_worker_methods_claimtrack_overrides_or_calls_keep_their_signatures(
     # perform_job reading the current execution from the worker.
     assert "self.wait_for_horse()" in inspect.getsource(Worker.monitor_work_horse)
     assert "execution" in inspect.signature(Worker.perform_job).parameters
+
+
+def test_the_scheduler_surface_the_outage_tolerant_scheduler_relies_on():
+    """workers/outage.py subclasses RQScheduler and workers/worker.py drives it as RQ's own
+    `_start_scheduler` does; the worker also lowers RQ's `max_connection_wait_time`."""
+    from rq.scheduler import RQScheduler
+
+    assert Worker.max_connection_wait_time > 0
+    assert list(inspect.signature(RQScheduler.__init__).parameters) == [
+        "self", "queues", "connection", "interval", "logging_level", "date_format", "log_format", "serializer",
+        "name"]
+    for name in ("register_birth", "enqueue_scheduled_jobs", "release_locks", "register_death", "start", "work"):
+        assert list(inspect.signature(getattr(RQScheduler, name)).parameters) == ["self"], name
+    assert list(inspect.signature(RQScheduler.acquire_locks).parameters) == ["self", "auto_start"]
+    source = inspect.getsource(Worker._start_scheduler)
+    for call in ("acquire_locks", "acquired_locks", "register_birth", "enqueue_scheduled_jobs", "start"):
+        assert call in source, call
