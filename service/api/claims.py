@@ -243,6 +243,9 @@ def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     return claim
 
 
+#: The header every answer with one claim carries: its version, what `If-Match` takes.
+CLAIM_ETAG = {"ETag": {"description": "The claim's version", "schema": {"type": "string"}}}
+
 @blp.route("", methods=["GET"])
 @requires("read")
 @blp.arguments(ClaimListArgs(), location="query")
@@ -282,7 +285,7 @@ def list_claims(args: dict[str, Any]) -> Any:
 
 @blp.route("/<claim_id>", methods=["GET"])
 @requires("read", prefetch=lambda repos, pipe, claim_id: repos.claims.get_queued(pipe, claim_id))
-@blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
+@blp.response(200, ClaimSchema, headers=CLAIM_ETAG)
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(410, response="GONE")
 def get_claim(claim_id: str) -> Any:
@@ -305,7 +308,7 @@ class IfMatchArgs(Schema):
 @json_body
 @blp.arguments(IfMatchArgs(), location="headers")
 @blp.arguments(VerificationInSchema())
-@blp.response(200, ClaimSchema, headers={"ETag": {"description": "The claim's version", "schema": {"type": "string"}}})
+@blp.response(200, ClaimSchema, headers=CLAIM_ETAG)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(410, response="GONE")

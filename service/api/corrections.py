@@ -17,8 +17,8 @@ from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..store.bulk import BULK_ACTIONS, apply as apply_bulk
-from ..store import CLAIM_TYPES, SPEAKER_KINDS, STANCES, Conflict, Gone, NotFound, VersionMismatch
-from .claims import ClaimSchema, IfMatchArgs, expected_versions, missing_claim
+from ..store import CLAIM_TYPES, SPEAKER_KINDS, STANCES, Conflict, NotFound, VersionMismatch
+from .claims import CLAIM_ETAG, ClaimSchema, IfMatchArgs, expected_versions, missing_claim
 from .fields import Text
 from .requests import json_body, send
 
@@ -145,15 +145,12 @@ def _claim_response(claim_id: str, status: int = 200) -> Any:
     return send(claim, status, {"ETag": f'"{claim["version"]}"'})
 
 
-ETAG = {"ETag": {"description": "The claim's version", "schema": {"type": "string"}}}
-
-
 @blp.route("/claims/<claim_id>/correction", methods=["PATCH"])
 @requires("verify")
 @json_body
 @blp.arguments(IfMatchArgs(), location="headers")
 @blp.arguments(CorrectionSchema())
-@blp.response(200, ClaimSchema, headers=ETAG)
+@blp.response(200, ClaimSchema, headers=CLAIM_ETAG)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")
@@ -191,7 +188,7 @@ def correct_claim(_: dict[str, Any], body: dict[str, Any], claim_id: str) -> Any
 @requires("verify")
 @json_body
 @blp.arguments(NewClaimSchema())
-@blp.response(201, ClaimSchema, headers=ETAG)
+@blp.response(201, ClaimSchema, headers=CLAIM_ETAG)
 @blp.alt_response(400, response="BAD_REQUEST")
 @blp.alt_response(404, response="NOT_FOUND")
 @blp.alt_response(409, response="CONFLICT")

@@ -62,6 +62,19 @@ def after_commit(pipe: Pipeline, action: Callable[[], Any]) -> None:
     getattr(pipe, AFTER_COMMIT).append(action)
 
 
+def hold_before_multi(pipe: Any, before_exec: Callable[[str], None] | None, name: str) -> None:
+    """Make `pipe.multi()` call `before_exec(name)` first (tests only: `Connection.before_exec`),
+    the point between a transaction's reads and its writes where a test holds it."""
+    if before_exec is None:
+        return
+    start_multi = pipe.multi
+
+    def multi() -> None:
+        before_exec(name)
+        start_multi()
+    pipe.multi = multi
+
+
 def transaction(redis: Redis, body: Callable[[Pipeline], Any],
                 before_exec: Callable[[str], None] | None = None, name: str = "") -> Any:
     """Run `body` (WATCH, read, MULTI, write) until no watched key changed under it, then
@@ -72,13 +85,7 @@ def transaction(redis: Redis, body: Callable[[Pipeline], Any],
     changes what it watched, and so force the race the WATCH is for.
     """
     with redis.pipeline() as pipe:
-        if before_exec is not None:
-            start_multi = pipe.multi
-
-            def multi() -> None:
-                before_exec(name)
-                start_multi()
-            pipe.multi = multi  # type: ignore[method-assign]
+        hold_before_multi(pipe, before_exec, name)
         while True:
             setattr(pipe, AFTER_COMMIT, [])
             try:

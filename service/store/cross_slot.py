@@ -45,6 +45,7 @@ from redis.commands.core import DataAccessCommands
 from redis.exceptions import RedisError, WatchError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from .base import hold_before_multi
 from .layout import Keys
 
 #: How long a lock lasts without an intent (ms): far longer than any transaction's reads (a
@@ -329,13 +330,7 @@ def transaction(client: RedisCluster, body: Callable[[Any], Any], before_exec: C
     while True:
         tx = CrossSlotTransaction(client)
         pipe = ClusterPipe(tx)
-        if before_exec is not None:
-            start_multi = pipe.multi
-
-            def multi() -> None:
-                before_exec(name)
-                start_multi()
-            pipe.multi = multi  # type: ignore[method-assign]
+        hold_before_multi(pipe, before_exec, name)
         setattr(pipe, after_attr, [])
         try:
             result = body(pipe)

@@ -167,7 +167,7 @@ def _speaker_head(doc: Doc, ln: _Link, cue_tok: int) -> int | None:
     gives one outside the content, else the encoder's source span, else none.
 
     A passive cue has none: "Hoyle is expected to testify" is someone's expectation about
-    Hoyle, and "was quoted as saying" leaves the speaker to the rules' quotation handling.
+    Hoyle, not Hoyle's claim; the passive's subject is what was said about, not who said it.
     """
     cue = doc[cue_tok]
     if any(c.dep_ in ("nsubjpass", "auxpass") for c in cue.children):
