@@ -227,7 +227,12 @@ def stored_claim_count(redis) -> int:
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
-    """Warm shutdown, then make sure nothing of the worker's process group is left behind."""
+    """Warm shutdown, then make sure nothing of the worker's process group is left behind
+    (a group a test stopped with SIGSTOP is woken first, or it could not shut down)."""
+    try:
+        os.killpg(worker.pid, signal.SIGCONT)
+    except ProcessLookupError:
+        pass
     if worker.poll() is None:
         worker.terminate()
         try:
@@ -239,3 +244,19 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
         os.killpg(worker.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass
+
+
+def wait_for(condition: Any, what: str, timeout: float = 180.0, interval: float = 0.05,
+             tolerate: tuple[type[BaseException], ...] = ()) -> Any:
+    """`condition()`'s first true value, polled every `interval` seconds; an error in
+    `tolerate` counts as not yet (a Redis or cluster still coming back)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except tolerate:
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"gave up waiting for {what}")

@@ -7,13 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from helpers import API_KEYS, KEY, free_port
+from helpers import API_KEYS, KEY, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The virtual environment running the tests (scripts/run.sh takes gunicorn and python from it).
@@ -49,16 +48,6 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
-
-
-def wait_for(condition, what: str, timeout: float = 180.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 class Session:

@@ -14,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ from rq.job import Job
 from rq.serializers import JSONSerializer
 
 from crash_jobs import save_gate_key, save_started_key
-from helpers import API_KEYS, LocalCluster, RedisServer, WholeCluster, headers
+from helpers import API_KEYS, LocalCluster, RedisServer, WholeCluster, headers, stop_worker, wait_for
 from service import create_app
 from service.config import Config
 from service.queue import FAILURE_CALLBACK, extraction_queue
@@ -73,35 +72,9 @@ def start_worker(config: Config) -> subprocess.Popen[bytes]:
                             start_new_session=True)
 
 
-def stop(worker: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(worker.pid, signal.SIGCONT)
-    except ProcessLookupError:
-        pass
-    if worker.poll() is None:
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-    try:
-        os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-
-
-def wait_for(condition, what: str, timeout: float = 180.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-        except Exception:  # the cluster answers CLUSTERDOWN while a node is away
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
+def until_back(condition, what: str, timeout: float = 180.0):
+    """`wait_for`, with an error taken as not yet: the cluster answers CLUSTERDOWN while a node is away."""
+    return wait_for(condition, what, timeout=timeout, tolerate=(Exception,))
 
 
 def node_of(cluster: LocalCluster, client: WholeCluster, key: str) -> RedisServer:
@@ -146,7 +119,7 @@ def test_a_node_killed_during_a_save_loses_no_acknowledged_article(settings, dur
 
     worker = start_worker(settings)
     try:
-        wait_for(lambda: queue_redis.llen(save_started_key(held)) == 1, "the save to hold between reads and writes",
+        until_back(lambda: queue_redis.llen(save_started_key(held)) == 1, "the save to hold between reads and writes",
                  timeout=300)
         victim.kill()
         # The worker (and its scheduler) frozen, its work horse (a process group of its own)
@@ -157,18 +130,18 @@ def test_a_node_killed_during_a_save_loses_no_acknowledged_article(settings, dur
         def failed_once() -> bool:
             job = Job.fetch(job_id, connection=repos.raw, serializer=JSONSerializer)
             return job.retries_left is not None and job.retries_left < 5
-        wait_for(failed_once, "the save's commit to fail on the dead node")
+        until_back(failed_once, "the save's commit to fail on the dead node")
         victim.start()
         durable_cluster.wait_ok()
         # What the save left: its intent, written before the commit met the dead node.
         assert store.zcard(Keys.intents) == 1
         os.killpg(worker.pid, signal.SIGCONT)
         for aid in [held, *others]:
-            wait_for(lambda aid=aid: store.hget(Keys.article(aid), "status") == "done", f"{aid} to end done",
+            until_back(lambda aid=aid: store.hget(Keys.article(aid), "status") == "done", f"{aid} to end done",
                      timeout=300)
-        wait_for(lambda: store.zcard(Keys.intents) == 0, "every intent to be finished", timeout=60)
+        until_back(lambda: store.zcard(Keys.intents) == 0, "every intent to be finished", timeout=60)
     finally:
-        stop(worker)
+        stop_worker(worker)
 
     extracted = {aid: extract_claims(store.hget(Keys.article(aid), "text"), model.preload(None))
                  for aid in [held, *others]}

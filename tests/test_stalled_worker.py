@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from helpers import headers
+from helpers import headers, stop_worker
 from service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,17 +86,4 @@ def test_a_stopped_worker_turns_the_status_stalled_and_back(stall_config) -> Non
         assert recovered["articles"] == {"queued": 0, "processing": 0, "done": 1, "failed": 0}
         assert check() == 0
     finally:
-        try:
-            os.killpg(worker.pid, signal.SIGCONT)
-        except ProcessLookupError:
-            pass
-        worker.terminate()
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
-        try:
-            os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        stop_worker(worker)

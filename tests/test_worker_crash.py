@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from rq.scheduler import RQScheduler
 
 import crash_jobs
 from crash_jobs import open_gate, run_count, started_key
-from helpers import headers, stop_worker, stored_claim_count
+from helpers import headers, stop_worker, stored_claim_count, wait_for
 from service.queue import extraction_queue
 from service.store import Keys
 from service.store.records import unpack_claim
@@ -64,16 +63,6 @@ def start_worker(redis_url: str, **settings: str) -> subprocess.Popen[bytes]:
     # A session of its own, so that killing the worker's group also kills its scheduler process.
     return subprocess.Popen([sys.executable, "-m", "workers.worker", "--serve", "extraction"], cwd=ROOT, env=env,
                             start_new_session=True)
-
-
-def wait_for(condition, what: str, timeout: float = 180.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"gave up waiting for {what}")
 
 
 def status(client, aid: str) -> str:

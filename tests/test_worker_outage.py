@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from helpers import API_KEYS, RedisServer, headers, stop_worker
+from helpers import API_KEYS, RedisServer, headers, stop_worker, wait_for
 from service import create_app
 from service.config import Config
 
@@ -28,17 +28,9 @@ INTERVAL = 1
 OUTAGE = 4.0
 
 
-def wait_for(condition, what: str, timeout: float = 180.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            value = condition()
-        except Exception:  # Redis still coming back
-            value = None
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+def until_back(condition, what: str):
+    """`wait_for`, with an error from a Redis still coming back taken as not yet."""
+    return wait_for(condition, what, interval=0.1, tolerate=(Exception,))
 
 
 @pytest.fixture
@@ -63,7 +55,7 @@ def test_a_worker_waits_out_a_frozen_and_a_lost_redis_and_logs_it_without_traceb
                                   env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         # Ready: registered with RQ and its scheduler running (after the model has loaded).
-        wait_for(lambda: redis.scard("rq:workers") and redis.exists("rq:scheduler-lock:claimtrack"),
+        until_back(lambda: redis.scard("rq:workers") and redis.exists("rq:scheduler-lock:claimtrack"),
                  "the worker to start")
         started = time.monotonic()
         assert durable_redis.process is not None
@@ -73,12 +65,12 @@ def test_a_worker_waits_out_a_frozen_and_a_lost_redis_and_logs_it_without_traceb
         durable_redis.kill()
         time.sleep(OUTAGE)
         durable_redis.start()  # same port, same append-only file
-        posted = wait_for(lambda: client.post("/v1/articles", headers=headers("ingest"), json={
+        posted = until_back(lambda: client.post("/v1/articles", headers=headers("ingest"), json={
             "text": '"We will reopen the ferry terminal next spring," Maria Okafor said on Monday.'}),
             "the API to answer again")
         assert posted.status_code == 202, posted.json
         aid = posted.json["id"]
-        wait_for(lambda: client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "done",
+        until_back(lambda: client.get(f"/v1/articles/{aid}", headers=headers("read")).json["status"] == "done",
                  "the worker to process an article after the outage")
         elapsed = time.monotonic() - started
         assert worker.poll() is None, "the worker is still running"
