@@ -124,7 +124,7 @@ def test_a_worker_with_the_encoder_stores_claims_and_names_it(client, config):
 
     nlp = model.preload(None, attribution=True)
     try:
-        assert COMPONENT in nlp.pipe_names
+        assert COMPONENT in nlp.component_names
         aid = post(client)
         work(config)
         article = client.get(f"/v1/articles/{aid}", headers=headers("read")).json

@@ -70,20 +70,28 @@ class Window:
     first: list[int]
 
 
-def doc_words(doc: Doc) -> tuple[list[str], list[int], list[int]]:
-    """The words the model reads (the document's tokens that are not whitespace), the
-    word indices that start a paragraph, and each word's token index."""
+def doc_words(doc: Doc, keep: numpy.ndarray | None = None) -> tuple[list[str], list[int], list[int]]:
+    """The words the model reads (the document's tokens that are not whitespace, only those
+    where `keep` is true when given), the word indices that start a paragraph (or follow
+    words left out), and each word's token index."""
     words: list[str] = []
     breaks: list[int] = []
     token_of: list[int] = []
+    skipped = False
     for tok in doc:
         if tok.is_space:
             if "\n" in tok.text and words:
                 breaks.append(len(words))
             continue
+        if keep is not None and not keep[tok.i]:
+            skipped = True
+            continue
+        if skipped and words:
+            breaks.append(len(words))
+        skipped = False
         words.append(tok.text)
         token_of.append(tok.i)
-    return words, [b for b in breaks if b < len(words)], token_of
+    return words, sorted({b for b in breaks if b < len(words)}), token_of
 
 
 def allowed_transitions() -> numpy.ndarray:
@@ -314,36 +322,33 @@ class EncoderTagger:
             yield word_probs(len(words), ws, probs[k:k + len(ws)])
             k += len(ws)
 
+    def tag_doc(self, doc: Doc, keep: numpy.ndarray | None = None) -> numpy.ndarray:
+        """Per-token tag probabilities of `doc` (one row per token), read only where `keep`
+        is true: every other token, whitespace included, is "O"."""
+        words, breaks, token_of = doc_words(doc, keep)
+        out = numpy.zeros((len(doc), len(TAGS)), dtype="float32")
+        out[:, 0] = 1.0
+        if words:
+            out[token_of] = next(self.tag_many([(words, breaks)]))
+        return out
 
-# Where the component leaves each document's tag probabilities (one row per token).
-PROBS_KEY = "claimtrack_attribution_probs"
+
 COMPONENT = "claimtrack_attribution"
 
 
 class AttributionComponent:
-    """The encoder as a pipeline component: it stores each document's per-token tag
-    probabilities in `doc.user_data[PROBS_KEY]` (whitespace tokens "O") and changes
-    nothing else. `pipe` sends the windows of a whole batch of documents through the
-    network together."""
+    """The encoder, carried by the spaCy pipeline so that a worker loads it once with the
+    parser, but added disabled: it is not run over whole documents. The extractor reads it
+    (`tag`) after its rules, on the sentences they left bare (pipeline.py), which costs
+    about half the encoder's time of a whole article."""
 
     def __init__(self, tagger: EncoderTagger):
         self.tagger = tagger
+        self.tag = tagger.tag_doc
 
     def __call__(self, doc: Doc) -> Doc:
-        return next(self.pipe([doc]))
-
-    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
-        from spacy.util import minibatch
-
-        for batch in minibatch(docs, size=batch_size):
-            parts = [doc_words(doc) for doc in batch]
-            for doc, (_, _, token_of), probs in zip(batch, parts, self.tagger.tag_many((w, b) for w, b, _ in parts)):
-                out = numpy.zeros((len(doc), len(TAGS)), dtype="float32")
-                out[:, 0] = 1.0
-                if token_of:
-                    out[token_of] = probs
-                doc.user_data[PROBS_KEY] = out
-                yield doc
+        """Run as a pipeline step (it never is, being disabled), it changes nothing."""
+        return doc
 
 
 @Language.factory(COMPONENT, default_config={"path": None, "threads": 1})

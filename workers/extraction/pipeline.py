@@ -27,7 +27,6 @@ from .claims import Claim, Speaker
 from .coordination import split_conjoined
 from .cues import COGNITION
 from .encoder import COMPONENT as ATTRIBUTION_COMPONENT
-from .encoder import PROBS_KEY
 from .fusion import fuse, model_candidates
 from .learned import find_learned
 from .propositions import keep_claims
@@ -46,6 +45,9 @@ UNUSED_COMPONENTS = ("lemmatizer", "attribute_ruler", "senter")
 _NOT_A_START = numpy.uint64(2**64 - 1)
 # Subjects that name a speaker only when an organisation or group is in sight.
 _THING_PRONOUNS = frozenset({"it", "they", "them", "one"})
+# The encoder, as the extractor calls it: (doc, which tokens to read) -> per-token tag
+# probabilities, "O" for every token it was not asked to read (encoder.EncoderTagger.tag_doc).
+Tagger = Callable[[Doc, numpy.ndarray], numpy.ndarray]
 
 
 def installed_model() -> str:
@@ -56,9 +58,9 @@ def installed_model() -> str:
 def load_model(name: str | None = None, attribution: bool = False) -> Language:
     """The spaCy pipeline the extractor needs, with components it never reads disabled.
 
-    With `attribution`, the fine-tuned attribution encoder (encoder.py) is added after the
-    parser; it reads the same tokens as the rules and leaves its tag probabilities on each
-    document. Without it, the extractor runs on its rules alone.
+    With `attribution`, the fine-tuned attribution encoder (encoder.py) comes with it, added
+    disabled: `nlp(...)` never runs it; the extractor calls it after the rules, on what they
+    left bare (`claims_from_doc`). Without it, the extractor runs on its rules alone.
     """
     nlp = spacy.load(installed_model() if name is None else name)
     for component in UNUSED_COMPONENTS:
@@ -66,7 +68,15 @@ def load_model(name: str | None = None, attribution: bool = False) -> Language:
             nlp.disable_pipe(component)
     if attribution:
         nlp.add_pipe(ATTRIBUTION_COMPONENT, last=True)
+        nlp.disable_pipe(ATTRIBUTION_COMPONENT)
     return nlp
+
+
+def attribution_tagger(nlp: Language) -> Tagger | None:
+    """The encoder `load_model(..., attribution=True)` put beside the parser, if any."""
+    if ATTRIBUTION_COMPONENT not in nlp.component_names:
+        return None
+    return nlp.get_pipe(ATTRIBUTION_COMPONENT).tag
 
 
 def prepare(text: str, nlp: Language) -> Doc:
@@ -117,13 +127,14 @@ def _continues_after_exclamation(tok: Token) -> bool:
 
 def extract_claims(text: str, nlp: Language) -> list[Claim]:
     """Claims of one article in article order; `text[c.start:c.end] == c.text`."""
-    return claims_from_doc(nlp(prepare(text, nlp)))
+    return claims_from_doc(nlp(prepare(text, nlp)), attribution_tagger(nlp))
 
 
 def extract_many(texts: Iterable[str], nlp: Language, batch_size: int = 16) -> Iterator[list[Claim]]:
     """The same as `extract_claims` for each text, batched through `nlp.pipe`."""
+    tagger = attribution_tagger(nlp)
     for doc in nlp.pipe((prepare(t, nlp) for t in texts), batch_size=batch_size):
-        yield claims_from_doc(doc)
+        yield claims_from_doc(doc, tagger)
 
 
 def _outside_words(text: str, start: int, end: int, quotes: list[Quote]) -> int:
@@ -290,17 +301,44 @@ def _resolve(c: Candidate, doc: Doc, resolver: Resolver) -> Resolution | None:
     return None
 
 
-def claims_from_doc(doc: Doc) -> list[Claim]:
-    """Claims of a parsed article in article order."""
+def bare_sentences(doc: Doc, cands: Sequence[Candidate]) -> numpy.ndarray:
+    """Per token: whether its sentence is at most half covered by candidates' words.
+
+    The encoder reads only these. Its claims join only where they cover words no rule claim
+    covers (fusion.py), and a sentence mostly taken by rule claims has no room for another:
+    on PolNeAR dev, reading only these sentences gives the same attributed F1 as reading
+    everything, for about 60% of the encoder's work.
+    """
+    merged: list[list[int]] = []
+    for a, b in sorted((c.start, c.end) for c in cands):
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    starts = [a for a, _ in merged]
+    keep = numpy.zeros(len(doc), dtype=bool)
+    for sent in doc.sents:
+        lo, hi = sent.start_char, sent.end_char
+        covered = 0
+        for k in range(max(bisect.bisect_right(starts, lo) - 1, 0), bisect.bisect_left(starts, hi)):
+            covered += max(0, min(hi, merged[k][1]) - max(lo, merged[k][0]))
+        if 2 * covered <= hi - lo:
+            keep[sent.start:sent.end] = True
+    return keep
+
+
+def claims_from_doc(doc: Doc, tagger: Tagger | None = None) -> list[Claim]:
+    """Claims of a parsed article in article order; with `tagger` (the encoder), its claims
+    where the rules found none."""
     text = doc.text
     paras = paragraphs(text)
     turns = find_turns(text, paras)
     quotes = with_turns(find_quotes(text, paras), turns)
     index = TokenIndex(doc)
     quotes_lookup = QuoteLookup(quotes)
-    probs = doc.user_data.get(PROBS_KEY)
-    cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns, learned=probs is None)
-    if probs is not None:
+    cands = candidates(doc, text, index, quotes, paras, quotes_lookup, turns, learned=tagger is None)
+    if tagger is not None:
+        probs = tagger(doc, bare_sentences(doc, cands))
         cands = fuse(cands, model_candidates(doc, probs, index, quotes, quotes_lookup))
     cands = split_conjoined(doc, report_nouns.settle(doc, cands, quotes, quotes_lookup), index)
     cands = keep_claims(doc, cands, index)

@@ -9,7 +9,7 @@ if TYPE_CHECKING:
     from spacy.language import Language
 
 #: Bump when the rules change what they extract (not for refactorings that keep the output).
-RULES_VERSION = 6
+RULES_VERSION = 7
 
 
 def extractor_version(nlp: "Language") -> str:
@@ -20,7 +20,7 @@ def extractor_version(nlp: "Language") -> str:
         package = "unknown"
     from .encoder import COMPONENT
 
-    encoder = "; encoder" if COMPONENT in nlp.pipe_names else ""
+    encoder = "; encoder" if COMPONENT in nlp.component_names else ""
     return f"claimtrack {package}; {nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} " \
            f"{nlp.meta.get('version', '?')}{encoder}; rules {RULES_VERSION}"
 
