@@ -16,7 +16,7 @@ from rq.timeouts import JobTimeoutException
 from service.store import Repositories, utcnow
 
 from . import model
-from .context import repositories
+from .context import config, repositories
 from .extraction import extract_claims, extractor_version
 from .webhooks import delivery_id
 
@@ -33,7 +33,7 @@ def extract_article(article_id: str) -> dict[str, Any]:
     if started is None:
         return {"article_id": article_id, "skipped": True}
     text, revision = started
-    nlp = model.nlp()
+    nlp = model.nlp(config())
     claims = extract_claims(text, nlp)
     stored = repos.claims.save(article_id, [asdict(claim) for claim in claims], revision=revision,
                                extractor_version=extractor_version(nlp))

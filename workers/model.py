@@ -22,8 +22,8 @@ def preload(name: str | None, attribution: bool = False) -> Language:
     return _loaded[0]
 
 
-def nlp() -> Language:
-    """The preloaded pipeline, or the configured one loaded now (a worker that skipped
-    `preload`, such as a test's, pays the load on its first job)."""
-    config = Config.from_env()
-    return _loaded[0] if _loaded else preload(config.spacy_model, config.attribution_model)
+def nlp(settings: Config) -> Language:
+    """The preloaded pipeline, or the one `settings` (the worker's configuration) names,
+    loaded now: a worker that skipped `preload`, such as a test's, pays the load on its
+    first job."""
+    return _loaded[0] if _loaded else preload(settings.spacy_model, settings.attribution_model)
