@@ -22,6 +22,7 @@ from ..problems import Problem
 from ..runtime import runtime
 from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadCursor, Conflict, NotFound,
                      VersionMismatch, words)
+from ..store.claim_page import ClaimPage
 from .context import article_context, claim_context
 from .forms import ClusterForm, MergeForm, RenameForm, SignInForm, VerdictForm
 from .text import highlighted, paragraphs, readable_time
@@ -30,6 +31,13 @@ bp = Blueprint("console", __name__, url_prefix="/console", template_folder="temp
                static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 50
+#: The claim page looks for suggestions among the speaker's newest claims only, to stay fast
+#: for speakers with thousands of claims (comparing with each costs about 30 us, and the page
+#: is opened all day); repeats of a claim are mostly recent. The API's /similar looks further
+#: (SIMILAR_SCAN).
+CONSOLE_SIMILAR_SCAN = 100
+#: How many suggestions the claim page shows at most.
+CONSOLE_SUGGESTIONS = 10
 FILTERS = ("status", "stance", "type", "speaker", "article", "q", "min_confidence", "assigned")
 #: Console pages' security headers: no inline or foreign script (console.js is the only one),
 #: no framing (clickjacking), no content sniffing, no full URLs sent to other sites.
@@ -308,6 +316,14 @@ def _claim_or_404(cid: str) -> dict[str, Any]:
     return claim
 
 
+def _claim_page_or_404(cid: str) -> ClaimPage:
+    """The claim and everything its page shows, in a few round trips (`ClaimRepository.review_page`)."""
+    page = runtime().repos.claims.review_page(cid, limit=CONSOLE_SUGGESTIONS, scan=CONSOLE_SIMILAR_SCAN)
+    if page is None:
+        abort(404)
+    return page
+
+
 def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
     verification = claim["verification"]
     return VerdictForm(formdata=None, data={
@@ -316,27 +332,24 @@ def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
         "version": claim["version"]})
 
 
-def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, Any] | None = None,
+def _render_claim(page: ClaimPage, form: VerdictForm, conflict: dict[str, Any] | None = None,
                   status: int = 200) -> Any:
-    repos = runtime().repos
-    article = repos.articles.get(claim["article_id"]) or {"text": "", "title": None}
+    claim = page.claim
+    article = page.article or {"text": "", "title": None}
     text = article["text"]
     span = (claim["span"]["start"], claim["span"]["end"])
     paragraph = next(((s, e) for s, e in paragraphs(text) if s <= span[0] < e), span)
     shown = highlighted(text, [claim], active=claim["id"], bounds=paragraph)
-    # Most claims are alone in their cluster: one EXISTS instead of reading the cluster.
-    cluster = repos.clusters.get(claim["cluster_id"]) if repos.clusters.is_shared(claim["cluster_id"]) else None
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
-        history=list(reversed(repos.verdicts.history(claim["id"]) or [])), cluster=cluster,
-        suggestions=repos.clusters.similar(claim["id"], limit=10, scan=CONSOLE_SIMILAR_SCAN) or [], action_form=ClusterForm(),
-        verdicts=VERDICTS, **claim_context(claim)), status
+        history=list(reversed(page.history)), cluster=page.cluster, suggestions=page.suggestions,
+        action_form=ClusterForm(), verdicts=VERDICTS, **claim_context(page)), status
 
 
 @bp.get("/claims/<cid>")
 def claim_page(cid: str) -> Any:
-    claim = _claim_or_404(cid)
-    return _render_claim(claim, _verdict_form(claim))
+    page = _claim_page_or_404(cid)
+    return _render_claim(page, _verdict_form(page.claim))
 
 
 @bp.post("/claims/<cid>/verdict")
@@ -344,22 +357,22 @@ def set_verdict(cid: str) -> Any:
     if not _can("verify"):
         abort(403)
     repos = runtime().repos
-    claim = _claim_or_404(cid)
+    _claim_or_404(cid)
     form = VerdictForm()
     if not form.validate_on_submit():
-        return _render_claim(claim, form, status=422)
+        return _render_claim(_claim_page_or_404(cid), form, status=422)
     try:
         repos.verdicts.update(cid, form.changes(), by=current_user().name,  # type: ignore[union-attr]
                                   expected_versions=[form.version.data])
     except NotFound:
         abort(404)
     except VersionMismatch as stale:
-        claim = _claim_or_404(cid)
-        changes = (repos.verdicts.history(cid) or [])[-max(1, stale.current - form.version.data):]
-        form.version.data = claim["version"]
-        conflict = {"theirs": claim["verification"], "changes": list(reversed(changes)),
+        page = _claim_page_or_404(cid)
+        changes = page.history[-max(1, stale.current - form.version.data):]
+        form.version.data = page.claim["version"]
+        conflict = {"theirs": page.claim["verification"], "changes": list(reversed(changes)),
                     "version": stale.current}
-        return _render_claim(claim, form, conflict=conflict, status=409)
+        return _render_claim(page, form, conflict=conflict, status=409)
     flash("Verdict saved.")
     return redirect(url_for("console.claim_page", cid=cid))
 
@@ -408,12 +421,6 @@ def claimreview(cid: str) -> Any:
                             rt.config.reviewer_url or None)
     return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
 
-
-#: The claim page looks for suggestions among the speaker's newest claims only, to stay fast
-#: for speakers with thousands of claims (comparing with each costs about 30 us, and the page
-#: is opened all day); repeats of a claim are mostly recent. The API's /similar looks further
-#: (SIMILAR_SCAN).
-CONSOLE_SIMILAR_SCAN = 100
 
 
 def _is_superseded(claim: dict[str, Any]) -> bool:
