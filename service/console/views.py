@@ -7,13 +7,12 @@ with, so a stale form overwrites nothing; confirm and split go through `link_cla
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, json, redirect, render_template, request,
                    session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import Markup, escape
 
 from ..auth import AUTH_FAILURES, Principal, authenticate, authenticate_digest, client_address, secret_digest
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
@@ -24,6 +23,7 @@ from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadC
                      VersionMismatch, words)
 from ..store.claim_page import ClaimPage
 from .context import article_context, claim_context
+from .queue_rows import queue_rows
 from .forms import ClusterForm, MergeForm, RenameForm, SignInForm, VerdictForm
 from .text import highlighted, paragraphs, readable_time
 
@@ -201,51 +201,6 @@ def index() -> Any:
     return redirect(url_for("console.queue"))
 
 
-class Row(NamedTuple):
-    """One queue row, formatted: the queue renders 50 of these per page, and a template reads a
-    tuple's attributes much faster than a nested dict's keys. The cells added for reviewers
-    (selection, speaker link, time, assignee) come as finished HTML: a cell as one escaped
-    string costs the template a fifth of what its pieces and conditions would."""
-
-    select: Markup
-    href: str
-    text: str
-    speaker: Markup
-    cue: str
-    stance: str
-    article_href: str
-    article: str
-    when: Markup
-    status: str
-    status_label: str
-    confidence: str
-    assignee: Markup
-
-
-def _rows(claims: list[dict[str, Any]], verifier: bool) -> list[Row]:
-    claims_url = url_for("console.queue")
-    base = claims_url[:-len("claims")]
-    rows = []
-    for c in claims:
-        # Ids are [0-9a-z_] by construction (layout.is_id); names and times are escaped.
-        cid, speaker, moment = c["id"], c["speaker"], c["article"]["published_at"] or c["created_at"] or ""
-        who = c["assignee"]
-        name = escape(speaker["name"])
-        rows.append(Row(
-            Markup(f'<td><input type="checkbox" name="claim_ids" value="{cid}" aria-label="Select this claim"></td>')
-            if verifier else Markup(""),
-            f"{claims_url}/{cid}", c["text"],
-            Markup(f'<a href="{base}speakers/{speaker["id"]}">{name}</a>')
-            if speaker["kind"] in ("person", "organization") else name,
-            c["cue"], c["stance"], f"{base}articles/{c['article_id']}", c["article"]["title"] or c["article_id"],
-            Markup(f'<time datetime="{escape(moment)}" title="{escape(moment[:19].replace("T", " "))} UTC">'
-                   f'{readable_time(moment)}</time>') if moment else Markup(""),
-            c["verification"]["status"], c["verification"]["status"].replace("_", " "), f"{c['confidence']:.2f}",
-            escape(who) if who else Markup(f'<button type="submit" name="assign_one" value="{cid}" class="small">'
-                                           'Assign to me</button>' if verifier else "\u2014")))
-    return rows
-
-
 def _filters() -> dict[str, str]:
     return {name: request.args[name].strip() for name in FILTERS if request.args.get(name, "").strip()}
 
@@ -304,7 +259,8 @@ def queue() -> Any:
                 # A page may come back short (the API's lists do too); the cursor goes on.
                 items = [c for c in items if c["confidence"] >= minimum]
     next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
-    return render_template("queue.html", rows=_rows(items, _can("verify")), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
+    rows = queue_rows(items, _can("verify"), url_for("console.queue"))
+    return render_template("queue.html", rows=rows, chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 
