@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 
 from helpers import KEY, claim_record, headers, quote_article, seed_article
 from service import create_app
+from service.console.queue_rows import _text
 from service.console.text import highlighted, paragraphs
 from service.store import Keys, digest
 
@@ -176,6 +178,12 @@ def test_queue_rows_escape_what_records_hold(client, store):
     reader = client.application.test_client()
     sign_in(reader, "read")
     assert "claim_ids" not in reader.get("/console/claims").text  # no bulk selection without the verify role
+
+
+@pytest.mark.parametrize("value", ["plain words", "", "a & b", "<b>", "x > y", 'say "no"', "it's", "&amp;",
+                                   "<script>alert('x')</script> & \"more\"", "caf\u00e9 \u201cquoted\u201d"])
+def test_queue_rows_escape_text_as_markupsafe_does(value):
+    assert _text(value) == str(escape(value))
 
 
 @pytest.mark.parametrize("text, spans, expected", [

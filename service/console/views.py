@@ -299,7 +299,7 @@ def _render_claim(page: ClaimPage, form: VerdictForm, conflict: dict[str, Any] |
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
         history=list(reversed(page.history)), cluster=page.cluster, suggestions=page.suggestions,
-        action_form=ClusterForm(), verdicts=VERDICTS, **claim_context(page)), status
+        verdicts=VERDICTS, **claim_context(page)), status
 
 
 @bp.get("/claims/<cid>")

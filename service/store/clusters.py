@@ -312,14 +312,15 @@ def shown_cluster(clsid: str, stored: Mapping[str, str], claims: Sequence[Mappin
 
 def ranked_suggestions(claim: Mapping[str, Any], candidates: Iterable[tuple[str, str | None]],
                        limit: int) -> list[tuple[str, rules.Suggestion, dict[str, Any]]]:
-    """(cluster id, suggestion, the other claim's fields) for the best `limit` of `candidates`
+    """(cluster id, suggestion, the other claim's compared fields: `records.comparable_claim`) for
+    the best `limit` of `candidates`
     ((claim id, stored record or None)), best first, one per cluster: claims of the claim's own
     cluster and those marked not a claim are never suggested (`rules.suggestion` decides the rest)."""
     best: dict[str, tuple[rules.Suggestion, dict[str, Any]]] = {}
     for other_id, other_raw in candidates:
         if other_raw is None or other_id == claim["id"]:
             continue
-        other = records.unpack_claim(other_id, other_raw)
+        other = records.comparable_claim(other_id, other_raw)
         if other["cluster_id"] == claim["cluster_id"] or other["status"] == rules.NOT_A_CLAIM:
             continue
         found = rules.suggestion(claim, other)

@@ -66,6 +66,23 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     return fields
 
 
+#: What `comparable_claim` takes from a stored record, by name.
+_COMPARED_FIELDS = ("text", "speaker_id", "cluster_id", "status", "stance")
+_COMPARED = tuple((name, CLAIM_FIELDS.index(name), _CLAIM_DEFAULTS.get(name)) for name in _COMPARED_FIELDS)
+
+
+def comparable_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
+    """The fields of a stored claim that suggestions compare and rank (`clusters.ranked_suggestions`,
+    `rules.suggestion`): as `unpack_claim` gives them, without the rest. A claim page compares
+    the claim with up to a hundred of its speaker's, and most are turned away at once."""
+    values = orjson.loads(raw)
+    fields = {name: values[at] if at < len(values) else default for name, at, default in _COMPARED}
+    fields["id"] = cid
+    fields["seq"] = seq_of_claim(cid)
+    fields["cluster_id"] = fields["cluster_id"] or cluster_of_claim(cid)
+    return fields
+
+
 #: What `shown_claim` takes from a stored record, by name (so that the stored order can grow).
 _SHOWN_FIELDS = ("article_id", "text", "type", "cue", "start", "end", "confidence", "speaker_id", "speaker_name",
                  "speaker_mention", "speaker_title", "speaker_kind", "cluster_id", "status", "note", "evidence",
