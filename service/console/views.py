@@ -258,9 +258,11 @@ def queue() -> Any:
             if minimum is not None:
                 # A page may come back short (the API's lists do too); the cursor goes on.
                 items = [c for c in items if c["confidence"] >= minimum]
-    next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
-    rows = queue_rows(items, _can("verify"), url_for("console.queue"))
-    return render_template("queue.html", rows=rows, chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
+    claims_url = url_for("console.queue")
+    next_url = claims_url + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
+    rows = queue_rows(items, _can("verify"), claims_url)
+    return render_template("queue.html", rows=rows, claims_url=claims_url, chosen=chosen, here=request.full_path,
+                           problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 
