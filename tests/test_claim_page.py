@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from service.store import Keys
+from service.store import Keys, records
 from service.store.claim_page import ClaimPage
 
 from helpers import claim_record, seed_article
@@ -89,3 +89,18 @@ def test_a_claim_page_of_an_unknown_or_taken_down_claim_is_none(client, store):
     page = store.claims.review_page(kept, limit=10, scan=100)
     assert page == one_at_a_time(store, kept, 10, 100)
     assert page.cluster is None or [a["claim_id"] for a in page.cluster["appearances"]] == [kept]
+
+
+@pytest.mark.parametrize("stored", [
+    {"stance": "denies", "status": "false", "cluster_id": "cls_9"},  # every field stored
+    {},  # the trailing defaults (stance among them) left out, the cluster implied by the id
+])
+def test_suggestions_compare_the_fields_a_whole_record_gives(stored):
+    fields = {"article_id": "art_1", "text": "Taxes fell", "type": "direct", "cue": "said", "start": 1, "end": 11,
+              "confidence": 0.9, "speaker_id": "spk_1", "speaker_name": "Ann Lee", "speaker_mention": "Lee",
+              "speaker_kind": "person", "created_at": "2026-03-01T00:00:00.000Z", "version": 1, **stored}
+    raw = records.pack_claim("clm_2s", fields)
+    whole = records.unpack_claim("clm_2s", raw)
+    compared = records.comparable_claim("clm_2s", raw)
+    assert compared == {name: whole[name] for name in compared}
+    assert set(compared) == {"id", "seq", "text", "speaker_id", "cluster_id", "status", "stance"}

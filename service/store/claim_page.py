@@ -1,19 +1,19 @@
-"""What the review console's claim page shows, read in at most four pipelined round trips.
+"""What the review console's claim page shows, read in at most four round trips.
 
 The page shows a claim with its article, its history, its cluster (when shared), suggestions
 of the same claim elsewhere and its neighbours in its article. Read one repository method at a
 time, that was nine round trips, each paying redis-py's and the kernel's cost of a call: about
-a third of the page's time (bench/console.py). Here what depends only on the claim's id is read
-first (its record, its history); what its record names second (its article, its cluster, its
-article's and its speaker's claims); the records those name third (one MGET); and the article
-fields of the other claims shown last, only when some are shown.
+a third of the page's time (bench/console.py). Here the claim's record is read first; then, in
+one pipeline, its history and what the record names (its article, its cluster, its article's
+and its speaker's claims); then the records those name (one MGET); and last, only when other
+claims are shown, their articles' fields.
 
 Each pipeline holds commands of one key each, so the same code runs on a Redis Cluster, whose
 client splits a pipeline, and the store's MGET, by slot. What comes back is what the
 repositories' own reads return for the same data (`ClaimRepository.get`,
 `ArticleRepository.get`, `VerdictRepository.history`, `ClusterRepository.get` and `.similar`,
-and the article's claims in order; tests/test_claim_page.py compares them); like theirs, the reads together are not
-one snapshot.
+and the article's claims in order; tests/test_claim_page.py compares them); like theirs, the
+reads together are not one snapshot.
 """
 from __future__ import annotations
 
@@ -60,22 +60,20 @@ def read_claim_page(conn: Connection, cid: str, limit: int, scan: int) -> ClaimP
     if not is_id("clm", cid):
         return None
     redis = conn.redis
-    with redis.pipeline(transaction=False) as pipe:
-        pipe.get(Keys.claim(cid))
-        pipe.lrange(Keys.history(cid), 0, -1)
-        raw, history = pipe.execute()
+    raw = redis.get(Keys.claim(cid))
     if raw is None:
         return None
     fields = records.unpack_claim(cid, raw)
     aid, clsid = fields["article_id"], fields["cluster_id"]
     with redis.pipeline(transaction=False) as pipe:
+        pipe.lrange(Keys.history(cid), 0, -1)
         pipe.hgetall(Keys.article(aid))
         pipe.hgetall(Keys.cluster(clsid))
         pipe.zrange(Keys.cluster_claims(clsid), 0, -1)
         pipe.lrange(Keys.cluster_log(clsid), 0, -1)
         pipe.zrange(Keys.article_claims(aid), 0, -1)
         pipe.zrevrange(Keys.by_speaker(fields["speaker_id"]), 0, scan - 1)
-        article_raw, cluster_raw, member_ids, log, siblings, candidate_ids = pipe.execute()
+        history, article_raw, cluster_raw, member_ids, log, siblings, candidate_ids = pipe.execute()
 
     # The cluster's members (only a shared cluster is shown) and the speaker's other claims: one MGET.
     member_ids = member_ids if cluster_raw else []
