@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from . import reads, records
-from .clusters import ranked_suggestions, shown_cluster, suggestion_of
+from .suggestions import ranked_suggestions, suggestion_of
 from .connection import Connection
 from .layout import Keys, is_id
 
@@ -104,7 +104,7 @@ def read_claim_page(conn: Connection, cid: str, limit: int, scan: int) -> ClaimP
         claim=claim,
         article=records.article(article_raw) if article_raw and not article_raw.get("deleted_at") else None,
         history=[json.loads(e) for e in history],
-        cluster=shown_cluster(clsid, cluster_raw, [shown[i] for i in member_ids if i in shown], log)
+        cluster=reads.shown_cluster(clsid, cluster_raw, [shown[i] for i in member_ids if i in shown], log)
         if cluster_raw else None,
         suggestions=[suggestion_of(other_cluster, suggestion, shown[other["id"]])
                      for other_cluster, suggestion, other in ranked],

@@ -8,7 +8,7 @@ clusters; `ClusterRepository` is what verifiers do with clusters.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from redis import Redis
@@ -20,6 +20,7 @@ from .connection import Connection
 from .events import Feed
 from .layout import Keys, claim_id, claim_of_cluster, cluster_of_claim, is_id, seq_of_claim, utcnow
 from .reads import watch_claims
+from .suggestions import ranked_suggestions, suggestion_of
 from .text import claim_signature, normalize_claim
 from .verdicts import history_entry, set_fields
 
@@ -245,7 +246,7 @@ class ClusterRepository:
 
     def get(self, clsid: str) -> dict[str, Any] | None:
         """A cluster with its appearances, earliest publication first (marked `first`), and
-        the log of claims verifiers linked into it or split out of it (`shown_cluster`)."""
+        the log of claims verifiers linked into it or split out of it (`reads.shown_cluster`)."""
         if not is_id("cls", clsid):
             return None
         with self.redis.pipeline(transaction=False) as pipe:
@@ -255,7 +256,7 @@ class ClusterRepository:
             stored, member_ids, log = pipe.execute()
         if not stored:
             member_ids = [claim_of_cluster(clsid)]
-        return shown_cluster(clsid, stored, reads.claims(self.conn, member_ids), log)
+        return reads.shown_cluster(clsid, stored, reads.claims(self.conn, member_ids), log)
 
     def similar(self, cid: str, limit: int = 20, scan: int = SIMILAR_SCAN
                        ) -> list[dict[str, Any]] | None:
@@ -277,61 +278,3 @@ class ClusterRepository:
         shown = {c["id"]: c for c in reads.claims(self.conn, [other["id"] for _, _, other in ranked])}
         return [suggestion_of(clsid, found, shown[other["id"]]) for clsid, found, other in ranked
                 if other["id"] in shown]
-
-
-# -- what clusters and suggestions show, from what was read -----------------------------------
-
-def shown_cluster(clsid: str, stored: Mapping[str, str], claims: Sequence[Mapping[str, Any]],
-                  log: Sequence[str]) -> dict[str, Any] | None:
-    """The cluster `ClusterRepository.get` returns, from its hash (empty for a claim alone in its
-    cluster), its claims as `reads.claims` shows them (with their articles; those that left the
-    cluster or were superseded are dropped here) and its log's entries. None when no claim is left."""
-    claims = [c for c in claims if c["cluster_id"] == clsid and c["superseded_in_revision"] is None]
-    if not claims:
-        return None
-    appearances = [
-        {"claim_id": c["id"], "article_id": c["article_id"], "url": c["article"]["url"],
-         "published_at": c["article"]["published_at"], "title": c["article"]["title"],
-         "created_at": c["created_at"], "first": False}
-        for c in claims
-    ]
-    appearances.sort(key=lambda a: (a["published_at"] or a["created_at"], a["created_at"]))
-    appearances[0]["first"] = True
-    first_claim = next(c for c in claims if c["id"] == appearances[0]["claim_id"])
-    return {
-        "id": clsid,
-        "text": first_claim["text"],
-        "speaker": first_claim["speaker"],
-        "stance": first_claim["stance"],
-        "verification": records.verification(stored) if stored else first_claim["verification"],
-        "size": len(claims),
-        "appearances": appearances,
-        "log": [json.loads(e) for e in log],
-    }
-
-
-def ranked_suggestions(claim: Mapping[str, Any], candidates: Iterable[tuple[str, str | None]],
-                       limit: int) -> list[tuple[str, rules.Suggestion, dict[str, Any]]]:
-    """(cluster id, suggestion, the other claim's compared fields: `records.comparable_claim`) for
-    the best `limit` of `candidates`
-    ((claim id, stored record or None)), best first, one per cluster: claims of the claim's own
-    cluster and those marked not a claim are never suggested (`rules.suggestion` decides the rest)."""
-    best: dict[str, tuple[rules.Suggestion, dict[str, Any]]] = {}
-    for other_id, other_raw in candidates:
-        if other_raw is None or other_id == claim["id"]:
-            continue
-        other = records.comparable_claim(other_id, other_raw)
-        if other["cluster_id"] == claim["cluster_id"] or other["status"] == rules.NOT_A_CLAIM:
-            continue
-        found = rules.suggestion(claim, other)
-        if found is not None and (other["cluster_id"] not in best
-                                  or found.score > best[other["cluster_id"]][0].score):
-            best[other["cluster_id"]] = (found, other)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, -item[1][1]["seq"]))[:limit]
-    return [(clsid, found, other) for clsid, (found, other) in ranked]
-
-
-def suggestion_of(clsid: str, found: rules.Suggestion, shown: dict[str, Any]) -> dict[str, Any]:
-    """One entry of `ClusterRepository.similar`: the other claim as the API shows it."""
-    return {"cluster_id": clsid, "score": found.score, "reasons": found.reasons,
-            "differences": found.differences, "claim": shown}
