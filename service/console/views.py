@@ -23,8 +23,8 @@ from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadC
                      VersionMismatch, words)
 from ..store.claim_page import ClaimPage
 from .context import article_context, claim_context
-from .queue_rows import queue_rows
 from .forms import ClusterForm, MergeForm, RenameForm, SignInForm, VerdictForm
+from .queue_rows import queue_rows
 from .text import highlighted, paragraphs, readable_time
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
@@ -378,7 +378,6 @@ def claimreview(cid: str) -> Any:
     document = claim_review(claim, rt.repos.clusters.get(claim["cluster_id"]), rt.config.reviewer_name,
                             rt.config.reviewer_url or None)
     return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
-
 
 
 def _is_superseded(claim: dict[str, Any]) -> bool:
