@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from markupsafe import escape
 
-from helpers import KEY, claim_record, headers, quote_article
+from helpers import KEY, claim_record, headers, quote_article, seed_article
 from service import create_app
+from service.console.queue_rows import _text
 from service.console.text import highlighted, paragraphs
 from service.store import Keys, digest
 
@@ -153,6 +155,35 @@ def test_queue_filters_and_bad_values(client, store):
     assert client.get("/console/claims?status=bogus").status_code == 400
     assert client.get("/console/claims?cursor=bogus").status_code == 400
     assert client.get("/console/claims/clm_zzzz").status_code == 404
+
+
+def test_queue_rows_escape_what_records_hold(client, store):
+    """The queue's rows are built in Python (console/queue_rows.py): every value from a record
+    is escaped there, as the templates' autoescaping would."""
+    quote = 'Taxes <b>fell</b> & "rents" rose'
+    aid = seed_article(client, store, f'"{quote}," Ann Lee said.', [claim_record(quote, 1, speaker="Ann <i>Lee</i>")],
+                       title='<script>alert("t")</script>')
+    claim = store.claims.of_article(aid).items[0]
+    store.assignments.assign([claim["id"]], "<em>bob</em>", by="alice")
+    sign_in(client)
+    page = client.get("/console/claims").text
+    assert "Taxes &lt;b&gt;fell&lt;/b&gt; &amp; &#34;rents&#34; rose" in page
+    assert "Ann &lt;i&gt;Lee&lt;/i&gt;</a>" in page
+    assert "&lt;script&gt;alert(&#34;t&#34;)&lt;/script&gt;" in page
+    assert '<td class="assignee">&lt;em&gt;bob&lt;/em&gt;</td>' in page
+    for raw in ("<b>", "<i>", "<script>alert", "<em>"):
+        assert raw not in page
+    assert f'href="/console/claims/{claim["id"]}"' in page and f'href="/console/articles/{aid}"' in page
+    assert f'name="claim_ids" value="{claim["id"]}"' in page
+    reader = client.application.test_client()
+    sign_in(reader, "read")
+    assert "claim_ids" not in reader.get("/console/claims").text  # no bulk selection without the verify role
+
+
+@pytest.mark.parametrize("value", ["plain words", "", "a & b", "<b>", "x > y", 'say "no"', "it's", "&amp;",
+                                   "<script>alert('x')</script> & \"more\"", "caf\u00e9 \u201cquoted\u201d"])
+def test_queue_rows_escape_text_as_markupsafe_does(value):
+    assert _text(value) == str(escape(value))
 
 
 @pytest.mark.parametrize("text, spans, expected", [

@@ -9,22 +9,22 @@ from flask import request
 
 from ..runtime import runtime
 from ..store import CLAIM_TYPES, SPEAKER_KINDS, STANCES
+from ..store.claim_page import ClaimPage
 from .text import claim_sentence
 
 #: How many registry speakers a speaker search on the claim page offers.
 SPEAKER_RESULTS = 10
 
 
-def claim_context(claim: dict[str, Any]) -> dict[str, Any]:
+def claim_context(page: ClaimPage) -> dict[str, Any]:
     """The claim sentence, the correction forms' choices (with a registry search when one was
     asked for), the claim's neighbours in its article and its assignee."""
-    repos = runtime().repos
+    claim = page.claim
     query = request.args.get("speaker_q", "").strip()[:300]
-    found = repos.speakers.search(query, limit=SPEAKER_RESULTS).items if query else []
-    previous, following = repos.claims.neighbours(claim["article_id"], claim["id"])
+    found = runtime().repos.speakers.search(query, limit=SPEAKER_RESULTS).items if query else []
     return {"sentence": claim_sentence(claim), "speaker_query": query, "speaker_results": found,
-            "stances": STANCES, "types": CLAIM_TYPES, "kinds": SPEAKER_KINDS, "previous_claim": previous,
-            "next_claim": following, "assignee": claim["assignee"]}
+            "stances": STANCES, "types": CLAIM_TYPES, "kinds": SPEAKER_KINDS, "previous_claim": page.previous,
+            "next_claim": page.following, "assignee": claim["assignee"]}
 
 
 def article_context(article: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from ..runtime import runtime
 from ..store import Conflict, Gone, NotFound, VersionMismatch
 from ..store.bulk import BULK_ACTIONS, apply as apply_bulk
 from .forms import CorrectionForm, NewClaimForm
-from .views import _can, _claim_or_404, _render_claim, _verdict_form, bp
+from .views import _can, _claim_or_404, _claim_page_or_404, _render_claim, _verdict_form, bp
 
 def _speaker_choice(form: CorrectionForm) -> dict[str, Any] | None:
     if form.speaker_id.data:
@@ -56,12 +56,11 @@ def correct_claim(cid: str) -> Any:
     except NotFound:
         abort(404)
     except VersionMismatch as stale:
-        current = _claim_or_404(cid)
-        history = runtime().repos.verdicts.history(cid) or []
-        conflict = {"theirs": current["verification"], "version": stale.current,
-                    "changes": list(reversed(history[-max(1, stale.current - form.version.data):])),
+        page = _claim_page_or_404(cid)
+        conflict = {"theirs": page.claim["verification"], "version": stale.current,
+                    "changes": list(reversed(page.history[-max(1, stale.current - form.version.data):])),
                     "correction": True}
-        return _render_claim(current, _verdict_form(current), conflict=conflict, status=409)
+        return _render_claim(page, _verdict_form(page.claim), conflict=conflict, status=409)
     except Conflict as refused:
         flash(f"Not corrected: {refused}.", "error")
         return redirect(url_for("console.claim_page", cid=cid))

@@ -7,13 +7,12 @@ with, so a stale form overwrites nothing; confirm and split go through `link_cla
 """
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 from urllib.parse import urlencode
 
 from flask import (Blueprint, Response, abort, current_app, flash, g, json, redirect, render_template, request,
                    session, url_for)
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from markupsafe import Markup, escape
 
 from ..auth import AUTH_FAILURES, Principal, authenticate, authenticate_digest, client_address, secret_digest
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
@@ -22,14 +21,23 @@ from ..problems import Problem
 from ..runtime import runtime
 from ..store import (CLAIM_TYPES, STANCES, VERDICTS, VERIFICATION_STATUSES, BadCursor, Conflict, NotFound,
                      VersionMismatch, words)
+from ..store.claim_page import ClaimPage
 from .context import article_context, claim_context
 from .forms import ClusterForm, MergeForm, RenameForm, SignInForm, VerdictForm
+from .queue_rows import queue_rows
 from .text import highlighted, paragraphs, readable_time
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
 PAGE_SIZE = 50
+#: The claim page looks for suggestions among the speaker's newest claims only, to stay fast
+#: for speakers with thousands of claims (comparing with each costs about 30 us, and the page
+#: is opened all day); repeats of a claim are mostly recent. The API's /similar looks further
+#: (SIMILAR_SCAN).
+CONSOLE_SIMILAR_SCAN = 100
+#: How many suggestions the claim page shows at most.
+CONSOLE_SUGGESTIONS = 10
 FILTERS = ("status", "stance", "type", "speaker", "article", "q", "min_confidence", "assigned")
 #: Console pages' security headers: no inline or foreign script (console.js is the only one),
 #: no framing (clickjacking), no content sniffing, no full URLs sent to other sites.
@@ -193,51 +201,6 @@ def index() -> Any:
     return redirect(url_for("console.queue"))
 
 
-class Row(NamedTuple):
-    """One queue row, formatted: the queue renders 50 of these per page, and a template reads a
-    tuple's attributes much faster than a nested dict's keys. The cells added for reviewers
-    (selection, speaker link, time, assignee) come as finished HTML: a cell as one escaped
-    string costs the template a fifth of what its pieces and conditions would."""
-
-    select: Markup
-    href: str
-    text: str
-    speaker: Markup
-    cue: str
-    stance: str
-    article_href: str
-    article: str
-    when: Markup
-    status: str
-    status_label: str
-    confidence: str
-    assignee: Markup
-
-
-def _rows(claims: list[dict[str, Any]], verifier: bool) -> list[Row]:
-    claims_url = url_for("console.queue")
-    base = claims_url[:-len("claims")]
-    rows = []
-    for c in claims:
-        # Ids are [0-9a-z_] by construction (layout.is_id); names and times are escaped.
-        cid, speaker, moment = c["id"], c["speaker"], c["article"]["published_at"] or c["created_at"] or ""
-        who = c["assignee"]
-        name = escape(speaker["name"])
-        rows.append(Row(
-            Markup(f'<td><input type="checkbox" name="claim_ids" value="{cid}" aria-label="Select this claim"></td>')
-            if verifier else Markup(""),
-            f"{claims_url}/{cid}", c["text"],
-            Markup(f'<a href="{base}speakers/{speaker["id"]}">{name}</a>')
-            if speaker["kind"] in ("person", "organization") else name,
-            c["cue"], c["stance"], f"{base}articles/{c['article_id']}", c["article"]["title"] or c["article_id"],
-            Markup(f'<time datetime="{escape(moment)}" title="{escape(moment[:19].replace("T", " "))} UTC">'
-                   f'{readable_time(moment)}</time>') if moment else Markup(""),
-            c["verification"]["status"], c["verification"]["status"].replace("_", " "), f"{c['confidence']:.2f}",
-            escape(who) if who else Markup(f'<button type="submit" name="assign_one" value="{cid}" class="small">'
-                                           'Assign to me</button>' if verifier else "\u2014")))
-    return rows
-
-
 def _filters() -> dict[str, str]:
     return {name: request.args[name].strip() for name in FILTERS if request.args.get(name, "").strip()}
 
@@ -295,8 +258,11 @@ def queue() -> Any:
             if minimum is not None:
                 # A page may come back short (the API's lists do too); the cursor goes on.
                 items = [c for c in items if c["confidence"] >= minimum]
-    next_url = url_for("console.queue") + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
-    return render_template("queue.html", rows=_rows(items, _can("verify")), chosen=chosen, here=request.full_path, problems=problems, next_url=next_url,
+    claims_url = url_for("console.queue")
+    next_url = claims_url + "?" + urlencode({**chosen, "cursor": next_cursor}) if next_cursor else None
+    rows = queue_rows(items, _can("verify"), claims_url)
+    return render_template("queue.html", rows=rows, claims_url=claims_url, chosen=chosen, here=request.full_path,
+                           problems=problems, next_url=next_url,
                            statuses=VERIFICATION_STATUSES, stances=STANCES, types=CLAIM_TYPES,
                            first_page=cursor is None), 400 if problems else 200
 
@@ -308,6 +274,14 @@ def _claim_or_404(cid: str) -> dict[str, Any]:
     return claim
 
 
+def _claim_page_or_404(cid: str) -> ClaimPage:
+    """The claim and everything its page shows, in a few round trips (`ClaimRepository.review_page`)."""
+    page = runtime().repos.claims.review_page(cid, limit=CONSOLE_SUGGESTIONS, scan=CONSOLE_SIMILAR_SCAN)
+    if page is None:
+        abort(404)
+    return page
+
+
 def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
     verification = claim["verification"]
     return VerdictForm(formdata=None, data={
@@ -316,27 +290,24 @@ def _verdict_form(claim: dict[str, Any]) -> VerdictForm:
         "version": claim["version"]})
 
 
-def _render_claim(claim: dict[str, Any], form: VerdictForm, conflict: dict[str, Any] | None = None,
+def _render_claim(page: ClaimPage, form: VerdictForm, conflict: dict[str, Any] | None = None,
                   status: int = 200) -> Any:
-    repos = runtime().repos
-    article = repos.articles.get(claim["article_id"]) or {"text": "", "title": None}
+    claim = page.claim
+    article = page.article or {"text": "", "title": None}
     text = article["text"]
     span = (claim["span"]["start"], claim["span"]["end"])
     paragraph = next(((s, e) for s, e in paragraphs(text) if s <= span[0] < e), span)
     shown = highlighted(text, [claim], active=claim["id"], bounds=paragraph)
-    # Most claims are alone in their cluster: one EXISTS instead of reading the cluster.
-    cluster = repos.clusters.get(claim["cluster_id"]) if repos.clusters.is_shared(claim["cluster_id"]) else None
     return render_template(
         "claim.html", claim=claim, article=article, paragraphs=shown, form=form, conflict=conflict,
-        history=list(reversed(repos.verdicts.history(claim["id"]) or [])), cluster=cluster,
-        suggestions=repos.clusters.similar(claim["id"], limit=10, scan=CONSOLE_SIMILAR_SCAN) or [], action_form=ClusterForm(),
-        verdicts=VERDICTS, **claim_context(claim)), status
+        history=list(reversed(page.history)), cluster=page.cluster, suggestions=page.suggestions,
+        verdicts=VERDICTS, **claim_context(page)), status
 
 
 @bp.get("/claims/<cid>")
 def claim_page(cid: str) -> Any:
-    claim = _claim_or_404(cid)
-    return _render_claim(claim, _verdict_form(claim))
+    page = _claim_page_or_404(cid)
+    return _render_claim(page, _verdict_form(page.claim))
 
 
 @bp.post("/claims/<cid>/verdict")
@@ -344,22 +315,22 @@ def set_verdict(cid: str) -> Any:
     if not _can("verify"):
         abort(403)
     repos = runtime().repos
-    claim = _claim_or_404(cid)
+    _claim_or_404(cid)
     form = VerdictForm()
     if not form.validate_on_submit():
-        return _render_claim(claim, form, status=422)
+        return _render_claim(_claim_page_or_404(cid), form, status=422)
     try:
         repos.verdicts.update(cid, form.changes(), by=current_user().name,  # type: ignore[union-attr]
                                   expected_versions=[form.version.data])
     except NotFound:
         abort(404)
     except VersionMismatch as stale:
-        claim = _claim_or_404(cid)
-        changes = (repos.verdicts.history(cid) or [])[-max(1, stale.current - form.version.data):]
-        form.version.data = claim["version"]
-        conflict = {"theirs": claim["verification"], "changes": list(reversed(changes)),
+        page = _claim_page_or_404(cid)
+        changes = page.history[-max(1, stale.current - form.version.data):]
+        form.version.data = page.claim["version"]
+        conflict = {"theirs": page.claim["verification"], "changes": list(reversed(changes)),
                     "version": stale.current}
-        return _render_claim(claim, form, conflict=conflict, status=409)
+        return _render_claim(page, form, conflict=conflict, status=409)
     flash("Verdict saved.")
     return redirect(url_for("console.claim_page", cid=cid))
 
@@ -407,13 +378,6 @@ def claimreview(cid: str) -> Any:
     document = claim_review(claim, rt.repos.clusters.get(claim["cluster_id"]), rt.config.reviewer_name,
                             rt.config.reviewer_url or None)
     return current_app.response_class(json.dumps(document, ensure_ascii=False), mimetype=CLAIMREVIEW_MEDIA_TYPE)
-
-
-#: The claim page looks for suggestions among the speaker's newest claims only, to stay fast
-#: for speakers with thousands of claims (comparing with each costs about 30 us, and the page
-#: is opened all day); repeats of a claim are mostly recent. The API's /similar looks further
-#: (SIMILAR_SCAN).
-CONSOLE_SIMILAR_SCAN = 100
 
 
 def _is_superseded(claim: dict[str, Any]) -> bool:

@@ -18,6 +18,7 @@ from redis.exceptions import NoScriptError
 
 from . import reads, records, rules, search
 from .base import Page
+from .claim_page import ClaimPage, read_claim_page
 from .claim_saving import save_claims
 from .connection import Connection
 from .events import Feed
@@ -78,6 +79,11 @@ class ClaimRepository:
             return found[0] if found else None
 
         return finish
+
+    def review_page(self, cid: str, limit: int, scan: int) -> ClaimPage | None:
+        """A claim with everything the review console's claim page shows beside it, in at most
+        four round trips (`claim_page.read_claim_page`); None for an unknown claim."""
+        return read_claim_page(self.conn, cid, limit, scan)
 
     def list(
         self,
@@ -198,17 +204,6 @@ class ClaimRepository:
         what `include` adds)."""
         return reads.walk(self.conn, [Keys.article_claims(aid)], "asc", cursor, limit, excluded=self._excluded(None, include),
                           context="context" in include)
-
-
-    def neighbours(self, aid: str, cid: str) -> tuple[str | None, str | None]:
-        """The article's claims before and after `cid` (by seq), for moving claim to claim."""
-        if not (is_id("art", aid) and is_id("clm", cid)):
-            return None, None
-        ids = self.redis.zrange(Keys.article_claims(aid), 0, -1)
-        if cid not in ids:
-            return None, None
-        at = ids.index(cid)
-        return (ids[at - 1] if at > 0 else None), (ids[at + 1] if at + 1 < len(ids) else None)
 
     def count(self) -> int:
         """How many claims the store holds (superseded ones too)."""

@@ -20,6 +20,7 @@ from .connection import Connection
 from .events import Feed
 from .layout import Keys, claim_id, claim_of_cluster, cluster_of_claim, is_id, seq_of_claim, utcnow
 from .reads import watch_claims
+from .suggestions import ranked_suggestions, suggestion_of
 from .text import claim_signature, normalize_claim
 from .verdicts import history_entry, set_fields
 
@@ -243,44 +244,19 @@ class ClusterRepository:
 
     # -- reading clusters and suggestions -----------------------------------------------------
 
-    def is_shared(self, clsid: str) -> bool:
-        """Whether the cluster holds two claims or more (one EXISTS; `get_cluster` reads it all)."""
-        return is_id("cls", clsid) and bool(self.redis.exists(Keys.cluster(clsid)))
-
     def get(self, clsid: str) -> dict[str, Any] | None:
         """A cluster with its appearances, earliest publication first (marked `first`), and
-        the log of claims verifiers linked into it or split out of it."""
+        the log of claims verifiers linked into it or split out of it (`reads.shown_cluster`)."""
         if not is_id("cls", clsid):
             return None
-        stored = self.redis.hgetall(Keys.cluster(clsid))
-        member_ids = self.redis.zrange(Keys.cluster_claims(clsid), 0, -1) if stored else [claim_of_cluster(clsid)]
-        claims = [c for c in reads.claims(self.conn, member_ids)
-                  if c["cluster_id"] == clsid and c["superseded_in_revision"] is None]
-        if not claims:
-            return None
         with self.redis.pipeline(transaction=False) as pipe:
-            for c in claims:
-                pipe.hmget(Keys.article(c["article_id"]), "url", "published_at", "title")
+            pipe.hgetall(Keys.cluster(clsid))
+            pipe.zrange(Keys.cluster_claims(clsid), 0, -1)
             pipe.lrange(Keys.cluster_log(clsid), 0, -1)
-            *articles, log = pipe.execute()
-        appearances = [
-            {"claim_id": c["id"], "article_id": c["article_id"], "url": url or None, "published_at": published or None,
-             "title": title or None, "created_at": c["created_at"], "first": False}
-            for c, (url, published, title) in zip(claims, articles)
-        ]
-        appearances.sort(key=lambda a: (a["published_at"] or a["created_at"], a["created_at"]))
-        appearances[0]["first"] = True
-        first_claim = next(c for c in claims if c["id"] == appearances[0]["claim_id"])
-        return {
-            "id": clsid,
-            "text": first_claim["text"],
-            "speaker": first_claim["speaker"],
-            "stance": first_claim["stance"],
-            "verification": records.verification(stored) if stored else first_claim["verification"],
-            "size": len(claims),
-            "appearances": appearances,
-            "log": [json.loads(e) for e in log],
-        }
+            stored, member_ids, log = pipe.execute()
+        if not stored:
+            member_ids = [claim_of_cluster(clsid)]
+        return reads.shown_cluster(clsid, stored, reads.claims(self.conn, member_ids), log)
 
     def similar(self, cid: str, limit: int = 20, scan: int = SIMILAR_SCAN
                        ) -> list[dict[str, Any]] | None:
@@ -297,19 +273,8 @@ class ClusterRepository:
             return None
         claim = records.unpack_claim(cid, raw)
         ids = [i for i in self.redis.zrevrange(Keys.by_speaker(claim["speaker_id"]), 0, scan - 1) if i != cid]
-        best: dict[str, tuple[rules.Suggestion, dict[str, Any]]] = {}
-        for other_id, other_raw in zip(ids, self.redis.mget([Keys.claim(i) for i in ids]) if ids else []):
-            if other_raw is None:
-                continue
-            other = records.unpack_claim(other_id, other_raw)
-            if other["cluster_id"] == claim["cluster_id"] or other["status"] == rules.NOT_A_CLAIM:
-                continue
-            found = rules.suggestion(claim, other)
-            if found is not None and (other["cluster_id"] not in best
-                                      or found.score > best[other["cluster_id"]][0].score):
-                best[other["cluster_id"]] = (found, other)
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0].score, -item[1][1]["seq"]))[:limit]
-        shown = {c["id"]: c for c in reads.claims(self.conn, [other["id"] for _, (_, other) in ranked])}
-        return [{"cluster_id": clsid, "score": found.score, "reasons": found.reasons,
-                 "differences": found.differences, "claim": shown[other["id"]]}
-                for clsid, (found, other) in ranked if other["id"] in shown]
+        ranked = ranked_suggestions(claim, zip(ids, self.redis.mget([Keys.claim(i) for i in ids]) if ids else []),
+                                    limit)
+        shown = {c["id"]: c for c in reads.claims(self.conn, [other["id"] for _, _, other in ranked])}
+        return [suggestion_of(clsid, found, shown[other["id"]]) for clsid, found, other in ranked
+                if other["id"] in shown]

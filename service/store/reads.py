@@ -7,7 +7,8 @@ another.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import json
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from redis import Redis
@@ -91,6 +92,35 @@ def claim_context(record: dict[str, Any], article_text: str) -> str:
         return record["text"]  # type: ignore[no-any-return]
     first, last = context_span(article_text, start, end)
     return article_text[first:last]
+
+
+def shown_cluster(clsid: str, stored: Mapping[str, str], claims: Sequence[Mapping[str, Any]],
+                  log: Sequence[str]) -> dict[str, Any] | None:
+    """The cluster `ClusterRepository.get` returns, from its hash (empty for a claim alone in its
+    cluster), its claims as `claims` (above) shows them (with their articles; those that left the
+    cluster or were superseded are dropped here) and its log's entries. None when no claim is left."""
+    claims = [c for c in claims if c["cluster_id"] == clsid and c["superseded_in_revision"] is None]
+    if not claims:
+        return None
+    appearances = [
+        {"claim_id": c["id"], "article_id": c["article_id"], "url": c["article"]["url"],
+         "published_at": c["article"]["published_at"], "title": c["article"]["title"],
+         "created_at": c["created_at"], "first": False}
+        for c in claims
+    ]
+    appearances.sort(key=lambda a: (a["published_at"] or a["created_at"], a["created_at"]))
+    appearances[0]["first"] = True
+    first_claim = next(c for c in claims if c["id"] == appearances[0]["claim_id"])
+    return {
+        "id": clsid,
+        "text": first_claim["text"],
+        "speaker": first_claim["speaker"],
+        "stance": first_claim["stance"],
+        "verification": records.verification(stored) if stored else first_claim["verification"],
+        "size": len(claims),
+        "appearances": appearances,
+        "log": [json.loads(e) for e in log],
+    }
 
 
 def smallest_first(conn: Connection, indexes: list[str]) -> list[str]:

@@ -66,6 +66,22 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     return fields
 
 
+#: Where `comparable_claim` finds its fields in a stored record; the stance may be left out (its default).
+_TEXT, _SPEAKER_ID, _CLUSTER_ID, _STATUS, _STANCE = (
+    CLAIM_FIELDS.index(name) for name in ("text", "speaker_id", "cluster_id", "status", "stance"))
+
+
+def comparable_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
+    """The fields of a stored claim that suggestions compare and rank (`clusters.ranked_suggestions`,
+    `rules.suggestion`): id, seq, text, speaker_id, cluster_id, status and stance, as
+    `unpack_claim` gives them, without the rest. A claim page compares the claim with up to a
+    hundred of its speaker's, and most are turned away at once."""
+    values = orjson.loads(raw)
+    return {"id": cid, "seq": seq_of_claim(cid), "text": values[_TEXT], "speaker_id": values[_SPEAKER_ID],
+            "cluster_id": values[_CLUSTER_ID] or cluster_of_claim(cid), "status": values[_STATUS],
+            "stance": values[_STANCE] if _STANCE < len(values) else _CLAIM_DEFAULTS["stance"]}
+
+
 #: What `shown_claim` takes from a stored record, by name (so that the stored order can grow).
 _SHOWN_FIELDS = ("article_id", "text", "type", "cue", "start", "end", "confidence", "speaker_id", "speaker_name",
                  "speaker_mention", "speaker_title", "speaker_kind", "cluster_id", "status", "note", "evidence",
