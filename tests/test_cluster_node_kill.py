@@ -153,8 +153,8 @@ def test_a_node_killed_during_a_save_loses_no_acknowledged_article(settings, dur
         assert Counter((c["start"], c["end"]) for c in stored) == Counter((c.start, c.end) for c in claims)
         total += len(ids)
     assert reads.index_size(repos.conn, Keys.claims) == total
-    done = Counter(records.event(fields)["data"]["article_id"] for _, fields in store.xrange(Keys.events)
-                   if fields["type"] == "article.done")
+    done = Counter(event["data"]["article_id"] for _, fields in store.xrange(Keys.events)
+                   for event in records.events(fields) if event["type"] == "article.done")
     assert done == Counter({aid: 1 for aid in extracted}), "each article was finished once"
     assert not store.keys("ct:lock:*")
     store.close()

@@ -66,9 +66,9 @@ def history(redis, cid: str) -> list[str]:
 def verdict_events(redis) -> list[tuple[str, str]]:
     found = []
     for _, fields in redis.xrange(Keys.events):
-        if fields["type"] == "claim.verification_changed":
-            data = records.event(fields)["data"]
-            found.append((data["claim_id"], data["to"]))
+        for event in records.events(fields):
+            if event["type"] == "claim.verification_changed":
+                found.append((event["data"]["claim_id"], event["data"]["to"]))
     return sorted(found)
 
 
