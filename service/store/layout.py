@@ -98,8 +98,9 @@ hash slots; each in the slot of the key it concerns (`slot_tag`):
 ==========================================  ======  ============================================
 ct:lock:{key}                               string  the id of the transaction that holds `key`
                                                     (what WATCH is on one server), with a lease
-ct:applied:{key}:{txid}                     string  that the writes of transaction `txid` to this
-                                                    key's slot are done (expires after a day)
+ct:ticket:{key}:{txid}                      string  that the writes of transaction `txid` to this
+                                                    key's slot are still to be applied (deleted by
+                                                    the script that applies them)
 ct:{intents}:tx:{txid}                      string  a cross-slot transaction's writes, grouped by
                                                     slot (JSON), until every group is applied
 ct:{intents}:index                          zset    txids of those, score = when written (ms)
@@ -368,9 +369,9 @@ class Keys:
         return f"{PREFIX}:lock:{{{slot_tag(key)}}}" + (f":{key}" if slot_tag(key) != key else "")
 
     @staticmethod
-    def applied(key: str, txid: str) -> str:
-        """That transaction `txid`'s writes to `key`'s slot are done, in that slot."""
-        return f"{PREFIX}:applied:{{{slot_tag(key)}}}:{txid}"
+    def ticket(key: str, txid: str) -> str:
+        """That transaction `txid`'s writes to `key`'s slot are still to be applied, in that slot."""
+        return f"{PREFIX}:ticket:{{{slot_tag(key)}}}:{txid}"
 
     @staticmethod
     def article(aid: str) -> str:
