@@ -81,11 +81,12 @@ def test_a_saves_events_are_one_feed_entry_read_in_any_page_size(client, store, 
     _, start_cursor = read_all(client, None, limit=100)
     seed_article(client, store, text, claims)
     entries = redis.xrange(Keys.events, "-", "+")
-    assert [len(f) for _, f in entries[-1:]] == [1] and "batch" in entries[-1][1]
+    assert sorted(entries[-1][1]) == ["at", "batch"]
     expected = ["article.queued"] + ["claim.created"] * 5 + ["article.done"]
     for limit in (1, 2, 3, 6, 7, 100):
         events, end = read_all(client, start_cursor, limit=limit)
         assert [e["type"] for e in events] == expected, limit
+        assert len({e["at"] for e in events[1:]}) == 1, "the save's events share its time"
         assert len({e["id"] for e in events}) == len(events)
         assert sorted(e["data"]["claim_id"] for e in events if e["type"] == "claim.created") == \
             sorted(c["id"] for c in store.claims.list().items)

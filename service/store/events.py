@@ -88,14 +88,16 @@ class EventBatch:
     """`Emitter.emit` for one transaction's many events (an article's save: one a claim): each
     event is fanned out to its webhooks at once, and all of them enter the feed as one entry
     (`records.batch_entry`) when `flush` queues it, before the transaction's EXEC: one XADD
-    instead of one an event. Readers see each event as before (`Feed.read`)."""
+    instead of one an event. Readers see each event as before (`Feed.read`). The events of one
+    transaction happen at one time: the batch's, stored once."""
 
     def __init__(self, emitter: Emitter) -> None:
         self.emitter = emitter
         self.events: list[dict[str, Any]] = []
+        self.at = utcnow()
 
     def emit(self, pipe: Pipeline, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
-        event = {"id": new_id("evt"), "type": event_type, "at": utcnow(), "data": dict(data)}
+        event = {"id": new_id("evt"), "type": event_type, "at": self.at, "data": dict(data)}
         self.events.append(event)
         self.emitter._fan_out(pipe, event)
         return event

@@ -255,18 +255,22 @@ def _compact(event: Mapping[str, Any]) -> tuple[str, str, str, dict[str, Any]]:
 
 
 def batch_entry(events: Sequence[Mapping[str, Any]]) -> dict[str, str | bytes]:
-    """Several events of one transaction as one feed entry (an article's save: one a claim), so
-    that they cost one XADD and one stream entry: a compact JSON list of what `event_entry`
-    holds for each, in order; `events` reads it back."""
-    return {"batch": orjson.dumps([list(_compact(e)) for e in events])}
+    """Several events of one transaction, all at one time, as one feed entry (an article's save:
+    one a claim), so that they cost one XADD and one stream entry: the time once, and a compact
+    JSON list of each event's id, type and data (`event_entry`'s), in order; `events` reads it
+    back."""
+    compact = [_compact(e) for e in events]
+    if len({at for _, _, at, _ in compact}) != 1:
+        raise ValueError("a batch's events share one time")
+    return {"at": compact[0][2], "batch": orjson.dumps([[i, t, data] for i, t, _, data in compact])}
 
 
 def events(fields: Mapping[str, str]) -> list[dict[str, Any]]:
     """The events of one feed entry: one, or a batch's (`batch_entry`), in order."""
     if "batch" not in fields:
         return [event(fields)]
-    return [event({"id": i, "type": t, "at": at, "data": data})
-            for i, t, at, data in json.loads(fields["batch"])]
+    return [event({"id": i, "type": t, "at": fields["at"], "data": data})
+            for i, t, data in json.loads(fields["batch"])]
 
 
 def event(fields: Mapping[str, str]) -> dict[str, Any]:
