@@ -59,15 +59,21 @@ class Sizes:
 
 
 def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
-                fields: Sequence[str]) -> tuple[list[Any], list[str], list[list[Any]]]:
+                fields: Sequence[str], read: dict[str, Any] | None = None
+                ) -> tuple[list[Any], list[str], list[list[Any]]]:
     """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
-    order of first appearance, and each one's HMGET of `fields`."""
+    order of first appearance, and each one's HMGET of `fields`. `read`: records already read,
+    by id (a page's, `Page`)."""
     if not ids:
         return [], [], []
     # One claim (a claim's page) or one article is one plain command: a pipeline over the
     # cluster costs more in the client than the read does in Redis.
-    records = [client.get(claim_prefix + ids[0])] if len(ids) == 1 else \
-        client.mget_nonatomic([claim_prefix + cid for cid in ids])
+    if read is not None and all(cid in read for cid in ids):
+        records = [read[cid] for cid in ids]
+    elif len(ids) == 1:
+        records = [client.get(claim_prefix + ids[0])]
+    else:
+        records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
     aids: list[str] = []
     for raw in records:
         if raw:
@@ -116,6 +122,10 @@ class Page:
         keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
         chunk = min(max(limit, 64), budget)
+        # A page that walks one index, filters only leaving claims out, keeps most of what it
+        # examines: its records are read in the round trip that probes the exclusions.
+        prefetch = args[7] if len(args) > 7 and not required else None
+        records: dict[str, Any] = {}
         out: list[str] = []
         scanned, exhausted, more = 0, 0, False
         while len(out) < limit and scanned < budget:
@@ -123,7 +133,7 @@ class Page:
             if not batch:
                 exhausted = 1
                 break
-            present = self._probe(batch, required + absent)
+            present = self._probe(batch, required + absent, prefetch, records)
             consumed = 0
             for (member, score), found in zip(batch, present):
                 bound = _score(score)
@@ -142,7 +152,8 @@ class Page:
             exhausted = 1
         reply: list[Any] = [out, bound, exhausted]
         if len(args) > 7:
-            reply += list(read_claims(self.client, out, args[7], args[8], args[9:]))
+            reply += list(read_claims(self.client, out, args[7], args[8], args[9:],
+                                      records if prefetch is not None else None))
         return reply
 
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
@@ -195,10 +206,12 @@ class Page:
                             return found
         return found
 
-    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str]) -> list[list[bool]]:
+    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
+               records: dict[str, Any] | None = None) -> list[list[bool]]:
         """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per sorted set,
-        one SMISMEMBER per bucket of a bucketed index)."""
-        if not indexes:
+        one SMISMEMBER per bucket of a bucketed index); with `prefetch` (the claim key prefix),
+        the members' records are read in the same round trip, into `records`."""
+        if not indexes and prefetch is None:
             return [[] for _ in batch]
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
@@ -215,7 +228,13 @@ class Page:
                 else:
                     pipe.zmscore(index, members)
                     plan.append((index, list(range(len(members)))))
+            if prefetch is not None:
+                for member in members:
+                    pipe.get(prefetch + member)
             replies = pipe.execute()
+        if prefetch is not None and records is not None:
+            records.update(zip(members, replies[len(plan):]))
+            replies = replies[:len(plan)]
         present = {index: [False] * len(members) for index in indexes}
         for (index, positions), reply in zip(plan, replies):
             for i, value in zip(positions, reply):
