@@ -141,7 +141,9 @@ def test_the_maintenance_pass_finishes_an_intent_left_behind(store, redis, pair,
     with pytest.raises(Died):
         store.verdicts.update(first, {"status": "mostly_false"}, by="alice")
     monkeypatch.undo()
-    assert redis.keys("ct:ticket:*"), "the groups not applied yet keep their tickets"
+    left_tickets = redis.keys("ct:ticket:*")
+    assert left_tickets, "the groups not applied yet keep their tickets"
+    assert {redis.ttl(k) for k in left_tickets} == {-1}, "made permanent once the intent was written"
     assert store.conn.finish_intents() == [], "a fresh intent may still be on its way"
     left = age_intents(redis, cross_slot.STALE_INTENT + 1)
     assert store.conn.finish_intents() == left

@@ -23,8 +23,9 @@ feed). This module gives the same bodies the same guarantees on a cluster, witho
   the next transaction wanting one of its keys finishes (`finish_intent`, after `STALE_INTENT`
   seconds), and so does every extraction worker's maintenance pass (`finish_intents`): every
   group is applied exactly once, and no other write to those keys happens before. A process
-  killed between its tickets and its intent leaves tickets that nothing applies (a few bytes
-  each, no expiry: an expiring ticket could lapse before a stopped service finished its intent).
+  killed (or a node that does not answer) between its tickets and its intent leaves tickets that
+  nothing applies: they expire after a day (`TICKET_LEASE`); the intent's round trip that makes
+  the locks permanent makes its tickets permanent too.
 - **What readers may see:** the groups of one transaction become visible slot by slot, within
   one round trip, not at once as on one server; a reader never sees a group half applied. An
   index entry may so be visible a moment before the claim record it names (the readers skip a
@@ -62,6 +63,10 @@ LOCK_LEASE = 30_000
 STALE_INTENT = 2.0
 #: How long a transaction waits for locks held by others before it gives up (s).
 LOCK_WAIT = 10.0
+#: How long a ticket lasts before its intent makes it permanent (s): a process that dies just
+#: after writing its intent leaves tickets that must outlive the wait for a finisher (a writer of
+#: one of its keys, or a worker's maintenance pass, within minutes).
+TICKET_LEASE = 24 * 3600
 
 #: Commands with several keys, split into one command per key before grouping by slot.
 _PER_KEY = {"delete": "delete", "unlink": "unlink"}
@@ -154,10 +159,13 @@ def group(client: RedisCluster, commands: Iterable[Command]) -> list[list[list[A
 
 def issue_tickets(client: RedisCluster, txid: str, groups: Sequence[Sequence[Sequence[Any]]]) -> None:
     """One ticket per group of transaction `txid`, in the group's slot, in one pipelined round
-    trip per node: written before the intent, so that every group an intent holds has one."""
+    trip per node: written before the intent, so that every group an intent holds has one. They
+    expire after `TICKET_LEASE` until the intent is written and they are made permanent with the
+    locks, so that those of a transaction that never wrote its intent (its process died, or a
+    node did not answer) do not stay."""
     with client.pipeline(transaction=False) as pipe:
         for commands in groups:
-            pipe.set(Keys.ticket(str(commands[0][1]), txid), 1)
+            pipe.set(Keys.ticket(str(commands[0][1]), txid), 1, ex=TICKET_LEASE)
         pipe.execute()
 
 
@@ -274,10 +282,12 @@ class CrossSlotTransaction:
         self.pending_intent = True
         locks = sorted(self.locked)
         with self.client.pipeline(transaction=False) as pipe:
+            for commands in groups:
+                pipe.persist(Keys.ticket(str(commands[0][1]), self.txid))
             for key in locks:
                 pipe.persist(Keys.lock(key))
                 pipe.get(Keys.lock(key))
-            held = pipe.execute()[1::2]
+            held = pipe.execute()[len(groups):][1::2]
         if any(h != self.txid for h in held):
             # A lock outlived its lease (this transaction's reads took that long) and may have
             # been taken since: write nothing, and start again. The tickets go first: whoever
