@@ -14,7 +14,8 @@ random order.
 Figures: p50/p99 of each read on each topology and the ratio cluster/single of p99 (target
 <= 1.5 for list pages and get_claim); ms per article saved and the ratio; Redis memory per
 claim (used_memory growth, summed over the cluster's primaries) and its ratio (target within
-10%), with the cross-slot bookkeeping (markers of applied groups, kept an hour) counted apart.
+10%), with the cross-slot bookkeeping left in the store (tickets of groups not applied: none once
+every transaction has finished) counted apart.
 
   bench/cluster.py [--claims 20000] [--samples 300] [--verified 0.03]
 """
@@ -81,8 +82,9 @@ def used_memory(clients) -> int:
 
 
 def markers(cluster) -> tuple[int, int]:
-    """The cross-slot transactions' applied-group markers: how many, and their bytes."""
-    keys = list(cluster.scan_iter(match="ct:applied:*", count=1000))
+    """The cross-slot transactions' bookkeeping left in the store (tickets of groups not
+    applied, locks): how many keys, and their bytes."""
+    keys = [k for pattern in ("ct:ticket:*", "ct:lock:*") for k in cluster.scan_iter(match=pattern, count=1000)]
     sample = keys[:: max(1, len(keys) // 200)]
     per_key = (sum(cluster.memory_usage(k) or 0 for k in sample) / len(sample)) if sample else 0
     return len(keys), int(per_key * len(keys))
@@ -160,8 +162,8 @@ def main() -> None:
                                 "claim_text": text_bytes / claims},
             "bytes_ratio": per_claim["cluster"] / per_claim["single"],
             "bytes_ratio_without_markers": without_markers / per_claim["single"],
-            "applied_markers": {"count": marker_count, "bytes": marker_bytes,
-                                "note": "kept an hour after their transaction (cross_slot.APPLIED_TTL)"},
+            "bookkeeping_keys": {"count": marker_count, "bytes": marker_bytes,
+                                 "note": "tickets and locks left (none once every transaction finished)"},
         }))
         for client in (single_raw, cluster_raw, *nodes):
             client.close()

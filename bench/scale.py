@@ -41,6 +41,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import random
+import re
 import signal
 import statistics
 import sys
@@ -238,8 +239,9 @@ def time_reads(ops_by_size: list[dict], rng: random.Random, samples: int) -> lis
 def _category(key: str) -> str | None:
     """Which part of the layout a key belongs to; None for claim and article hashes, which
     are sampled rather than walked."""
-    parts = key.split(":")
-    if len(parts) == 3 and parts[1] in ("claim", "article"):
+    # A key that belongs to a record has the record's key as its hash tag (layout.beside).
+    parts = re.sub(r"\{ct:[^}]*\}", "*", key).split(":")
+    if len(parts) == 3 and parts[1] in ("claim", "article") and parts[2] != "*":
         return None
     if parts[1] == "claims" and len(parts) >= 3:
         return f"index ct:claims:{parts[2]}:*"
@@ -381,6 +383,8 @@ def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
     half superseded); a takedown is `delete_article`."""
     from _fixtures import synthetic_claims
 
+    from service.store import Keys
+
     def commands() -> int:
         return sum(stat["calls"] for stat in raw.info("commandstats").values())
 
@@ -389,7 +393,7 @@ def lifecycle_costs(store, raw, first_seed: int, repeats: int = 10) -> dict:
         aid, records = store_synthetic_article(store, first_seed + k, PER_ARTICLE)
         text, fresh = synthetic_claims(first_seed + 10_000 + k, PER_ARTICLE)
         half = PER_ARTICLE // 2
-        old_text = store.redis.hget(f"ct:article:{aid}", "text")
+        old_text = store.redis.hget(Keys.article(aid), "text")
         shift = len(old_text) + 1
         corrected = records[:half] + [dict(c, start=c["start"] + shift, end=c["end"] + shift) for c in fresh[:half]]
         before, start = commands(), time.perf_counter()

@@ -108,11 +108,13 @@ class WholeCluster(RedisCluster):
     on one redis-server, so that a test reads the same on both topologies."""
 
     def keys(self, pattern: str = "*", **kwargs: Any) -> list[Any]:
-        """The keys of every primary, but the cross-slot transactions' bookkeeping: locks (gone
-        once their transaction is) and the markers of applied groups (kept for an hour; see
-        service/store/cross_slot.py), which hold nothing of the store's records."""
+        """The keys of every primary, but the cross-slot transactions' bookkeeping (locks and
+        tickets, gone once their transaction is; service/store/cross_slot.py), which holds
+        nothing of the store's records, unless `pattern` asks for it."""
+        bookkeeping = ("ct:ticket:", "ct:lock:")
+        asked = pattern.startswith(bookkeeping)
         return sorted({k for k in self.scan_iter(match=pattern, count=1000)
-                       if not str(k).startswith(("ct:applied:", "ct:lock:"))})
+                       if asked or not str(k).startswith(bookkeeping)})
 
     def dbsize(self, **kwargs: Any) -> int:
         return sum(self.dbsize_of(node) for node in self.get_primaries())

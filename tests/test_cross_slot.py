@@ -66,9 +66,9 @@ def history(redis, cid: str) -> list[str]:
 def verdict_events(redis) -> list[tuple[str, str]]:
     found = []
     for _, fields in redis.xrange(Keys.events):
-        if fields["type"] == "claim.verification_changed":
-            data = records.event(fields)["data"]
-            found.append((data["claim_id"], data["to"]))
+        for event in records.events(fields):
+            if event["type"] == "claim.verification_changed":
+                found.append((event["data"]["claim_id"], event["data"]["to"]))
     return sorted(found)
 
 
@@ -131,6 +131,7 @@ def test_a_commit_cut_short_is_finished_once_by_the_next_writer(store, redis, pa
     assert history(redis, second) == ["false", "true"]
     assert verdict_events(redis) == sorted([(first, "false"), (second, "false"), (first, "true"), (second, "true")])
     assert redis.zcard(Keys.intents) == 0 and not redis.keys("ct:lock:*")
+    assert not redis.keys("ct:ticket:*"), "every group's ticket was taken by the one application"
     assert store.claims.get(second)["verification"]["status"] == "true"
 
 
@@ -140,13 +141,16 @@ def test_the_maintenance_pass_finishes_an_intent_left_behind(store, redis, pair,
     with pytest.raises(Died):
         store.verdicts.update(first, {"status": "mostly_false"}, by="alice")
     monkeypatch.undo()
+    left_tickets = redis.keys("ct:ticket:*")
+    assert left_tickets, "the groups not applied yet keep their tickets"
+    assert {redis.ttl(k) for k in left_tickets} == {-1}, "made permanent once the intent was written"
     assert store.conn.finish_intents() == [], "a fresh intent may still be on its way"
     left = age_intents(redis, cross_slot.STALE_INTENT + 1)
     assert store.conn.finish_intents() == left
     assert store.conn.finish_intents() == []
     assert history(redis, first) == ["mostly_false"] and history(redis, second) == ["mostly_false"]
     assert verdict_events(redis) == sorted([(first, "mostly_false"), (second, "mostly_false")])
-    assert not redis.keys("ct:lock:*")
+    assert not redis.keys("ct:lock:*") and not redis.keys("ct:ticket:*")
     assert redis.zscore(Keys.by_status("mostly_false"), first) is not None
     assert redis.zscore(Keys.by_status("mostly_false"), second) is not None
 
@@ -160,3 +164,16 @@ def test_a_lock_without_an_intent_ends_with_its_lease(store, redis, pair):
         time.sleep(0.05)
     fields, changed = store.verdicts.update(first, {"status": "false"}, by="alice")
     assert changed and history(redis, first) == ["false"]
+
+
+def test_a_group_is_applied_once_however_many_processes_apply_it(store, redis):
+    """Two processes finishing one intent (its own, and one that took it for a dead one's) apply
+    each group once: the first application takes the group's ticket, the second finds none."""
+    keys = [f"ct:test:{n}" for n in range(6)]
+    groups = cross_slot.group(redis, [("rpush", [key, "entry"], {}) for key in keys])
+    assert len(groups) > 1
+    cross_slot.issue_tickets(redis, "feedfacefeedface", groups)
+    cross_slot.apply_groups(redis, "feedfacefeedface", groups)
+    cross_slot.apply_groups(redis, "feedfacefeedface", groups[::-1])
+    assert [redis.lrange(key, 0, -1) for key in keys] == [["entry"]] * len(keys)
+    assert not redis.keys("ct:ticket:*")

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from helpers import headers, quote_article
+from helpers import claim_record, headers, quote_article, seed_article
 from service.store import Keys
 
 pytestmark = pytest.mark.both_topologies
@@ -63,7 +63,34 @@ def test_bad_and_expired_cursors(client, store, redis):
     expired = client.get(f"/v1/events?after={cursor}", headers=headers("read"))
     assert expired.status_code == 410
     assert expired.json["type"] == "/problems/cursor-expired"
-    assert client.get("/v1/events?limit=5", headers=headers("read")).json["items"][0]["type"] == "article.done"
+    # The last entry left is the second save's: its claim.created and article.done, one entry.
+    assert [e["type"] for e in client.get("/v1/events?limit=5", headers=headers("read")).json["items"]] == \
+        ["claim.created", "article.done"]
+
+
+def test_a_saves_events_are_one_feed_entry_read_in_any_page_size(client, store, redis):
+    """An article's save writes its events (one a claim, then article.done) as one entry of the
+    feed; a poller reading fewer events than the entry holds gets a cursor inside it, and sees
+    each event once, in order, whatever its page size."""
+    quotes = [f"Quote number {n} is here" for n in range(5)]
+    text = " ".join(f'"{q}," Maria Okafor said.' for q in quotes)
+    claims = []
+    for quote in quotes:
+        start = text.index(quote)
+        claims.append(claim_record(quote, start))
+    _, start_cursor = read_all(client, None, limit=100)
+    seed_article(client, store, text, claims)
+    entries = redis.xrange(Keys.events, "-", "+")
+    assert sorted(entries[-1][1]) == ["at", "batch"]
+    expected = ["article.queued"] + ["claim.created"] * 5 + ["article.done"]
+    for limit in (1, 2, 3, 6, 7, 100):
+        events, end = read_all(client, start_cursor, limit=limit)
+        assert [e["type"] for e in events] == expected, limit
+        assert len({e["at"] for e in events[1:]}) == 1, "the save's events share its time"
+        assert len({e["id"] for e in events}) == len(events)
+        assert sorted(e["data"]["claim_id"] for e in events if e["type"] == "claim.created") == \
+            sorted(c["id"] for c in store.claims.list().items)
+        assert read_all(client, end, limit=limit) == ([], end)
 
 
 @pytest.mark.parametrize("position", [

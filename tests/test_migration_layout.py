@@ -12,6 +12,9 @@ joins its cluster."""
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from helpers import claim_record, headers, quote_article
 from service.store import Keys
@@ -69,8 +72,8 @@ def old_signature_tables(redis) -> dict[str, dict[str, str]]:
     """What the old save wrote for clusters: one hash per speaker, signature -> cluster ids in
     the order the clusters were made (here: no merges, so the claims' order)."""
     tables: dict[str, dict[str, str]] = {}
-    for key in sorted(redis.scan_iter(match="ct:claims:speaker:spk_*")):
-        sid = key.rsplit(":", 1)[1]
+    for key in sorted(redis.scan_iter(match=Keys.by_speaker("spk_*"))):
+        sid = key.rsplit(":", 1)[1].rstrip("}")
         for cid in redis.zrange(key, 0, -1):
             fields = unpack_claim(cid, redis.get(Keys.claim(cid)))
             signature = claim_signature(fields["stance"], normalize_claim(fields["text"]))
@@ -149,3 +152,58 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     _, again = quote_article(client, store, QUOTE, "Nadia Brennan")
     assert again["cluster_id"] == a["cluster_id"]
     assert again["verification"]["status"] == "false"
+
+
+def as_schema_5(redis) -> int:
+    """Rename every key that belongs to a record back to its schema-5 name (the record's id in
+    place of its key as a hash tag: ``ct:article:art_x:claims``), by copy and delete, which
+    works across a cluster's slots too; returns how many."""
+    moved = 0
+    for key in list(redis.scan_iter(match="ct:*{ct:*")):
+        head, rid, rest = re.fullmatch(r"(.*?)\{ct:\w+:([^}]+)\}(.*)", key).groups()
+        ttl = redis.pttl(key)
+        redis.restore(head + rid + rest, max(ttl, 0), redis.dump(key))
+        redis.delete(key)
+        moved += 1
+    return moved
+
+
+@pytest.mark.both_topologies
+def test_migrating_schema_5_tags_the_keys_of_each_record_and_changes_nothing_else(app, client, store, redis):
+    """Schema 6 names the keys that belong to a record (an article's claims, revisions and
+    texts, a claim's history, a cluster's claims and log, a speaker's aliases, titles and claim
+    index) with the record's key as hash tag; a store written with schema 5's names reads the
+    same after the migration, key for key, and a new claim still joins its cluster."""
+    aid, a = quote_article(client, store, QUOTE, "Nadia Brennan", title="Jobs")
+    _, b = quote_article(client, store, QUOTE, "Nadia Brennan")  # joins a's cluster
+    assert client.patch(f"/v1/claims/{a['id']}/verification", json={"status": "false"},
+                        headers=headers("verify", **{"If-Match": '"1"'})).status_code == 200
+    assert client.put(f"/v1/articles/{aid}", json={"text": f'"{QUOTE}," Nadia Brennan, minister, said.'},
+                      headers=headers("ingest")).status_code == 202
+    store.jobs.start_processing(aid)
+    assert store.claims.save(aid, [claim_record(QUOTE, 1, speaker="Nadia Brennan", title="Minister")], revision=2)
+    paths = (f"/v1/claims/{a['id']}", f"/v1/claims/{b['id']}", f"/v1/articles/{aid}", f"/v1/articles/{aid}/revisions",
+             f"/v1/claims/{a['id']}/history", f"/v1/clusters/{a['cluster_id']}", f"/v1/speakers/{a['speaker']['id']}",
+             f"/v1/claims?speaker_id={a['speaker']['id']}", f"/v1/articles/{aid}/claims")
+    reads = {path: client.get(path, headers=headers("admin")).json for path in paths}
+    expected = snapshot(redis)
+    tagged = {k for k in expected if "{ct:" in k}
+    assert {re.sub(r"\{ct:\w+:[^}]+\}", "*", k) for k in tagged} >= {
+        "ct:article:*:claims", "ct:article:*:revisions", "ct:article:*:text:1", "ct:claim:*:history",
+        "ct:cluster:*:claims", "ct:claims:speaker:*", "ct:speaker:*:titles"}
+    assert as_schema_5(redis) == len(tagged)
+    redis.set(Keys.schema, "5")
+    assert not redis.keys("ct:*{ct:*") and redis.exists(f"ct:article:{aid}:claims", f"ct:claim:{a['id']}:history") == 2
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output.splitlines()[0])["record_keys_tagged"] == len(tagged)
+    after = snapshot(redis)
+    assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
+    assert after == expected, "every key back under its tagged name, with what it held"
+    for path, body in reads.items():
+        assert client.get(path, headers=headers("admin")).json == body, path
+    again = app.test_cli_runner().invoke(args=["migrate"])
+    assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA
+    _, c = quote_article(client, store, QUOTE, "Nadia Brennan")
+    assert c["cluster_id"] == a["cluster_id"] and c["verification"]["status"] == "false"

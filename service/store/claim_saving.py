@@ -16,7 +16,7 @@ from redis.client import Pipeline
 
 from . import article_index, clusters, correction_rules, records, rules, speakers
 from .connection import Connection
-from .events import Emitter
+from .events import Emitter, EventBatch
 from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
 from .reads import add_claims, watch_claims
 
@@ -83,12 +83,14 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         joins, tables = clusters.plan(pipe, redis, rows)
         history = pipe.lindex(Keys.revisions(aid), -1)
         pipe.multi()
+        # The save's events (one a claim) enter the feed as one entry, queued before the EXEC.
+        events = emitter.batch()
         speakers.apply(pipe, [p for p in {id(p): p for p in plans.values()}.values() if p.claims or not p.new],
                        now)
         index_entries: dict[str, dict[str, int]] = {}
         stored: dict[str, bytes | str] = {}
         for cid, seq, claim, plan in rows:
-            stored[Keys.claim(cid)] = _write_claim(pipe, emitter, aid, cid, seq, claim, plan, joins[cid], now,
+            stored[Keys.claim(cid)] = _write_claim(pipe, events, aid, cid, seq, claim, plan, joins[cid], now,
                                                    index_entries)
         for offset, fields in matched.items():
             record = _kept_claim(fields, ordered[offset], current_revision, extractor_version,
@@ -122,8 +124,8 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         if superseded:
             pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"] for fields in superseded})
         for fields in superseded:
-            emitter.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
-                                                    "revision": current_revision})
+            events.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
+                                                   "revision": current_revision})
         total = len(rows) + len(matched) + len(set(kept) - found_ids)
         if history:
             entry = json.loads(history)
@@ -133,8 +135,9 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         article_index.set_status(pipe, aid, score, status, "done")
         pipe.hset(key, mapping={"error": "", "claim_count": total, "processed_at": now,
                                 "extractor_version": extractor_version or ""})
-        emitter.emit(pipe, "article.done", {"article_id": aid, "claim_count": total,
-                                            "revision": current_revision})
+        events.emit(pipe, "article.done", {"article_id": aid, "claim_count": total,
+                                           "revision": current_revision})
+        events.flush(pipe)
         pipe.execute()
         return True
 
@@ -182,7 +185,7 @@ def reviewers_claims(matched: Mapping[int, dict[str, Any]], superseded: list[dic
     return kept
 
 
-def _write_claim(pipe: Pipeline, emitter: Emitter, aid: str, cid: str, seq: int,
+def _write_claim(pipe: Pipeline, emitter: Emitter | EventBatch, aid: str, cid: str, seq: int,
                  claim: Mapping[str, Any], plan: Any, cluster: dict, now: str,
                  index_entries: dict[str, dict[str, int]]) -> bytes:
     """Queue one claim's writes on `pipe` and return its record; its index entries go into

@@ -20,7 +20,9 @@ from redis import RedisCluster
 from .layout import WORD_BUCKET, claim_id, is_bucketed
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
-#: Buckets of a bucketed index read per round trip while walking it.
+#: Buckets of a bucketed index read per round trip while walking it: one at first (a page of a
+#: dense index, every claim or a type, is in the newest bucket), twice as many each trip after,
+#: up to this many (a sparse one's page may need many buckets).
 _BUCKETS_PER_TRIP = 16
 
 
@@ -57,12 +59,21 @@ class Sizes:
 
 
 def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
-                fields: Sequence[str]) -> tuple[list[Any], list[str], list[list[Any]]]:
+                fields: Sequence[str], read: dict[str, Any] | None = None
+                ) -> tuple[list[Any], list[str], list[list[Any]]]:
     """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
-    order of first appearance, and each one's HMGET of `fields`."""
+    order of first appearance, and each one's HMGET of `fields`. `read`: records already read,
+    by id (a page's, `Page`)."""
     if not ids:
         return [], [], []
-    records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
+    # One claim (a claim's page) or one article is one plain command: a pipeline over the
+    # cluster costs more in the client than the read does in Redis.
+    if read is not None and all(cid in read for cid in ids):
+        records = [read[cid] for cid in ids]
+    elif len(ids) == 1:
+        records = [client.get(claim_prefix + ids[0])]
+    else:
+        records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
     aids: list[str] = []
     for raw in records:
         if raw:
@@ -70,7 +81,9 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
             if found and found.group(1) not in aids:
                 aids.append(found.group(1))
     articles: list[list[Any]] = []
-    if aids:
+    if len(aids) == 1:
+        articles = [client.hmget(article_prefix + aids[0], list(fields))]
+    elif aids:
         with client.pipeline(transaction=False) as pipe:
             for aid in aids:
                 pipe.hmget(article_prefix + aid, list(fields))
@@ -104,17 +117,23 @@ class Page:
         direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
         excluded = int(args[5]) if len(args) > 5 and args[5] else 0
         self.counter = args[6] if len(args) > 6 else ""
+        #: The claim counter, read once a page (where a bucketed index's walk starts).
+        self.top: int | None = None
         keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
         chunk = min(max(limit, 64), budget)
+        # A page that walks one index, filters only leaving claims out, keeps most of what it
+        # examines: its records are read in the round trip that probes the exclusions.
+        prefetch = args[7] if len(args) > 7 and not required else None
+        records: dict[str, Any] = {}
         out: list[str] = []
-        scanned, exhausted = 0, 0
+        scanned, exhausted, more = 0, 0, False
         while len(out) < limit and scanned < budget:
             batch = self._after(keys[0], direction, bound, stop, chunk)
             if not batch:
                 exhausted = 1
                 break
-            present = self._probe(batch, required + absent)
+            present = self._probe(batch, required + absent, prefetch, records)
             consumed = 0
             for (member, score), found in zip(batch, present):
                 bound = _score(score)
@@ -127,11 +146,14 @@ class Page:
             if consumed == len(batch) and len(batch) < chunk:
                 exhausted = 1
                 break
-        if not exhausted and not required and not self._after(keys[0], direction, bound, stop, 1):
+            # Members of the batch left unexamined: something follows, no need to ask.
+            more = consumed < len(batch)
+        if not exhausted and not required and not more and not self._after(keys[0], direction, bound, stop, 1):
             exhausted = 1
         reply: list[Any] = [out, bound, exhausted]
         if len(args) > 7:
-            reply += list(read_claims(self.client, out, args[7], args[8], args[9:]))
+            reply += list(read_claims(self.client, out, args[7], args[8], args[9:],
+                                      records if prefetch is not None else None))
         return reply
 
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
@@ -149,7 +171,9 @@ class Page:
                         count: int) -> list[tuple[str, float]]:
         """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
         ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
-        top = top_seq(self.client, self.counter)
+        if self.top is None:
+            self.top = top_seq(self.client, self.counter)
+        top = self.top
         if direction == "desc":
             high = top if bound == "" else int(float(bound)) - 1
             low = 0 if stop == "" else int(float(stop))
@@ -162,12 +186,17 @@ class Page:
         if direction == "desc":
             buckets.reverse()
         found: list[tuple[str, float]] = []
-        for start in range(0, len(buckets), _BUCKETS_PER_TRIP):
-            trip = buckets[start:start + _BUCKETS_PER_TRIP]
-            with self.client.pipeline(transaction=False) as pipe:
-                for bucket in trip:
-                    pipe.smembers(f"{prefix}{bucket}")
-                members = pipe.execute()
+        start, size = 0, 1
+        while start < len(buckets):
+            trip = buckets[start:start + size]
+            start, size = start + size, min(2 * size, _BUCKETS_PER_TRIP)
+            if len(trip) == 1:
+                members = [self.client.smembers(f"{prefix}{trip[0]}")]
+            else:
+                with self.client.pipeline(transaction=False) as pipe:
+                    for bucket in trip:
+                        pipe.smembers(f"{prefix}{bucket}")
+                    members = pipe.execute()
             for bucket, offsets in zip(trip, members):
                 seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
                 for seq in seqs:
@@ -177,10 +206,12 @@ class Page:
                             return found
         return found
 
-    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str]) -> list[list[bool]]:
+    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
+               records: dict[str, Any] | None = None) -> list[list[bool]]:
         """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per sorted set,
-        one SMISMEMBER per bucket of a bucketed index)."""
-        if not indexes:
+        one SMISMEMBER per bucket of a bucketed index); with `prefetch` (the claim key prefix),
+        the members' records are read in the same round trip, into `records`."""
+        if not indexes and prefetch is None:
             return [[] for _ in batch]
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
@@ -197,7 +228,13 @@ class Page:
                 else:
                     pipe.zmscore(index, members)
                     plan.append((index, list(range(len(members)))))
+            if prefetch is not None:
+                for member in members:
+                    pipe.get(prefetch + member)
             replies = pipe.execute()
+        if prefetch is not None and records is not None:
+            records.update(zip(members, replies[len(plan):]))
+            replies = replies[:len(plan)]
         present = {index: [False] * len(members) for index in indexes}
         for (index, positions), reply in zip(plan, replies):
             for i, value in zip(positions, reply):

@@ -60,15 +60,20 @@ def plan(
         tables = {entry: ids.split() if ids else [] for entry, ids in zip(wanted, pipe.mget(keys))}
     candidates = sorted({c for ids in tables.values() for c in ids})
     first_of = {c: claim_of_cluster(c) for c in candidates}
+    hashes: dict[str, dict[str, str]] = {}
     if candidates:
-        # A cluster made by a split or by the migration has an id of its own, not its
-        # first claim's: its hash names that claim.
+        # Every candidate's hash, WATCHed in one command and read in one batch: a new claim
+        # that joins one inherits its verdict from it, with no read of its own. A cluster made
+        # by a split or by the migration has an id of its own, not its first claim's: its hash
+        # names that claim.
+        pipe.watch(*(Keys.cluster(c) for c in candidates))
         with redis.pipeline(transaction=False) as reads:
             for c in candidates:
-                reads.hget(Keys.cluster(c), "first_claim")
-            for c, named in zip(candidates, reads.execute()):
-                if named:
-                    first_of[c] = named
+                reads.hgetall(Keys.cluster(c))
+            hashes = {c: stored for c, stored in zip(candidates, reads.execute()) if stored}
+        for c, stored in hashes.items():
+            if stored.get("first_claim"):
+                first_of[c] = stored["first_claim"]
     firsts = watch_claims(pipe, sorted(set(first_of.values())))
     for cid, _, claim, plan in rows:
         entry = (plan.sid, signatures[cid])
@@ -84,8 +89,7 @@ def plan(
             plans[cid] = {"id": own, "joined": False, "create": None, "verdict": None}
             continue
         create = None
-        pipe.watch(Keys.cluster(match))
-        stored = pipe.hgetall(Keys.cluster(match))
+        stored = hashes.get(match)
         if stored:
             verdict = records.verification(stored)
         elif match in promoted:

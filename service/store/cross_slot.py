@@ -12,14 +12,20 @@ feed). This module gives the same bodies the same guarantees on a cluster, witho
   it read, so every such writer takes the same locks and two of them never interleave.
 - **Atomicity: written intent, rolled forward.** The writes queued after ``multi()`` are grouped by
   slot. One group (the usual case for small writes) is one MULTI/EXEC, as on one server. Several
-  are first written down as one *intent* (`Keys.intent`, in one MULTI with its entry in
-  `Keys.intents`); the locks are made permanent (a process that dies now leaves them to whoever
-  finishes its intent); then every group is applied, each by one script in its own slot (atomic
-  there, as a MULTI/EXEC) that also sets a marker (`Keys.applied`) making a second application
-  a no-op, all the groups in one pipelined round trip per node; then the locks and the intent go. A process killed anywhere in between leaves an intent that the next transaction
-  wanting one of its keys finishes (`finish_intent`, after `STALE_INTENT` seconds), and so does
-  every extraction worker's maintenance pass (`finish_intents`): every group is applied exactly
-  once, and no other write to those keys happens before.
+  are first given a *ticket* each (`Keys.ticket`, in the group's slot: "still to apply"), then
+  written down as one *intent* (`Keys.intent`, in one MULTI with its entry in `Keys.intents`);
+  the locks are made permanent (a process that dies now leaves them to whoever finishes its
+  intent); then every group is applied, each by one script in its own slot (atomic there, as a
+  MULTI/EXEC) that applies it only if its ticket is there and deletes the ticket, so that a group
+  is applied once however many processes finish the intent, all the groups in one pipelined
+  round trip per node; then the locks and the intent go, and nothing of the transaction's
+  bookkeeping is left in the store. A process killed anywhere in between leaves an intent that
+  the next transaction wanting one of its keys finishes (`finish_intent`, after `STALE_INTENT`
+  seconds), and so does every extraction worker's maintenance pass (`finish_intents`): every
+  group is applied exactly once, and no other write to those keys happens before. A process
+  killed (or a node that does not answer) between its tickets and its intent leaves tickets that
+  nothing applies: they expire after a day (`TICKET_LEASE`); the intent's round trip that makes
+  the locks permanent makes its tickets permanent too.
 - **What readers may see:** the groups of one transaction become visible slot by slot, within
   one round trip, not at once as on one server; a reader never sees a group half applied. An
   index entry may so be visible a moment before the claim record it names (the readers skip a
@@ -57,28 +63,27 @@ LOCK_LEASE = 30_000
 STALE_INTENT = 2.0
 #: How long a transaction waits for locks held by others before it gives up (s).
 LOCK_WAIT = 10.0
-#: How long a group's marker says it was applied (s). An intent is finished within seconds of
-#: its process's death by the next writer of one of its keys, or within a maintenance interval
-#: by a worker; one left unfinished for longer than this (no worker running for ten minutes)
-#: would have its non-idempotent writes (a history entry, an event) applied again.
-APPLIED_TTL = 600
+#: How long a ticket lasts before its intent makes it permanent (s): a process that dies just
+#: after writing its intent leaves tickets that must outlive the wait for a finisher (a writer of
+#: one of its keys, or a worker's maintenance pass, within minutes).
+TICKET_LEASE = 24 * 3600
 
 #: Commands with several keys, split into one command per key before grouping by slot.
 _PER_KEY = {"delete": "delete", "unlink": "unlink"}
 _RELEASE = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
-#: One slot's group of writes, atomically: KEYS[1] is its marker (or, with ARGV[1] = 0, any key
-#: of the slot, for a group that needs none); ARGV[1] the marker's expiry; then each command as
-#: its number of arguments followed by them. Returns 0 when the marker says it was applied.
+#: One slot's group of writes, atomically: KEYS[1] is its ticket (or, with ARGV[1] = 0, any key
+#: of the slot, for a group that needs none); then each command as its number of arguments
+#: followed by them. With a ticket, the group is applied only while its ticket is there, which
+#: it deletes: returns 0 when it was applied already.
 _APPLY = """
-local ttl = tonumber(ARGV[1])
-if ttl > 0 and redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local ticketed = ARGV[1] == '1'
+if ticketed and redis.call('DEL', KEYS[1]) == 0 then return 0 end
 local i = 2
 while i <= #ARGV do
   local n = tonumber(ARGV[i])
   redis.call(unpack(ARGV, i + 1, i + n))
   i = i + n + 1
 end
-if ttl > 0 then redis.call('SET', KEYS[1], '1', 'EX', ttl) end
 return 1
 """
 
@@ -152,9 +157,29 @@ def group(client: RedisCluster, commands: Iterable[Command]) -> list[list[list[A
     return list(groups.values())
 
 
+def issue_tickets(client: RedisCluster, txid: str, groups: Sequence[Sequence[Sequence[Any]]]) -> None:
+    """One ticket per group of transaction `txid`, in the group's slot, in one pipelined round
+    trip per node: written before the intent, so that every group an intent holds has one. They
+    expire after `TICKET_LEASE` until the intent is written and they are made permanent with the
+    locks, so that those of a transaction that never wrote its intent (its process died, or a
+    node did not answer) do not stay."""
+    with client.pipeline(transaction=False) as pipe:
+        for commands in groups:
+            pipe.set(Keys.ticket(str(commands[0][1]), txid), 1, ex=TICKET_LEASE)
+        pipe.execute()
+
+
+def drop_tickets(client: RedisCluster, txid: str, groups: Sequence[Sequence[Sequence[Any]]]) -> None:
+    """Withdraw the tickets of a transaction that will not be applied."""
+    with client.pipeline(transaction=False) as pipe:
+        for commands in groups:
+            pipe.delete(Keys.ticket(str(commands[0][1]), txid))
+        pipe.execute()
+
+
 def apply_groups(client: RedisCluster, txid: str | None, groups: Sequence[Sequence[Sequence[Any]]]) -> None:
     """Every group in one pipelined round trip per node, each group by one `_APPLY` in its slot;
-    with `txid`, each at most once (its marker, set in the same script)."""
+    with `txid`, each only while its ticket is there (`issue_tickets`), which it takes."""
     with client.pipeline(transaction=False) as pipe:
         for commands in groups:
             first_key = str(commands[0][1])
@@ -164,7 +189,7 @@ def apply_groups(client: RedisCluster, txid: str | None, groups: Sequence[Sequen
             if txid is None:
                 pipe.execute_command("EVAL", _APPLY, 1, first_key, 0, *flat)
             else:
-                pipe.execute_command("EVAL", _APPLY, 1, Keys.applied(first_key, txid), APPLIED_TTL, *flat)
+                pipe.execute_command("EVAL", _APPLY, 1, Keys.ticket(first_key, txid), 1, *flat)
         pipe.execute()
 
 
@@ -177,7 +202,8 @@ def finish_intent(client: RedisCluster, txid: str) -> bool:
         return False
     intent = json.loads(raw)
     apply_groups(client, txid, _decode(intent["groups"]))
-    # Locks before the intent: an intent outliving its locks is only applied again as no-ops.
+    # Locks before the intent: an intent outliving its locks is only applied again as no-ops
+    # (its tickets are taken).
     release(client, txid, intent["locks"])
     _end_intent(client, txid)
     return True
@@ -248,6 +274,7 @@ class CrossSlotTransaction:
             apply_groups(self.client, None, groups)
             return [None] * len(groups[0])
         intent = json.dumps({"groups": _encode(groups), "locks": sorted(self.locked)})
+        issue_tickets(self.client, self.txid, groups)
         with self.client.pipeline(transaction=True) as pipe:
             pipe.set(Keys.intent(self.txid), intent)
             pipe.zadd(Keys.intents, {self.txid: int(time.time() * 1000)})
@@ -255,13 +282,17 @@ class CrossSlotTransaction:
         self.pending_intent = True
         locks = sorted(self.locked)
         with self.client.pipeline(transaction=False) as pipe:
+            for commands in groups:
+                pipe.persist(Keys.ticket(str(commands[0][1]), self.txid))
             for key in locks:
                 pipe.persist(Keys.lock(key))
                 pipe.get(Keys.lock(key))
-            held = pipe.execute()[1::2]
+            held = pipe.execute()[len(groups):][1::2]
         if any(h != self.txid for h in held):
             # A lock outlived its lease (this transaction's reads took that long) and may have
-            # been taken since: write nothing, and start again.
+            # been taken since: write nothing, and start again. The tickets go first: whoever
+            # read the intent meanwhile then applies nothing of it.
+            drop_tickets(self.client, self.txid, groups)
             _end_intent(self.client, self.txid)
             self.pending_intent = False
             raise WatchError("a lock's lease ran out before the commit")

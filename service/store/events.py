@@ -48,20 +48,25 @@ class Emitter:
 
     def emit(self, pipe: Pipeline, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
         event = {"id": new_id("evt"), "type": event_type, "at": utcnow(), "data": dict(data)}
+        self._append(pipe, records.event_entry(event))
+        self._fan_out(pipe, event)
+        return event
+
+    def batch(self) -> "EventBatch":
+        """An emitter for a transaction with many events: they enter the feed as one entry."""
+        return EventBatch(self)
+
+    def _append(self, pipe: Pipeline, entry: Mapping[str, Any]) -> None:
         oldest = int((time.time() - self.retention) * 1000)
-        pipe.xadd(
-            Keys.events,
-            records.event_entry(event),
-            minid=f"{oldest}-0",
-            approximate=True,
-        )
+        pipe.xadd(Keys.events, dict(entry), minid=f"{oldest}-0", approximate=True)
+
+    def _fan_out(self, pipe: Pipeline, event: dict[str, Any]) -> None:
         for hook in self.hooks:
-            if event_type in hook.events:
+            if event["type"] in hook.events:
                 if self.queue_shared:
                     self._deliver(hook, event, pipe)
                 else:
                     after_commit(pipe, lambda hook=hook: self._deliver(hook, event, None))
-        return event
 
     def _deliver(self, hook: Hook, event: Mapping[str, Any], pipe: Pipeline | None) -> None:
         self.deliveries.enqueue(
@@ -77,6 +82,33 @@ class Emitter:
             description=f"deliver {event['type']} {event['id']} to {hook.id}",
             pipeline=pipe,
         )
+
+
+class EventBatch:
+    """`Emitter.emit` for one transaction's many events (an article's save: one a claim): each
+    event is fanned out to its webhooks at once, and all of them enter the feed as one entry
+    (`records.batch_entry`) when `flush` queues it, before the transaction's EXEC: one XADD
+    instead of one an event. Readers see each event as before (`Feed.read`). The events of one
+    transaction happen at one time: the batch's, stored once."""
+
+    def __init__(self, emitter: Emitter) -> None:
+        self.emitter = emitter
+        self.events: list[dict[str, Any]] = []
+        self.at = utcnow()
+
+    def emit(self, pipe: Pipeline, event_type: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        event = {"id": new_id("evt"), "type": event_type, "at": self.at, "data": dict(data)}
+        self.events.append(event)
+        self.emitter._fan_out(pipe, event)
+        return event
+
+    def flush(self, pipe: Pipeline) -> None:
+        """Queue the feed entry of the events emitted so far (one alone as an ordinary entry)."""
+        if len(self.events) == 1:
+            self.emitter._append(pipe, records.event_entry(self.events[0]))
+        elif self.events:
+            self.emitter._append(pipe, records.batch_entry(self.events))
+        self.events = []
 
 
 class Feed:
@@ -97,34 +129,52 @@ class Feed:
     def read(self, after: str | None = None, limit: int = 100) -> Page:
         """Events oldest first, after the cursor's event; the cursor to continue from is
         returned even when nothing new has happened yet (keep polling with it)."""
-        start, position = "-", None
+        start, position, seen = "-", None, None
         if after is not None:
-            position = _stream_position(after)
+            position, seen = _stream_position(after)
             info = self.redis.xinfo_stream(Keys.events) if self.redis.exists(Keys.events) else {}
             first = info.get("first-entry")
             oldest_kept = first[0] if first else info.get("last-generated-id")
             if _before(position, oldest_kept):
                 raise CursorExpired(position)
-            start = "(" + position
-        entries = self.redis.xrange(Keys.events, start, "+", count=limit)
-        items = [records.event(fields) for _, fields in entries]
-        last = entries[-1][0] if entries else position
-        return Page(items, encode_cursor(last) if last else None)
+            # Within a batch entry the cursor names the last event read: the entry is read again.
+            start = position if seen is not None else "(" + position
+        # Every entry holds at least one event: `limit` entries (and the partly read one) suffice.
+        entries = self.redis.xrange(Keys.events, start, "+", count=limit + (seen is not None))
+        items: list[dict[str, Any]] = []
+        last = encode_cursor(_position(position, seen)) if position else None
+        for entry_id, fields in entries:
+            events = records.events(fields)
+            first_new = seen + 1 if entry_id == position and seen is not None else 0
+            for index in range(first_new, len(events)):
+                if len(items) == limit:
+                    return Page(items, last)
+                items.append(events[index])
+                last = encode_cursor(_position(entry_id, None if index == len(events) - 1 else index))
+        return Page(items, last)
 
 
 #: The largest part of a stream id (milliseconds, sequence number): Redis keeps both in 64 bits.
 _ID_PART_MAX = 2**64 - 1
 
 
-def _stream_position(cursor: str) -> str:
-    """The stream id inside an events cursor. One Redis could never have given (a part past 64
-    bits, or the very last id, after which nothing can come) is a cursor this service did not
-    issue: BadCursor, not an invalid id handed on to XRANGE."""
-    position = decode_cursor(cursor, pattern=r"\d{1,20}-\d{1,20}")
+def _position(entry_id: str, seen: int | None) -> str:
+    """A cursor's value: after stream entry `entry_id`, or after its event `seen` (a batch
+    entry read in part)."""
+    return entry_id if seen is None else f"{entry_id}.{seen}"
+
+
+def _stream_position(cursor: str) -> tuple[str, int | None]:
+    """The stream id inside an events cursor, and the last event read of that entry when it
+    was read in part (a batch). One Redis could never have given (a part past 64 bits, or the
+    very last id, after which nothing can come) is a cursor this service did not issue:
+    BadCursor, not an invalid id handed on to XRANGE."""
+    value = decode_cursor(cursor, pattern=r"\d{1,20}-\d{1,20}(\.\d{1,6})?")
+    position, _, seen = value.partition(".")
     parts = tuple(int(p) for p in position.split("-"))
     if max(parts) > _ID_PART_MAX or parts == (_ID_PART_MAX, _ID_PART_MAX):
         raise BadCursor("cursor is not one this service issued")
-    return position
+    return position, (int(seen) if seen else None)
 
 
 def _before(position: str, other: str | None) -> bool:

@@ -11,14 +11,14 @@ ct:article:{aid}                            hash    article record: text, status
                                                     revision, extractor version, id of its
                                                     latest extraction job; once taken down only
                                                     a tombstone (deleted_at, _by)
-ct:article:{aid}:claims                     zset    its claim ids (superseded ones too), score =
+ct:article:{ct:article:<aid>}:claims        zset    its claim ids (superseded ones too), score =
                                                     claim seq
-ct:article:{aid}:revisions                  list    one JSON entry per revision (no text)
-ct:article:{aid}:text:{revision}            string  an earlier revision's text (expires)
-ct:article:{aid}:corrections                hash    claim id -> JSON: the fields reviewers corrected,
+ct:article:{ct:article:<aid>}:revisions     list    one JSON entry per revision (no text)
+ct:article:{ct:article:<aid>}:text:<rev>    string  an earlier revision's text (expires)
+ct:article:{ct:article:<aid>}:corrections   hash    claim id -> JSON: the fields reviewers corrected,
                                                     the extractor's original reading, the origin
                                                     (corrections.py; re-extraction reads it)
-ct:article:{aid}:history                    list    reviewers' marks on the article ("reviewed"),
+ct:article:{ct:article:<aid>}:history       list    reviewers' marks on the article ("reviewed"),
                                                     oldest first (JSON)
 ct:articles:reviewed                        zset    ids of articles marked reviewed, score = when
                                                     marked (ms)
@@ -40,7 +40,7 @@ ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id
                                                     pair, or an Idempotency-Key (with TTL)
 ct:claim:{cid}                              string  claim record, verification included, as one
                                                     JSON array (field order in records.py)
-ct:claim:{cid}:history                      list    verification changes, oldest first (JSON)
+ct:claim:{ct:claim:<cid>}:history           list    verification changes, oldest first (JSON)
 ct:claims:all:{bucket}                      set     every claim (bucketed index, below)
 ct:claims:status:{status}                   zset    claim ids by verification status, but for
                                                     `unverified` (most claims, the default): an
@@ -48,7 +48,7 @@ ct:claims:status:{status}                   zset    claim ids by verification st
 ct:claims:type:{type}:{bucket}              set     claims by type (bucketed index, below)
 ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
-ct:claims:speaker:{sid}                     zset    claim ids by registry speaker
+ct:claims:speaker:{ct:speaker:<sid>}        zset    claim ids by registry speaker
 ct:claims:assigned                          zset    ids of assigned claims, score = claim seq
 ct:claims:assignee:{sha256}                 zset    one reviewer's assigned claim ids, by seq
 ct:claims:word:{sha256[:16]}:{bucket}       set     the claims whose text has the word (search;
@@ -61,8 +61,8 @@ ct:search:pending                           zset    ids of articles whose saved 
 ct:seq:claims                               string  counter that gives each claim its seq
 ct:seq:times                                zset    "first:last" seq of each save, score = ms
 ct:speaker:{sid}                            hash    speaker: name, kind, counts, first/last seen
-ct:speaker:{sid}:aliases                    set     other names the speaker appeared under
-ct:speaker:{sid}:titles                     set     titles and roles seen with the speaker
+ct:speaker:{ct:speaker:<sid>}:aliases       set     other names the speaker appeared under
+ct:speaker:{ct:speaker:<sid>}:titles        set     titles and roles seen with the speaker
 ct:signature:{sha256[:24]}                  string  ids of the clusters of a speaker's claims with
                                                     one signature (stance + normalised text),
                                                     named by a digest of (speaker id, signature)
@@ -72,8 +72,8 @@ ct:speakers:name:{sha256}                   string  speaker id of a normalised n
 ct:speakers:surname:{sha256}                hash    people with that surname: sid -> name
 ct:speakers:search                          zset    "normalised name\\0sid", for prefix search
 ct:cluster:{clsid}                          hash    a cluster of 2+ claims and its verdict
-ct:cluster:{clsid}:claims                   zset    its claim ids, score = seq
-ct:cluster:{clsid}:log                      list    who linked or split which claim, and when
+ct:cluster:{ct:cluster:<clsid>}:claims      zset    its claim ids, score = seq
+ct:cluster:{ct:cluster:<clsid>}:log         list    who linked or split which claim, and when
 ct:schema                                   string  version of this layout the data is in
 ct:events                                   stream  the change feed (time-limited retention)
 ct:webhook:{wid}                            hash    webhook: url, event types, secret
@@ -98,12 +98,23 @@ hash slots; each in the slot of the key it concerns (`slot_tag`):
 ==========================================  ======  ============================================
 ct:lock:{key}                               string  the id of the transaction that holds `key`
                                                     (what WATCH is on one server), with a lease
-ct:applied:{key}:{txid}                     string  that the writes of transaction `txid` to this
-                                                    key's slot are done (expires after a day)
+ct:ticket:{key}:{txid}                      string  that the writes of transaction `txid` to this
+                                                    key's slot are still to be applied (deleted by
+                                                    the script that applies them)
 ct:{intents}:tx:{txid}                      string  a cross-slot transaction's writes, grouped by
                                                     slot (JSON), until every group is applied
 ct:{intents}:index                          zset    txids of those, score = when written (ms)
 ==========================================  ======  ============================================
+
+Keys that belong to one record (an article's claims, revisions, earlier texts, corrections and
+marks; a claim's history; a speaker's aliases, titles and claim index; a cluster's claims and
+log) are named with the record's own key as their hash tag (`beside`): on a Redis Cluster,
+Redis places a key by the text between its first ``{`` and ``}``, so each of them is in the slot
+of the record, whose key has no tag and is placed by its whole name. A transaction on one record
+and what belongs to it then stays in one slot (one MULTI/EXEC on a cluster too, cross_slot.py),
+and the records keep the names their ids give them, so that nothing reads a second key to find
+where a record is. (Schema 5 and before named them ``ct:article:<aid>:claims`` and so on:
+migrate.py moves them.) On one server a tag is only part of the name.
 
 A bucketed index (every claim, by type, by search word) is named by a prefix ending in ``:``
 and kept as one set per 4,096 claim seqs (`WORD_BUCKET`): bucket ``n`` holds ``seq - n * 4096``
@@ -316,6 +327,13 @@ def slot_tag(key: str) -> str:
     return key
 
 
+def beside(record: str, suffix: str) -> str:
+    """The key named `suffix` that belongs to the record at key `record`, in its family (the
+    first two parts of `record`) and in its hash slot (`record` as the hash tag)."""
+    family = ":".join(record.split(":")[:2])
+    return f"{family}:{{{record}}}:{suffix}"
+
+
 class Keys:
     """Key names, in one place so that the layout above is the whole truth."""
 
@@ -343,11 +361,11 @@ class Keys:
 
     @staticmethod
     def corrections(aid: str) -> str:
-        return f"{PREFIX}:article:{aid}:corrections"
+        return beside(Keys.article(aid), "corrections")
 
     @staticmethod
     def article_history(aid: str) -> str:
-        return f"{PREFIX}:article:{aid}:history"
+        return beside(Keys.article(aid), "history")
 
     @staticmethod
     def by_assignee(name: str) -> str:
@@ -368,9 +386,9 @@ class Keys:
         return f"{PREFIX}:lock:{{{slot_tag(key)}}}" + (f":{key}" if slot_tag(key) != key else "")
 
     @staticmethod
-    def applied(key: str, txid: str) -> str:
-        """That transaction `txid`'s writes to `key`'s slot are done, in that slot."""
-        return f"{PREFIX}:applied:{{{slot_tag(key)}}}:{txid}"
+    def ticket(key: str, txid: str) -> str:
+        """That transaction `txid`'s writes to `key`'s slot are still to be applied, in that slot."""
+        return f"{PREFIX}:ticket:{{{slot_tag(key)}}}:{txid}"
 
     @staticmethod
     def article(aid: str) -> str:
@@ -378,15 +396,15 @@ class Keys:
 
     @staticmethod
     def article_claims(aid: str) -> str:
-        return f"{PREFIX}:article:{aid}:claims"
+        return beside(Keys.article(aid), "claims")
 
     @staticmethod
     def revisions(aid: str) -> str:
-        return f"{PREFIX}:article:{aid}:revisions"
+        return beside(Keys.article(aid), "revisions")
 
     @staticmethod
     def revision_text(aid: str, revision: int) -> str:
-        return f"{PREFIX}:article:{aid}:text:{int(revision)}"
+        return beside(Keys.article(aid), f"text:{int(revision)}")
 
     @staticmethod
     def reextract_cursor(name: str) -> str:
@@ -414,7 +432,7 @@ class Keys:
 
     @staticmethod
     def history(cid: str) -> str:
-        return f"{PREFIX}:claim:{cid}:history"
+        return beside(Keys.claim(cid), "history")
 
     @staticmethod
     def by_status(status: str) -> str:
@@ -440,7 +458,8 @@ class Keys:
 
     @staticmethod
     def by_speaker(sid: str) -> str:
-        return f"{PREFIX}:claims:speaker:{sid}"
+        """A speaker's claims: in the claim indexes' family, in the speaker's slot."""
+        return f"{PREFIX}:claims:speaker:{{{Keys.speaker(sid)}}}"
 
     @staticmethod
     def by_word(word: str) -> str:
@@ -459,11 +478,11 @@ class Keys:
 
     @staticmethod
     def speaker_aliases(sid: str) -> str:
-        return f"{PREFIX}:speaker:{sid}:aliases"
+        return beside(Keys.speaker(sid), "aliases")
 
     @staticmethod
     def speaker_titles(sid: str) -> str:
-        return f"{PREFIX}:speaker:{sid}:titles"
+        return beside(Keys.speaker(sid), "titles")
 
     @staticmethod
     def speaker_clusters(sid: str) -> str:
@@ -489,11 +508,11 @@ class Keys:
 
     @staticmethod
     def cluster_claims(clsid: str) -> str:
-        return f"{PREFIX}:cluster:{clsid}:claims"
+        return beside(Keys.cluster(clsid), "claims")
 
     @staticmethod
     def cluster_log(clsid: str) -> str:
-        return f"{PREFIX}:cluster:{clsid}:log"
+        return beside(Keys.cluster(clsid), "log")
 
     @staticmethod
     def webhook(wid: str) -> str:

@@ -28,6 +28,14 @@ sets of claim ids, become bucketed indexes of small integers (`...:{bucket}`, la
 indexed again from every live article's claims (`search.index_article`, idempotent), then the
 old sorted sets are dropped. Ids, claim records and every other key are unchanged.
 
+Version 6 (a layout for a Redis Cluster): the keys that belong to one record (an article's
+claims, revisions, earlier texts, corrections and marks; a claim's history; a speaker's aliases,
+titles and claim index; a cluster's claims and log) are renamed to carry the record's key as
+their hash tag (`layout.beside`), so that on a cluster they are in the record's slot. Records,
+ids and every other key are unchanged. This step runs first, so that the older steps (which
+name keys through `layout.Keys`) find what they read where `Keys` says. It is resumable: a key
+already moved no longer matches what the step looks for.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -43,10 +51,10 @@ from . import records, search
 from .article_index import index_article, listing_score, revision_entry
 from .connection import Connection
 from .reads import add_claims, watch_claims
-from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
+from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, beside, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 5
+SCHEMA = 6
 MIGRATION_PRINCIPAL = "migration"
 
 
@@ -64,6 +72,8 @@ def migrate(conn: Connection) -> dict[str, Any]:
     version = schema_version(conn)
     report: dict[str, Any] = {"from": version, "to": SCHEMA, "clusters_split": 0, "claims_moved": 0,
                               "speaker_tables": 0}
+    if version < 6:
+        report["record_keys_tagged"] = _tag_record_keys(conn)
     if version < 2:
         for clsid in _cluster_ids(conn):
             moved = _split_cluster(conn, clsid)
@@ -170,8 +180,47 @@ def _index_article(conn: Connection, aid: str) -> int:
 
 
 def _speakers_with_claims(conn: Connection) -> Iterator[str]:
-    for key in conn.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=500):
-        yield key.rsplit(":", 1)[1]
+    for key in conn.redis.scan_iter(match=Keys.by_speaker("spk_*"), count=500):
+        yield key.rsplit(":", 1)[1].rstrip("}")
+
+
+#: Schema 5's names of the keys that belong to a record (glob, which part is the record's id,
+#: the key's name after the id) and what they are called since schema 6.
+_RECORD_KEYS = (
+    (f"{PREFIX}:article:art_*:*", lambda rid, rest: beside(Keys.article(rid), rest),
+     ("claims", "revisions", "corrections", "history", "text:")),
+    (f"{PREFIX}:claim:clm_*:history", lambda rid, rest: Keys.history(rid), ("history",)),
+    (f"{PREFIX}:cluster:cls_*:*", lambda rid, rest: beside(Keys.cluster(rid), rest), ("claims", "log")),
+    (f"{PREFIX}:speaker:spk_*:*", lambda rid, rest: beside(Keys.speaker(rid), rest), ("aliases", "titles")),
+)
+
+
+def _tag_record_keys(conn: Connection) -> int:
+    """Schema 6: rename every key that belongs to a record to its tagged name; returns how many."""
+    moved = 0
+    for pattern, name, suffixes in _RECORD_KEYS:
+        for key in list(conn.redis.scan_iter(match=pattern, count=1000)):
+            _, _, rid, rest = key.split(":", 3)
+            if rest in suffixes or (rest.startswith("text:") and "text:" in suffixes):
+                moved += _move_key(conn, key, name(rid, rest))
+    for key in list(conn.redis.scan_iter(match=f"{PREFIX}:claims:speaker:spk_*", count=1000)):
+        moved += _move_key(conn, key, Keys.by_speaker(key.rsplit(":", 1)[1]))
+    return moved
+
+
+def _move_key(conn: Connection, old: str, new: str) -> int:
+    """Rename `old` to `new` with its contents and expiry: RENAME on one server; on a cluster,
+    where the two are in different slots, a copy (DUMP, RESTORE over whatever an interrupted
+    run left) and then the old key's deletion."""
+    if not conn.cluster:
+        return 1 if conn.redis.rename(old, new) else 0
+    raw = conn.redis.dump(old)
+    if raw is None:
+        return 0
+    ttl = conn.redis.pttl(old)
+    conn.redis.restore(new, max(ttl, 0), raw, replace=True)
+    conn.redis.delete(old)
+    return 1
 
 
 def _key(fields: dict[str, Any]) -> tuple[str, str]:
