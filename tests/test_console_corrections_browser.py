@@ -65,7 +65,14 @@ def submit(browser, css: str, message: str = "Correction saved") -> None:
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, css).click()
     WebDriverWait(browser, 10).until(staleness_of(page))
-    WebDriverWait(browser, 10).until(lambda b: message in b.page_source)
+    loaded(browser)
+    assert message in browser.page_source
+
+
+def loaded(browser) -> None:
+    """Wait until the page the browser is on has finished loading: an element found while it
+    still loads may belong to a document about to be replaced."""
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
 
 
 def test_a_reviewer_corrects_the_extractor(app, client, store, tmp_path):
@@ -124,6 +131,7 @@ def test_a_reviewer_corrects_the_extractor(app, client, store, tmp_path):
         alice.find_element(By.ID, "claim-sentence").click()
         alice.find_element("tag name", "body").send_keys("n")
         WebDriverWait(alice, 10).until(lambda b: b.current_url.endswith(ids[BOLT]))
+        loaded(alice)
 
         # A stale form from a second session saves nothing and says who changed the claim.
         alice.get(f"{base}/console/claims/{ids[BOLT]}")
@@ -163,10 +171,14 @@ def test_a_reviewer_corrects_the_extractor(app, client, store, tmp_path):
         page = alice.find_element(By.TAG_NAME, "html")
         row.find_element(By.CSS_SELECTOR, "button[name=assign_one]").click()
         WebDriverWait(alice, 10).until(staleness_of(page))
+        loaded(alice)
         assert "Assigned to you: 1 claim" in alice.page_source
         Select(alice.find_element(By.ID, "f-assigned")).select_by_value("mine")
+        page = alice.find_element(By.TAG_NAME, "html")
         alice.find_element(By.CSS_SELECTOR, ".filters button").click()
-        WebDriverWait(alice, 10).until(lambda b: "assigned=mine" in b.current_url)
+        WebDriverWait(alice, 10).until(staleness_of(page))
+        loaded(alice)
+        assert "assigned=mine" in alice.current_url
         rows = alice.find_elements(By.CSS_SELECTOR, "tr.claim-row")
         assert len(rows) == 1 and BOLT in rows[0].text and "alice" in rows[0].text
         alice.get(f"{base}/console/claims?assigned=unassigned")
