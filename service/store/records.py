@@ -161,7 +161,10 @@ def verdict_hash(verdict: Mapping[str, Any]) -> dict[str, str]:
 
 def article_ref(aid: str, values: Sequence[str | None]) -> dict[str, Any]:
     """The article a claim came from, from its `ARTICLE_REF_FIELDS` in that order."""
-    return {"id": aid, **{name: value or None for name, value in zip(ARTICLE_REF_FIELDS, values)}}
+    # A page makes one per article it shows. (A field added to ARTICLE_REF_FIELDS fails the unpacking.)
+    title, url, source, published_at = values[:len(ARTICLE_REF_FIELDS)]
+    return {"id": aid, "title": title or None, "url": url or None, "source": source or None,
+            "published_at": published_at or None}
 
 
 def claim(fields: Mapping[str, Any], article: Mapping[str, Any] | None = None,
