@@ -66,6 +66,7 @@ def unpack_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
 
 
 _PADDING = [_CLAIM_DEFAULTS.get(name) for name in CLAIM_FIELDS]
+_FIELD_COUNT = len(CLAIM_FIELDS)
 
 
 def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
@@ -73,13 +74,13 @@ def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     gives, without the article and context the caller adds.
 
     Every claim a read returns goes through here (50 per list page), so it builds the
-    answer in one step, unpacking the stored array in CLAIM_FIELDS' order (a field added
-    there must be added here: the unpacking fails otherwise), instead of a dict of fields
-    first; the values a record lacks or stores empty are filled in as `claim` does.
+    answer in one step, unpacking the stored array in CLAIM_FIELDS' order, instead of a dict
+    of fields first; the values a record lacks or stores empty are filled in as `claim` does,
+    and values past the fields known here (a record written by a newer version) are left out.
     """
     values = orjson.loads(raw)
-    if len(values) < len(_PADDING):
-        values.extend(_PADDING[len(values):])
+    if len(values) != _FIELD_COUNT:
+        values = (values + _PADDING[len(values):])[:_FIELD_COUNT]
     (article_id, text, claim_type, cue, start, end, confidence, speaker_id, speaker_name, mention, title, kind,
      cluster_id, status, note, evidence, updated_by, updated_at, created_at, version, stance, review_url, revision,
      superseded, extractor_version, origin, corrected, assignee) = values
