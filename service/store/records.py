@@ -79,8 +79,10 @@ def shown_claim(cid: str, raw: str | bytes) -> dict[str, Any]:
     and values past the fields known here (a record written by a newer version) are left out.
     """
     values = orjson.loads(raw)
-    if len(values) != _FIELD_COUNT:
-        values = (values + _PADDING[len(values):])[:_FIELD_COUNT]
+    if len(values) < _FIELD_COUNT:
+        values.extend(_PADDING[len(values):])
+    elif len(values) > _FIELD_COUNT:
+        del values[_FIELD_COUNT:]
     (article_id, text, claim_type, cue, start, end, confidence, speaker_id, speaker_name, mention, title, kind,
      cluster_id, status, note, evidence, updated_by, updated_at, created_at, version, stance, review_url, revision,
      superseded, extractor_version, origin, corrected, assignee) = values
