@@ -128,11 +128,12 @@ class Processes:
     def _on_signal(signum: int, frame: Any) -> None:
         raise SystemExit(128 + signum)
 
-    def start(self, argv: Sequence[str], *, env: dict[str, str] | None = None, name: str) -> subprocess.Popen[bytes]:
-        """Start `argv` in its own session, its output in a log file under the temp dir."""
+    def start(self, argv: Sequence[str], *, env: dict[str, str] | None = None, name: str,
+              cwd: Path = REPO) -> subprocess.Popen[bytes]:
+        """Start `argv` in its own session (in `cwd`), its output in a log file under the temp dir."""
         out = open(self.tmp / f"{name}.log", "ab")
         try:
-            proc = subprocess.Popen(list(argv), cwd=REPO, env=env, stdin=subprocess.DEVNULL, stdout=out,
+            proc = subprocess.Popen(list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         finally:
             out.close()
@@ -235,14 +236,14 @@ def gunicorn_binary() -> str:
 
 def start_gunicorn(procs: Processes, redis_url: str, *, app: str = "service.app:create_app()",
                    workers: int | None = None, name: str = "gunicorn", health: str = "/healthz",
-                   env: dict[str, str] | None = None) -> str:
+                   env: dict[str, str] | None = None, tree: Path = REPO) -> str:
     """gunicorn with the service's own configuration (and `env`); returns the base URL once it
-    answers."""
+    answers. `tree`: the checkout whose code it runs (another one: a before/after comparison)."""
     port = free_port()
     extra = {} if workers is None else {"WEB_CONCURRENCY": str(workers)}
     extra.update(env or {})
     env = service_env(redis_url, port, **extra)
-    proc = procs.start([gunicorn_binary(), "-c", "python:service.gunicorn_conf", app], env=env, name=name)
+    proc = procs.start([gunicorn_binary(), "-c", "python:service.gunicorn_conf", app], env=env, name=name, cwd=tree)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

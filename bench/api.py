@@ -39,6 +39,14 @@ CLAIMTRACK_METRICS=off, each endpoint's maximum rate measured on, off, on, off (
 so that machine noise hits both; the median of the per-round ratios on / off), and the CPU time
 per request in-process with and without (multiprocess mode, as under gunicorn; the ratio
 without / with is the throughput a CPU-bound server keeps). Target: both at least 0.9.
+
+With --compare TREE it compares instead this checkout's service with the one of another
+checkout (a `git worktree add TREE <commit>` of the code before a change), both on one Redis:
+each endpoint's maximum rate on this tree's service, the other's and the bare endpoint, one
+after another, --rounds times (the order rotating), and per endpoint the median over the
+rounds of the ratios this/other, this/bare and other/bare, and of the CPU time each request
+cost (the server's gunicorn processes and Redis, from /proc). On a machine whose speed drifts
+from minute to minute this is far steadier than comparing two runs of the default mode.
 """
 from __future__ import annotations
 
@@ -232,6 +240,73 @@ def metrics_overhead(args: argparse.Namespace, procs: Processes, redis_url: str,
             "target": {"ratio_min": 0.9, "worst_ratio": worst, "met": worst >= 0.9}}
 
 
+def compare_trees(args: argparse.Namespace, procs: Processes, redis_url: str, files: Path, workers: int,
+                  other: Path) -> dict:
+    """This tree's service against the service of checkout `other`, both on one Redis, and the
+    bare endpoint: each endpoint's maximum rate for this tree, the other and bare in turn, the
+    order rotating from round to round, so that the machine's drift hits all three alike; per
+    endpoint the median over the rounds of each round's ratios."""
+    before = {proc.bench_name for proc in procs.children}  # type: ignore[attr-defined]
+    servers = {"this": start_gunicorn(procs, redis_url, workers=workers, name="this"),
+               "other": start_gunicorn(procs, redis_url, workers=workers, name="other", tree=other),
+               "bare": start_gunicorn(procs, redis_url, app="bench._bare_app:app", workers=workers, name="bare")}
+    data = {"bare": ("paths", "bare.txt")}
+    groups = {proc.bench_name: proc.pid for proc in procs.children  # type: ignore[attr-defined]
+              if proc.bench_name not in before}  # type: ignore[attr-defined]
+    redis_pid = next(proc.pid for proc in procs.children if proc.bench_name == "redis")  # type: ignore[attr-defined]
+
+    def median(values: list[float]) -> float:
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+    results = {}
+    for name, mode, path in (("get_claim", "paths", "get.txt"), ("list_claims", "paths", "list.txt"),
+                             ("post_article", "post", "post.txt")):
+        data["this"] = data["other"] = (mode, path)
+        for side in servers:
+            wrk(servers[side], data[side][0], files / data[side][1], 2, args.connections, tag=f"{name}-{side}-warm")
+        rates: dict[str, list[float]] = {side: [] for side in servers}
+        cpu: dict[str, list[float]] = {side: [] for side in servers}
+        for round_ in range(args.rounds):
+            order = list(servers)[round_ % 3:] + list(servers)[:round_ % 3]
+            for side in order:
+                spent = cpu_seconds(groups[side]), cpu_seconds(redis_pid, group=False)
+                run = wrk(servers[side], data[side][0], files / data[side][1], args.seconds, args.connections,
+                          tag=f"{name}-{side}-{round_}-{time.time():.0f}")
+                if run["errors"]:
+                    raise RuntimeError(f"{name} on {side}: {run['errors']} errors")
+                rates[side].append(run["rate"])
+                cpu[side].append((cpu_seconds(groups[side]) - spent[0] + cpu_seconds(redis_pid, group=False)
+                                  - spent[1]) / run["requests"] * 1000)
+        ratios = {f"{a}_to_{b}": median([x / y for x, y in zip(rates[a], rates[b])])
+                  for a, b in (("this", "other"), ("this", "bare"), ("other", "bare"))}
+        cpu_ms = {side: median(values) for side, values in cpu.items()}
+        log(f"{name}: this/other {ratios['this_to_other']:.2f}, this/bare {ratios['this_to_bare']:.2f}, "
+            f"other/bare {ratios['other_to_bare']:.2f}; CPU ms per request (gunicorn and Redis), this "
+            f"{cpu_ms['this']:.2f}, other {cpu_ms['other']:.2f}, bare {cpu_ms['bare']:.2f}")
+        results[name] = {**ratios, "cpu_ms_per_request": cpu_ms, "rates": rates, "cpu_ms": cpu}
+    return {"benchmark": "api-compare", "other_tree": str(other), "results": results}
+
+
+def cpu_seconds(pid: int, group: bool = True) -> float:
+    """CPU seconds (user and system) spent so far by process `pid`, or by every process of
+    the process group it leads (a gunicorn and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # after the command: state, ppid, pgrp, ..., utime (12th), stime (13th)
+        if (int(fields[2]) == pid if group else int(entry.name) == pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def metrics_cpu(redis_url: str, claim_ids: list[str], list_paths: list[str], directory: Path,
                 requests: int = 200, rounds: int = 30) -> dict:
     """CPU time per request through Flask's test client, metrics on and off, in this process
@@ -293,7 +368,10 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=None, help="WEB_CONCURRENCY (default: the config's)")
     ap.add_argument("--metrics-overhead", action="store_true",
                     help="measure the service with and without metrics instead (see above)")
-    ap.add_argument("--rounds", type=int, default=12, help="--metrics-overhead: on/off pairs per endpoint")
+    ap.add_argument("--compare", type=Path, metavar="TREE",
+                    help="measure instead this tree's service against the one of checkout TREE (see above)")
+    ap.add_argument("--rounds", type=int, default=12,
+                    help="--metrics-overhead: on/off pairs per endpoint; --compare: rounds per endpoint")
     args = ap.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: bash scripts/ensure-command.sh wrk wrk")
@@ -322,6 +400,12 @@ def main() -> None:
             emit(rounded({**metrics_overhead(args, procs, redis.url, files, workers, claim_ids, list_paths),
                           "claims_seeded": len(claim_ids), "gunicorn_workers": workers,
                           "connections": args.connections, "seconds": args.seconds, "machine": info}))
+            return
+        if args.compare:
+            emit(rounded({**compare_trees(args, procs, redis.url, files, workers, args.compare.resolve()),
+                          "claims_seeded": len(claim_ids), "gunicorn_workers": workers,
+                          "connections": args.connections, "seconds": args.seconds, "rounds": args.rounds,
+                          "machine": info}))
             return
         service = start_gunicorn(procs, redis.url, workers=workers, name="service")
         bare = start_gunicorn(procs, redis.url, app="bench._bare_app:app", workers=workers, name="bare")

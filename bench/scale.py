@@ -132,7 +132,7 @@ def claim_total(raw) -> int:
 
 def verify_some(store, raw, share: float, rng: random.Random, exclude: set[str]) -> int:
     """Give `share` of the claims not yet touched a verification status (real write path)."""
-    from service.store import VERIFICATION_STATUSES, Keys
+    from service.store import VERIFICATION_STATUSES
 
     total = claim_total(raw)
     wanted = int(total * share) - len(exclude)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import current_app, g, request
 from flask_smorest import Blueprint
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .config import ConfigError
 from .problems import abort
@@ -174,7 +176,7 @@ def authenticated() -> Principal | None:
     return g.presented_principal  # type: ignore[no-any-return]
 
 
-def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
+def requires(role: str, prefetch: Prefetch | None = None, checked_read: bool = False) -> Callable[[F], F]:
     """Guard a view: 401 without a known key, 403 when the key lacks `role`.
 
     Apply it right under ``@blp.route`` so that it runs before argument parsing: an
@@ -184,6 +186,14 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
     failed-authentication check (one round trip instead of two for a read of one record);
     the view takes it with `prefetched`. It is read whatever the checks find, and used only
     once they have passed, so the answers of a locked-out or unknown key do not depend on it.
+
+    With `checked_read`, for a read that depends on the view's parsed arguments (a list
+    page), the check goes to Redis with the view's first read instead (`read_checked`): the
+    view runs before the check and the key's authentication, and whatever it answers (a page,
+    a validation error) is held back until both have passed; until then it reads and
+    nothing else. A locked-out address, a wrong key or a missing role is answered as without
+    it (429, 401, 403; before a validation error), and the view's work does not depend on the
+    key, so neither does the time it takes.
     """
     if role not in ROLES:
         raise ValueError(role)
@@ -195,21 +205,12 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
             failures = current_app.extensions.get(AUTH_FAILURES)
             if secret and failures is not None:
                 address = client_address()
+                if checked_read and not failures.known(address):
+                    return _checked_by_view(view, role, failures, address, args, kwargs)
                 if prefetch is not None and not failures.known(address):
                     check_and_prefetch(failures, address, prefetch, kwargs)
                 failures.refuse_if_exceeded(address)
-            principal = authenticated()
-            if principal is None:
-                if secret and failures is not None:
-                    failures.record(client_address())
-                abort(
-                    401,
-                    "Send a valid API key in the X-API-Key header (or Authorization: Bearer).",
-                    headers={"WWW-Authenticate": 'Bearer realm="claimtrack"'},
-                )
-            if not principal.can(role):
-                abort(403, f"This API key does not have the {role!r} role.")
-            g.principal = principal
+            _admit(role, secret, failures)
             return view(*args, **kwargs)
 
         guarded.prefetch = prefetch  # type: ignore[attr-defined]  # for the rate limiter's key (limits.py)
@@ -224,6 +225,73 @@ def requires(role: str, prefetch: Prefetch | None = None) -> Callable[[F], F]:
         return documented(guarded)  # type: ignore[no-any-return]
 
     return decorator
+
+
+def _admit(role: str, secret: str | None, failures: Any) -> None:
+    """401 without a known key (a presented one counted as a failure), 403 when the key lacks
+    `role`; else the principal, for `principal`."""
+    principal = authenticated()
+    if principal is None:
+        if secret and failures is not None:
+            failures.record(client_address())
+        abort(
+            401,
+            "Send a valid API key in the X-API-Key header (or Authorization: Bearer).",
+            headers={"WWW-Authenticate": 'Bearer realm="claimtrack"'},
+        )
+    if not principal.can(role):
+        abort(403, f"This API key does not have the {role!r} role.")
+    g.principal = principal
+
+
+#: `g` entry of a view's pending lockout check (`requires`' `checked_read`): (role, failures, address).
+_PENDING = "pending_check"
+
+
+def _checked_by_view(view: Callable[..., Any], role: str, failures: Any, address: str, args: Any,
+                     kwargs: dict[str, Any]) -> Any:
+    """Run `view` with the lockout check left to its first read (`read_checked`), then make
+    sure the check and the key's authentication were done (here, if the view read nothing
+    with them) before its answer or its error is let out. A Redis that fails is answered 503
+    as it is, for every key alike, without a second wait for the check."""
+    setattr(g, _PENDING, (role, failures, address))
+    try:
+        answer = view(*args, **kwargs)
+    except (RedisConnectionError, RedisTimeoutError):
+        raise
+    except Exception:
+        _settle(role, failures, address)
+        raise
+    _settle(role, failures, address)
+    return answer
+
+
+def _settle(role: str, failures: Any, address: str) -> None:
+    """The lockout check (its reply already in, after `read_checked`) and then the key's,
+    once: nothing to do when they were settled already."""
+    if g.pop(_PENDING, None) is None:
+        return
+    failures.refuse_if_exceeded(address)
+    _admit(role, presented_secret(), failures)
+
+
+def read_checked(queue: Callable[[Pipeline], Callable[[Sequence[Any]], T]]) -> T:
+    """The view's first read: `queue` queues its commands on a pipeline and returns what turns
+    their replies into the result. When the guard left the lockout check to the view
+    (`requires`' `checked_read`), the check travels in the same round trip, and is settled,
+    with the key's authentication (429, 401, 403), before the result is made."""
+    repos: Repositories = runtime().repos
+    pending = g.get(_PENDING)
+    pipe: Pipeline
+    with repos.redis.pipeline(transaction=False) as pipe:
+        settle = pending[1].queue_check(pipe, pending[2]) if pending is not None else None
+        checks = len(pipe)
+        finish = queue(pipe)
+        replies = pipe.execute(raise_on_error=False)
+    if pending is not None and settle is not None:
+        settle(replies[:checks])
+        _settle(*pending)
+    return finish(replies[checks:])
 
 
 def view_prefetch() -> Prefetch | None:

@@ -73,6 +73,8 @@ def install(app: Flask) -> None:
         request_id = g.get("request_id")
         if request_id:
             response.headers[REQUEST_ID_HEADER] = request_id
+        if not access.isEnabledFor(logging.INFO):
+            return response
         principal = g.get("principal")
         access.info(
             "request",

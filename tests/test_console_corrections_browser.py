@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -64,7 +65,7 @@ def submit(browser, css: str, message: str = "Correction saved") -> None:
     """Click a form's button and wait for the next page to say `message`."""
     page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, css).click()
-    WebDriverWait(browser, 10).until(staleness_of(page))
+    page_left(browser, page)
     loaded(browser)
     assert message in browser.page_source
 
@@ -72,7 +73,15 @@ def submit(browser, css: str, message: str = "Correction saved") -> None:
 def loaded(browser) -> None:
     """Wait until the page the browser is on has finished loading: an element found while it
     still loads may belong to a document about to be replaced."""
-    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(
+        lambda b: b.execute_script("return document.readyState") == "complete")
+
+
+def page_left(browser, page) -> None:
+    """Wait until `page` (its html element) is gone. Chromium sometimes answers the check made
+    while the next page replaces it with an error of its own ("Node with given id does not
+    belong to the document") rather than a stale element: that is asked again."""
+    WebDriverWait(browser, 10, ignored_exceptions=(WebDriverException,)).until(staleness_of(page))
 
 
 def test_a_reviewer_corrects_the_extractor(app, client, store, tmp_path):
@@ -170,13 +179,13 @@ def test_a_reviewer_corrects_the_extractor(app, client, store, tmp_path):
         row = next(r for r in alice.find_elements(By.CSS_SELECTOR, "tr.claim-row") if BOLT in r.text)
         page = alice.find_element(By.TAG_NAME, "html")
         row.find_element(By.CSS_SELECTOR, "button[name=assign_one]").click()
-        WebDriverWait(alice, 10).until(staleness_of(page))
+        page_left(alice, page)
         loaded(alice)
         assert "Assigned to you: 1 claim" in alice.page_source
         Select(alice.find_element(By.ID, "f-assigned")).select_by_value("mine")
         page = alice.find_element(By.TAG_NAME, "html")
         alice.find_element(By.CSS_SELECTOR, ".filters button").click()
-        WebDriverWait(alice, 10).until(staleness_of(page))
+        page_left(alice, page)
         loaded(alice)
         assert "assigned=mine" in alice.current_url
         rows = alice.find_elements(By.CSS_SELECTOR, "tr.claim-row")

@@ -131,3 +131,47 @@ def test_a_claim_read_in_the_round_trip_of_the_failure_check(config, redis, rate
     aid = first["article_id"]
     assert plain.delete(f"/v1/articles/{aid}", headers=headers("admin")).status_code == 200
     assert guarded.get(f"/v1/claims/{cid}", headers=headers("read")).status_code == 410
+
+
+@pytest.mark.parametrize("rate_limit", ["", "1000 per minute"])
+def test_a_list_page_read_in_the_round_trip_of_the_failure_check(config, redis, rate_limit):
+    """With the failed-authentication limit on, GET /v1/claims sends its page with the lockout
+    check (`auth.read_checked`): the same pages as without it (filters, cursors, a Redis that
+    lost its scripts). The view runs before the check, but the guard's answers still come
+    first: a locked-out address gets 429 whatever its key and arguments, a wrong key 401 and a
+    key without the role 403 rather than a validation error, and each wrong key counts once."""
+    plain = create_app(config).test_client()
+    guarded = create_app(config.replace(auth_failure_limit="3 per minute", rate_limit=rate_limit)).test_client()
+    repos = create_app(config).extensions["claimtrack"].repos
+    for quote, speaker in (("Rates will fall", "Maria Okafor"), ("Taxes will rise", "Tom Reyes"),
+                           ("Growth will return", "Maria Okafor")):
+        quote_article(plain, repos, quote, speaker)
+    paths = ["/v1/claims", "/v1/claims?limit=1", "/v1/claims?speaker=Maria%20Okafor",
+             "/v1/claims?status=unverified&include=context", "/v1/claims?article_id=art_0000000000000000"]
+    first = plain.get("/v1/claims?limit=1", headers=headers("read")).json
+    assert first["next_cursor"]
+    paths.append(f"/v1/claims?limit=1&cursor={first['next_cursor']}")
+    expected = [plain.get(path, headers=headers("read")).json for path in paths]
+    assert [len(page["items"]) for page in expected] == [3, 1, 2, 3, 0, 1]
+    assert [guarded.get(path, headers=headers("read")).json for path in paths] == expected
+    redis.script_flush()
+    assert [guarded.get(path, headers=headers("read")).json for path in paths] == expected
+    assert guarded.get("/v1/claims?cursor=nonsense", headers=headers("read")).status_code == 400
+
+    invalid = "/v1/claims?limit=0"
+    assert guarded.get(invalid, headers=headers("read")).status_code == 422
+    assert guarded.get(invalid, headers=headers("ingest")).status_code == 403
+    other = {"REMOTE_ADDR": "127.0.0.40"}
+    assert guarded.get(invalid, headers={"X-API-Key": "wrong"}, environ_base=other).status_code == 401
+
+    locked = {"REMOTE_ADDR": "127.0.0.41"}
+    guesses = [guarded.get(path, headers={"X-API-Key": f"guess-{n}"}, environ_base=locked).status_code
+               for n, path in enumerate(("/v1/claims", invalid, "/v1/claims?limit=1"))]
+    assert guesses == [401, 401, 401]
+    for path in ("/v1/claims", invalid):
+        right = guarded.get(path, headers=headers("read"), environ_base=locked)
+        wrong = guarded.get(path, headers={"X-API-Key": "guess-x"}, environ_base=locked)
+        assert right.status_code == wrong.status_code == 429
+        assert {k: v for k, v in right.json.items() if k != "request_id"} == \
+            {k: v for k, v in wrong.json.items() if k != "request_id"}
+    assert guarded.get("/v1/claims", headers=headers("read"), environ_base=other).status_code == 200

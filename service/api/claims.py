@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from webargs.fields import DelimitedList
 
-from ..auth import prefetched, principal, requires
+from ..auth import prefetched, principal, read_checked, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..claimreview import MEDIA_TYPE as CLAIMREVIEW_MEDIA_TYPE
@@ -247,7 +247,7 @@ def _claim_or_abort(claim_id: str) -> dict[str, Any]:
 CLAIM_ETAG = {"ETag": {"description": "The claim's version", "schema": {"type": "string"}}}
 
 @blp.route("", methods=["GET"])
-@requires("read")
+@requires("read", checked_read=True)
 @blp.arguments(ClaimListArgs(), location="query")
 @blp.response(200, ClaimPageSchema)
 @blp.alt_response(400, response="BAD_REQUEST")
@@ -263,7 +263,8 @@ def list_claims(args: dict[str, Any]) -> Any:
     if "q" in args and not rt.config.search_index:
         abort(422, "This service keeps no search index (CLAIMTRACK_SEARCH_INDEX=off).", type=TYPES["validation"],
               title="Validation failed", errors={"q": ["Search is turned off on this service."]})
-    page = rt.repos.claims.list(
+    page = read_checked(lambda pipe: rt.repos.claims.list_queued(
+        pipe,
         status=args.get("status"),
         claim_type=args.get("type"),
         stance=args.get("stance"),
@@ -279,7 +280,7 @@ def list_claims(args: dict[str, Any]) -> Any:
         include=frozenset(args.get("include") or ()),
         cursor=args.get("cursor"),
         limit=args["limit"],
-    )
+    ))
     return send({"items": page.items, "next_cursor": page.next_cursor})
 
 

@@ -31,7 +31,7 @@ def correct_claim(cid: str) -> Any:
     """One correction form: `field` says which (speaker, span, stance or type)."""
     if not _can("verify"):
         abort(403)
-    claim = _claim_or_404(cid)
+    _claim_or_404(cid)  # a 404 for an unknown claim, before the form is read
     form = CorrectionForm()
     if not form.validate_on_submit():
         flash("Not corrected: " + "; ".join(m for ms in form.errors.values() for m in ms), "error")

@@ -37,7 +37,13 @@ def revision_entry(revision: int, at: str, by: str | None, text: str) -> str:
 
 
 def listing_score(redis: Redis, created_at: str) -> int:
-    return epoch_ms(created_at) * SCORE_SCALE + redis.incr(Keys.article_seq) % SCORE_SCALE
+    return score_of(epoch_ms(created_at), redis.incr(Keys.article_seq))
+
+
+def score_of(created_ms: int, seq: int) -> int:
+    """The listing score of an article created at `created_ms` (epoch ms) that drew `seq`
+    from the listing sequence (INCR of `Keys.article_seq`)."""
+    return created_ms * SCORE_SCALE + seq % SCORE_SCALE
 
 
 def index_article(pipe: Pipeline, aid: str, score: float, old: Mapping[str, Any], new: Mapping[str, Any]) -> None:

@@ -22,7 +22,7 @@ from .article_index import (
     METADATA,
     SCORE_SCALE,
     index_article,
-    listing_score,
+    score_of,
     revision_entry,
     set_status,
     watch_live_article,
@@ -302,26 +302,30 @@ class ArticleRepository:
         dedup_keys = [Keys.dedup(d.kind, d.fingerprint) for d in dedup]
         aid = new_id("art")
         now = utcnow()
+        created_ms = epoch_ms(now)
         record = {k: _s(v) for k, v in fields.items() if v is not None}
         record.update(id=aid, status="queued", claim_count="0", created_at=now, attempts="0", revision="1",
                       updated_at=now, dedup=" ".join(dedup_keys))
-        score = listing_score(self.redis, now)
-        record["score"] = str(score)
         emitter = self.feed.emitter()
 
         def body(pipe: Pipeline) -> tuple[Any, ...] | None:
             if dedup_keys:
                 pipe.watch(*dedup_keys)
-                for d, existing in zip(dedup, pipe.mget(dedup_keys)):
+                owners, seq = self._owners_and_seq(pipe, dedup_keys)
+                for d, existing in zip(dedup, owners):
                     article = self.get(existing) if existing else None
                     if article is not None:
                         pipe.unwatch()
                         if d.kind == "ext" and article["text"] != record.get("text", ""):
                             return ("revise", article["id"])
                         return article, False
+            else:
+                seq = self.redis.incr(Keys.article_seq)
+            score = score_of(created_ms, seq)
+            record["score"] = str(score)
             pipe.multi()
             pipe.hset(Keys.article(aid), mapping=record)
-            pipe.zadd(Keys.pending, {aid: epoch_ms(now)})
+            pipe.zadd(Keys.pending, {aid: created_ms})
             index_article(pipe, aid, score, {}, record)
             for d, key in zip(dedup, dedup_keys):
                 pipe.set(key, aid, ex=d.ttl)
@@ -338,6 +342,19 @@ class ArticleRepository:
         if existing is not None:
             return existing
         return records.article(record), True
+
+    def _owners_and_seq(self, pipe: Pipeline, dedup_keys: Sequence[str]) -> tuple[list[str | None], int]:
+        """The articles `dedup_keys` name, read once `pipe` WATCHes them, and a number drawn
+        from the listing sequence (`article_index.score_of`), in one round trip: on another
+        connection, which is as good as the watching one's, since the WATCH is in place before
+        the read. (On a cluster, the watching pipeline's own reads, `cross_slot`.)"""
+        if self.conn.cluster:
+            return pipe.mget(dedup_keys), self.redis.incr(Keys.article_seq)
+        with self.redis.pipeline(transaction=False) as reads:
+            reads.mget(dedup_keys)
+            reads.incr(Keys.article_seq)
+            owners, seq = reads.execute()
+        return owners, seq
 
     # -- takedown -----------------------------------------------------------------------------
 

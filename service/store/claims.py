@@ -85,8 +85,17 @@ class ClaimRepository:
         four round trips (`claim_page.read_claim_page`); None for an unknown claim."""
         return read_claim_page(self.conn, cid, limit, scan)
 
-    def list(
+    def list(self, **filters: Any) -> Page:
+        """Claims newest first, filtered by every criterion given (AND); `list_queued` names
+        the criteria."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            finish = self.list_queued(pipe, **filters)
+            replies = pipe.execute(raise_on_error=False)
+        return finish(replies)
+
+    def list_queued(
         self,
+        pipe: Pipeline,
         *,
         status: str | None = None,
         claim_type: str | None = None,
@@ -103,23 +112,27 @@ class ClaimRepository:
         include: frozenset[str] = frozenset(),
         cursor: str | None = None,
         limit: int = 50,
-    ) -> Page:
-        """Claims newest first, filtered by every criterion given (AND).
+    ) -> Callable[[Sequence[Any]], Page]:
+        """`list` with its page queued on `pipe` (someone else's round trip: the API sends it
+        with its lockout check, `auth.read_checked`); returns what makes the page of the
+        replies to what it queued. What the filters need first (a speaker's name, index sizes,
+        a time range) is read before, in round trips of its own.
 
         Claims marked `not_a_claim` are left out unless that status is asked for or
         `include` holds "not_a_claim"; `include` holding "context" adds each claim's context.
         `assignee` keeps the claims assigned to that reviewer, `unassigned` those assigned to
         nobody (`assignments.py`).
         """
+        empty: Callable[[Sequence[Any]], Page] = lambda replies: Page([], None)
         indexes: list[str] = []
         if article_id is not None:
             if not is_id("art", article_id):
-                return Page([], None)
+                return empty
             indexes.append(Keys.article_claims(article_id))
         if speaker_id is not None:
             sid = reads.current_speaker(self.redis, speaker_id)
             if sid is None:
-                return Page([], None)
+                return empty
             indexes.append(Keys.by_speaker(sid))
         if status is not None and status != UNINDEXED_STATUS:
             indexes.append(Keys.by_status(status))
@@ -138,16 +151,18 @@ class ClaimRepository:
             excluded.append(Keys.assigned)
         low, high = self._seq_range(since, until)
         if low is not None and high is not None and low > high:
-            return Page([], None)
+            return empty
         context = "context" in include
         if cluster_id is not None:
             if not is_id("cls", cluster_id):
-                return Page([], None)
+                return empty
             if not self.redis.exists(Keys.cluster(cluster_id)):
-                return self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
+                page = self._singleton_page(cluster_id, indexes, excluded, low, high, cursor, context)
+                return lambda replies: page
             indexes.append(Keys.cluster_claims(cluster_id))
         indexes = reads.smallest_first(self.conn, indexes) if indexes else [Keys.claims]
-        return reads.walk(self.conn, indexes, "desc", cursor, limit, low=low, high=high, excluded=excluded, context=context)
+        return reads.queue_walk(self.conn, pipe, indexes, "desc", cursor, limit, low=low, high=high,
+                                excluded=excluded, context=context)
 
     @staticmethod
     def _excluded(status: str | None, include: frozenset[str], stance: str | None = None) -> list[str]:

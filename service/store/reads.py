@@ -8,11 +8,12 @@ another.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from . import records, speakers
 from .base import SCAN_BUDGET, Gone, NotFound, Page
@@ -71,15 +72,16 @@ def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str
     """The API's claims from what `read_claims` returned, in the order of `ids`: each
     article's reference is built once per page, each claim straight from its record
     (`records.shown_claim`)."""
-    refs = {aid: (records.article_ref(aid, values), values) for aid, values in zip(aids, articles)}
+    if context:
+        texts = {aid: values[-1] or "" for aid, values in zip(aids, articles)}
+    refs = {aid: records.article_ref(aid, values) for aid, values in zip(aids, articles)}
     out = []
     for cid, raw in zip(ids, found):
         if raw:
             record = records.shown_claim(cid, raw)
-            ref, values = refs[record["article_id"]]
-            record["article"] = dict(ref)
+            record["article"] = dict(refs[record["article_id"]])
             if context:
-                record["context"] = claim_context(record, values[-1] or "")
+                record["context"] = claim_context(record, texts[record["article_id"]])
             out.append(record)
     return out
 
@@ -174,6 +176,37 @@ def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | Non
          context: bool = False, budget: int | None = None) -> Page:
     """One page of claims from the first index, present in the other `indexes` and absent
     from `excluded` (the Lua in `scripts.py`), within `budget` entries examined."""
+    keys, args = _walk_arguments(indexes, direction, cursor, limit, low, high, excluded, context, budget)
+    return _page(conn.page(keys=keys, args=args), context)
+
+
+def queue_walk(conn: Connection, pipe: Pipeline, indexes: list[str], direction: str, cursor: str | None,
+               limit: int, low: int | None = None, high: int | None = None, excluded: Sequence[str] = (),
+               context: bool = False, budget: int | None = None) -> Callable[[Sequence[Any]], Page]:
+    """`walk` queued on `pipe` (someone else's round trip: the API's lockout check,
+    `auth.read_checked`); returns what makes the page of the replies to what it queued. Where
+    the script cannot be queued (a cluster, a Redis that lost its scripts) the page is read
+    once the replies are in, in a round trip of its own."""
+    keys, args = _walk_arguments(indexes, direction, cursor, limit, low, high, excluded, context, budget)
+    if conn.cluster:
+        return lambda replies: _page(conn.page(keys=keys, args=args), context)
+    pipe.evalsha(conn.page.sha, len(keys), *keys, *args)
+
+    def finish(replies: Sequence[Any]) -> Page:
+        reply = replies[0]
+        if isinstance(reply, NoScriptError):
+            return _page(conn.page(keys=keys, args=args), context)  # the Script object loads it
+        if isinstance(reply, Exception):
+            raise reply
+        return _page(reply, context)
+
+    return finish
+
+
+def _walk_arguments(indexes: list[str], direction: str, cursor: str | None, limit: int, low: int | None,
+                    high: int | None, excluded: Sequence[str], context: bool,
+                    budget: int | None) -> tuple[list[str], list[Any]]:
+    """The page script's KEYS and ARGV (`scripts.PAGE`)."""
     budget = SCAN_BUDGET if budget is None else budget
     bound = "" if cursor is None else decode_cursor(cursor)
     if direction == "desc":
@@ -182,10 +215,12 @@ def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | Non
         stop = "" if low is None else str(low)
     else:
         stop = ""
-    ids, last, exhausted, found, aids, articles = conn.page(
-        keys=[*indexes, *excluded],
-        args=[direction, bound, limit, budget, stop, len(excluded), Keys.claim_seq, Keys.claim(""), Keys.article(""),
-              *article_fields(context)])
+    return [*indexes, *excluded], [direction, bound, limit, budget, stop, len(excluded), Keys.claim_seq,
+                                   Keys.claim(""), Keys.article(""), *article_fields(context)]
+
+
+def _page(reply: Sequence[Any], context: bool) -> Page:
+    ids, last, exhausted, found, aids, articles = reply
     items = assemble(ids, found, aids, articles, context)
     next_cursor = None if int(exhausted) or last in (None, "") else encode_cursor(int(float(last)))
     return Page(items=items, next_cursor=next_cursor)
