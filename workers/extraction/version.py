@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -12,8 +13,20 @@ if TYPE_CHECKING:
 RULES_VERSION = 7
 
 
+# Each pipeline's version string, worked out once: spaCy's `Language.meta` lists every
+# component's labels on each access, which cost about 4% of a short article's job.
+_KNOWN: "WeakKeyDictionary[Language, str]" = WeakKeyDictionary()
+
+
 def extractor_version(nlp: "Language") -> str:
     """"claimtrack 0.1.0; en_core_web_sm 3.8.0; rules 2": package, model, rules."""
+    known = _KNOWN.get(nlp)
+    if known is None:
+        known = _KNOWN[nlp] = _describe(nlp)
+    return known
+
+
+def _describe(nlp: "Language") -> str:
     try:
         package = version("claimtrack")
     except PackageNotFoundError:
@@ -21,8 +34,9 @@ def extractor_version(nlp: "Language") -> str:
     from .encoder import COMPONENT
 
     encoder = "; encoder" if COMPONENT in nlp.component_names else ""
-    return f"claimtrack {package}; {nlp.meta.get('lang', 'en')}_{nlp.meta.get('name', '?')} " \
-           f"{nlp.meta.get('version', '?')}{encoder}; rules {RULES_VERSION}"
+    meta = nlp.meta
+    return f"claimtrack {package}; {meta.get('lang', 'en')}_{meta.get('name', '?')} " \
+           f"{meta.get('version', '?')}{encoder}; rules {RULES_VERSION}"
 
 
 def rules_version(extractor: str | None) -> int:
