@@ -412,11 +412,9 @@ def model_name() -> str:
 _CLK = os.sysconf("SC_CLK_TCK")
 
 
-def session_cpu_seconds(leaders: Sequence[int]) -> float:
-    """CPU time (user + system) of every process in the sessions led by `leaders`, plus
-    what their reaped children used (a finished work horse's time moves to its parent)."""
-    sessions = set(leaders)
-    total = 0
+def process_stats() -> Iterator[tuple[int, list[str]]]:
+    """(pid, the fields of /proc/PID/stat after the command) of every process now:
+    state, ppid, pgrp, session, ..., utime (index 11), stime, cutime, cstime."""
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -424,6 +422,12 @@ def session_cpu_seconds(leaders: Sequence[int]) -> float:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[3]) in sessions:
-            total += sum(int(f) for f in fields[11:15])
+        yield int(entry.name), fields
+
+
+def session_cpu_seconds(leaders: Sequence[int]) -> float:
+    """CPU time (user + system) of every process in the sessions led by `leaders`, plus
+    what their reaped children used (a finished work horse's time moves to its parent)."""
+    sessions = set(leaders)
+    total = sum(sum(int(f) for f in fields[11:15]) for _, fields in process_stats() if int(fields[3]) in sessions)
     return total / _CLK

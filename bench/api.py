@@ -63,7 +63,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import (API_KEY, BENCH, Processes, RedisServer, emit, log, machine, rounded,  # noqa: E402
+from _common import (API_KEY, BENCH, Processes, RedisServer, emit, log, machine, process_stats, rounded,  # noqa: E402
                      start_gunicorn, store_synthetic_article)
 from _fixtures import articles  # noqa: E402
 
@@ -292,19 +292,9 @@ def compare_trees(args: argparse.Namespace, procs: Processes, redis_url: str, fi
 def cpu_seconds(pid: int, group: bool = True) -> float:
     """CPU seconds (user and system) spent so far by process `pid`, or by every process of
     the process group it leads (a gunicorn and its workers)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        # after the command: state, ppid, pgrp, ..., utime (12th), stime (13th)
-        if (int(fields[2]) == pid if group else int(entry.name) == pid):
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+    total = sum(int(fields[11]) + int(fields[12]) for proc, fields in process_stats()
+                if (int(fields[2]) == pid if group else proc == pid))
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def metrics_cpu(redis_url: str, claim_ids: list[str], list_paths: list[str], directory: Path,
