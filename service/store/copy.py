@@ -36,6 +36,7 @@ def copy_store(source: Redis, target: Redis, batch: int = COPY_BATCH, restart: b
                max_batches: int | None = None) -> dict[str, Any]:
     """Copy every ``ct:*`` key of `source` (a single server, bytes client) to `target` (a
     server or a cluster, bytes client), from where an earlier copy stopped unless `restart`.
+    A batch is one SCAN of COUNT `batch` (a hint: a call may return a few more keys).
     `max_batches` stops after that many batches (an interrupted copy, for tests and for
     copying in slices). Returns the progress: cursor, keys copied so far, and done."""
     progress = {} if restart else {k.decode(): v.decode() for k, v in target.hgetall(Keys.copy_progress).items()}
