@@ -106,7 +106,8 @@ def random_claims(raw, count: int) -> list[str]:
     one set of seq offsets per `WORD_BUCKET` seqs, layout.py), each bucket sampled in
     proportion to its size."""
     from service.store import Keys
-    from service.store.layout import WORD_BUCKET, claim_id
+    from service.store.layout import WORD_BUCKET
+    from service.store.values import claim_id
 
     keys = list(raw.scan_iter(match=Keys.claims + "*", count=1000))
     with raw.pipeline(transaction=False) as pipe:

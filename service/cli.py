@@ -15,7 +15,7 @@ from .runtime import runtime
 from .store import Gone, format_time
 from .store.connection import client, cluster_client
 from .store.copy import COPY_BATCH, copy_store, verify
-from .store.layout import epoch_ms
+from .store.values import epoch_ms
 from .store.migrate import SCHEMA, migrate
 
 

@@ -137,6 +137,6 @@ def test_a_bucketed_index_walks_dense_and_sparse_buckets_in_seq_order(store, red
 
 
 def encode_base36(n: int) -> str:
-    from service.store.layout import claim_id
+    from service.store.values import claim_id
 
     return claim_id(n)[4:]

@@ -5,7 +5,7 @@ attribute lookup, an escape and a yield of its own: about 0.6 ms a page, twice w
 page costs as JSON (bench/console.py). Here a row is one f-string, in which every value that
 comes from a record (claim text, cue, stance, speaker and article names, times, assignee) is
 escaped as Jinja's autoescaping escapes it (`_text`); ids and URLs are made of [0-9a-z_/] by
-construction (`layout.is_id`), statuses and numbers by the store.
+construction (`values.is_id`), statuses and numbers by the store.
 """
 from __future__ import annotations
 

@@ -10,16 +10,9 @@ from .layout import (
     STANCES,
     VERDICTS,
     VERIFICATION_STATUSES,
-    BadCursor,
     Keys,
-    decode_cursor,
-    digest,
-    encode_cursor,
-    format_time,
-    is_id,
-    normalize_name,
-    utcnow,
 )
+from .values import BadCursor, decode_cursor, digest, encode_cursor, format_time, is_id, normalize_name, utcnow
 from .base import Conflict, CursorExpired, Gone, NotFound, Page, VersionMismatch
 from .connection import Connection, Options
 from .articles import DedupKey

@@ -18,7 +18,8 @@ from typing import Any
 
 from . import records
 from .connection import Connection
-from .layout import Keys, new_id, utcnow
+from .layout import Keys
+from .values import new_id, utcnow
 
 
 #: How long a process keeps using a managed key it has found without reading it again: the

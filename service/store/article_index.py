@@ -17,7 +17,8 @@ from redis.client import Pipeline
 
 from . import records
 from .base import Gone, NotFound
-from .layout import Keys, epoch_ms
+from .layout import Keys
+from .values import epoch_ms
 
 #: Article fields a client sets (the text aside).
 METADATA = ("title", "url", "source", "published_at", "external_id")

@@ -30,7 +30,8 @@ from .article_index import (
 from .base import SCAN_BUDGET, Conflict, Gone, NotFound, Page
 from .connection import Connection
 from .events import Feed
-from .layout import ARTICLE_STATUSES, Keys, decode_cursor, digest, encode_cursor, epoch_ms, is_id, new_id, utcnow
+from .layout import ARTICLE_STATUSES, Keys
+from .values import decode_cursor, digest, encode_cursor, epoch_ms, is_id, new_id, utcnow
 from .reads import smallest_first
 from .takedown import take_down
 

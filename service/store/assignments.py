@@ -18,7 +18,8 @@ from redis.client import Pipeline
 from . import records
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, is_id, utcnow
+from .layout import Keys
+from .values import is_id, utcnow
 from .reads import watch_claims
 
 

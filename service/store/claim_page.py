@@ -24,7 +24,8 @@ from typing import Any, NamedTuple
 from . import reads, records
 from .suggestions import ranked_suggestions, suggestion_of
 from .connection import Connection
-from .layout import Keys, is_id
+from .layout import Keys
+from .values import is_id
 
 
 class ClaimPage(NamedTuple):

@@ -17,7 +17,8 @@ from redis.client import Pipeline
 from . import article_index, clusters, correction_rules, records, rules, speakers
 from .connection import Connection
 from .events import Emitter, EventBatch
-from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, normalize_name, utcnow
+from .layout import UNINDEXED_STATUS, Keys
+from .values import claim_id, epoch_ms, normalize_name, utcnow
 from .reads import add_claims, watch_claims
 
 

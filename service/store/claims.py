@@ -22,8 +22,8 @@ from .claim_page import ClaimPage, read_claim_page
 from .claim_saving import save_claims
 from .connection import Connection
 from .events import Feed
-from .layout import (UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys, claim_of_cluster, decode_cursor, epoch_ms, is_id,
-                     seq_of_claim)
+from .layout import UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys
+from .values import claim_of_cluster, decode_cursor, epoch_ms, is_id, seq_of_claim
 
 
 class ClaimRepository:

@@ -17,7 +17,8 @@ from typing import Any
 
 from redis import RedisCluster
 
-from .layout import WORD_BUCKET, claim_id, is_bucketed
+from .layout import WORD_BUCKET, is_bucketed
+from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
 #: Buckets of a bucketed index read per round trip while walking it: one at first (a page of a

@@ -18,7 +18,8 @@ from . import reads, records, rules
 from .base import Conflict, NotFound
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, claim_id, claim_of_cluster, cluster_of_claim, is_id, seq_of_claim, utcnow
+from .layout import Keys
+from .values import claim_id, claim_of_cluster, cluster_of_claim, is_id, seq_of_claim, utcnow
 from .reads import watch_claims
 from .suggestions import ranked_suggestions, suggestion_of
 from .text import claim_signature, normalize_claim

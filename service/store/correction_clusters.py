@@ -17,7 +17,8 @@ from typing import Any
 from redis.client import Pipeline
 
 from . import correction_rules, records, rules
-from .layout import Keys, claim_id, claim_of_cluster, cluster_of_claim
+from .layout import Keys
+from .values import claim_id, claim_of_cluster, cluster_of_claim
 from .reads import watch_claims
 from .text import claim_signature, normalize_claim
 

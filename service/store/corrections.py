@@ -21,7 +21,8 @@ from . import correction_clusters, correction_rules, records, speakers
 from .base import Conflict, NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
-from .layout import UNINDEXED_STATUS, Keys, claim_id, epoch_ms, is_id, new_id, utcnow
+from .layout import UNINDEXED_STATUS, Keys
+from .values import claim_id, epoch_ms, is_id, new_id, utcnow
 from .reads import add_claims, current_speaker, live_article, remove_claim, watch_claims
 from .text import words
 

@@ -26,7 +26,8 @@ from rq import Callback, Queue, Retry
 from . import records
 from .base import CursorExpired, Page, after_commit
 from .connection import Connection
-from .layout import BadCursor, Keys, decode_cursor, encode_cursor, new_id, utcnow
+from .layout import Keys
+from .values import BadCursor, decode_cursor, encode_cursor, new_id, utcnow
 from .webhooks import Hook, WebhookRepository
 
 

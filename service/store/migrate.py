@@ -51,7 +51,8 @@ from . import records, search
 from .article_index import index_article, listing_score, revision_entry
 from .connection import Connection
 from .reads import add_claims, watch_claims
-from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, beside, claim_id, cluster_of_claim, digest, epoch_ms, utcnow
+from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, beside
+from .values import claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
 SCHEMA = 6

@@ -18,7 +18,8 @@ from redis.exceptions import NoScriptError
 from . import records, speakers
 from .base import SCAN_BUDGET, Gone, NotFound, Page
 from .connection import Connection
-from .layout import Keys, bucket_entry, decode_cursor, encode_cursor, is_bucketed, is_id, seq_of_claim
+from .layout import Keys, bucket_entry, is_bucketed
+from .values import decode_cursor, encode_cursor, is_id, seq_of_claim
 from .text import context_span
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from .layout import cluster_of_claim, epoch_ms, format_time, seq_of_claim
+from .values import cluster_of_claim, epoch_ms, format_time, seq_of_claim
 
 #: A claim is stored as one JSON array in this field order, not as a hash: claims are the
 #: bulk of the data, and a hash repeats every field name in every claim (and switches to a

@@ -16,7 +16,8 @@ from redis.client import Pipeline
 from .base import NotFound
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, epoch_ms, is_id, utcnow
+from .layout import Keys
+from .values import epoch_ms, is_id, utcnow
 from .reads import live_article
 
 

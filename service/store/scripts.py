@@ -12,7 +12,7 @@ with SISMEMBER on the bucket of the claim's seq; its members are claim ids built
 from .layout import WORD_BUCKET
 
 #: Bucketed indexes, for the scripts below: whether KEYS[k] is one, a claim id from a seq (the
-#: same base 36 as `layout.claim_id`), and how many claims a bucketed index holds.
+#: same base 36 as `values.claim_id`), and how many claims a bucketed index holds.
 _BUCKETS = """
 local BUCKET = %d
 -- A bucket holding more than 1/DENSE of its seqs is walked by probing seq after seq rather

@@ -22,7 +22,8 @@ from redis.client import Pipeline
 
 from . import records
 from .connection import Connection
-from .layout import Keys, bucket_entry, is_id
+from .layout import Keys, bucket_entry
+from .values import is_id
 from .text import words
 
 

@@ -11,7 +11,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from .connection import Connection
-from .layout import Keys, digest
+from .layout import Keys
+from .values import digest
 
 
 class SessionRepository:

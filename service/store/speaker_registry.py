@@ -17,7 +17,8 @@ from . import reads, records, speakers
 from .base import Conflict, NotFound, Page
 from .connection import Connection
 from .events import Feed
-from .layout import Keys, decode_cursor, encode_cursor, normalize_name
+from .layout import Keys
+from .values import decode_cursor, encode_cursor, normalize_name
 from .text import claim_signature, normalize_claim
 
 

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from redis import Redis
 from redis.client import Pipeline
 
-from .layout import SPEAKER_KINDS, Keys, new_id, normalize_name
+from .layout import SPEAKER_KINDS, Keys
+from .values import new_id, normalize_name
 
 NAMED = SPEAKER_KINDS[:2]
 

@@ -17,7 +17,8 @@ from .article_index import index_article, watch_live_article
 from .base import NotFound
 from .connection import Connection
 from .events import Emitter
-from .layout import Keys, bucket_entry, cluster_of_claim, is_id, utcnow
+from .layout import Keys, bucket_entry
+from .values import cluster_of_claim, is_id, utcnow
 from .reads import remove_claim, watch_claims
 from .text import claim_signature, normalize_claim, words
 

@@ -14,7 +14,7 @@ import hashlib
 import re
 import unicodedata
 
-from .layout import fold
+from .values import fold
 
 #: At most this many distinct words of one claim are indexed for search.
 MAX_WORDS = 40

@@ -16,7 +16,8 @@ from . import records, rules
 from .base import NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
-from .layout import UNINDEXED_STATUS, Keys, is_id, utcnow
+from .layout import UNINDEXED_STATUS, Keys
+from .values import is_id, utcnow
 
 #: The verification fields a fact-checker sets; the rest of a verdict says who and when.
 EDITABLE = ("status", "note", "evidence", "review_url")

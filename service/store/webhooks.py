@@ -26,7 +26,8 @@ from rq.serializers import JSONSerializer
 
 from . import records
 from .connection import Connection
-from .layout import Keys, format_time, is_id, new_id, utcnow
+from .layout import Keys
+from .values import format_time, is_id, new_id, utcnow
 
 DELIVERY_QUEUE = "claimtrack-webhooks"
 HOOKS_TTL = 1.0
