@@ -234,6 +234,21 @@ def missing_claim(claim_id: str) -> NoReturn:
     abort(404, f"No claim {claim_id!r}.")
 
 
+def send_claim(claim_id: str, status: int = 200) -> Any:
+    """The answer of every route that changed a claim: the claim as it is now, with its ETag
+    (410 or 404 when it is gone)."""
+    claim = runtime().repos.claims.get(claim_id)
+    if claim is None:
+        missing_claim(claim_id)
+    return send(claim, status, _etag(claim))
+
+
+def stale_version(current: int) -> NoReturn:
+    """412 for a write whose If-Match names an earlier version than `current`."""
+    abort(412, f"The claim changed since you read it (now version {current}); read it again.",
+          type=TYPES["stale"], title="Stale version", headers={"ETag": f'"{current}"'})
+
+
 def _claim_or_abort(claim_id: str) -> dict[str, Any]:
     """The claim; 410 when its article was taken down, 404 when there is no such claim."""
     repos = runtime().repos
@@ -329,23 +344,13 @@ def update_verification(_: dict[str, Any], body: dict[str, Any], claim_id: str) 
     a stale ETag gets 412 and changes nothing; a malformed one gets 400.
     """
     expected = expected_versions()
-    rt = runtime()
     try:
-        rt.repos.verdicts.update(claim_id, body, by=principal().name, expected_versions=expected)
+        runtime().repos.verdicts.update(claim_id, body, by=principal().name, expected_versions=expected)
     except NotFound:
         missing_claim(claim_id)
     except VersionMismatch as stale:
-        abort(
-            412,
-            f"The claim changed since you read it (now version {stale.current}); read it again.",
-            type=TYPES["stale"],
-            title="Stale version",
-            headers={"ETag": f'"{stale.current}"'},
-        )
-    claim = rt.repos.claims.get(claim_id)
-    if claim is None:
-        missing_claim(claim_id)
-    return send(claim, 200, _etag(claim))
+        stale_version(stale.current)
+    return send_claim(claim_id)
 
 
 class SimilarClaimSchema(Schema):

@@ -11,9 +11,9 @@ from ..auth import principal, requires
 from ..problems import TYPES, abort
 from ..runtime import runtime
 from ..store import STANCES, Conflict, NotFound
-from .claims import ClaimSchema, SpeakerSchema, VerificationSchema, missing_claim
+from .claims import ClaimSchema, SpeakerSchema, VerificationSchema, missing_claim, send_claim
 from .fields import Timestamp
-from .requests import json_body, send
+from .requests import json_body
 
 blp = Blueprint("clusters", __name__, url_prefix="/v1/clusters",
                 description="Claims that say the same thing, and where they appeared.")
@@ -100,10 +100,7 @@ def link_claim(body: dict[str, Any], cluster_id: str) -> Any:
     except Conflict as refused:
         abort(409, f"The claim cannot join this cluster: {refused}.", type=TYPES["not_linkable"],
               title="Not linkable")
-    claim = rt.repos.claims.get(body["claim_id"])
-    if claim is None:
-        missing_claim(body["claim_id"])
-    return send(claim, 200, {"ETag": f'"{claim["version"]}"'})
+    return send_claim(body["claim_id"])
 
 
 @blp.route("/<cluster_id>/claims/<claim_id>", methods=["DELETE"])
@@ -127,7 +124,4 @@ def split_claim(cluster_id: str, claim_id: str) -> Any:
         abort(404, f"No claim {claim_id!r} in cluster {cluster_id!r}.")
     except Conflict as refused:
         abort(409, f"Nothing to split: {refused}.")
-    claim = rt.repos.claims.get(claim_id)
-    if claim is None:
-        missing_claim(claim_id)
-    return send(claim, 200, {"ETag": f'"{claim["version"]}"'})
+    return send_claim(claim_id)

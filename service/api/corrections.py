@@ -14,11 +14,11 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..auth import principal, requires
-from ..problems import TYPES, abort
+from ..problems import abort
 from ..runtime import runtime
 from ..store.bulk import BULK_ACTIONS, apply as apply_bulk
 from ..store import CLAIM_TYPES, SPEAKER_KINDS, STANCES, Conflict, NotFound, VersionMismatch
-from .claims import CLAIM_ETAG, ClaimSchema, IfMatchArgs, expected_versions, missing_claim
+from .claims import CLAIM_ETAG, ClaimSchema, IfMatchArgs, expected_versions, missing_claim, send_claim, stale_version
 from .fields import Text
 from .requests import json_body, send
 
@@ -133,18 +133,6 @@ def _refused(reason: object) -> Any:
     abort(409, f"Not corrected: {reason}.", type=REFUSED, title="Correction refused")
 
 
-def _stale(current: int) -> Any:
-    abort(412, f"The claim changed since you read it (now version {current}); read it again.",
-          type=TYPES["stale"], title="Stale version", headers={"ETag": f'"{current}"'})
-
-
-def _claim_response(claim_id: str, status: int = 200) -> Any:
-    claim = runtime().repos.claims.get(claim_id)
-    if claim is None:
-        missing_claim(claim_id)
-    return send(claim, status, {"ETag": f'"{claim["version"]}"'})
-
-
 @blp.route("/claims/<claim_id>/correction", methods=["PATCH"])
 @requires("verify")
 @json_body
@@ -178,10 +166,10 @@ def correct_claim(_: dict[str, Any], body: dict[str, Any], claim_id: str) -> Any
     except NotFound:
         missing_claim(claim_id)
     except VersionMismatch as stale:
-        _stale(stale.current)
+        stale_version(stale.current)
     except Conflict as refused:
         _refused(refused)
-    return _claim_response(claim_id)
+    return send_claim(claim_id)
 
 
 @blp.route("/articles/<article_id>/claims", methods=["POST"])
@@ -208,7 +196,7 @@ def add_claim(body: dict[str, Any], article_id: str) -> Any:
         abort(404, f"No article {article_id!r}.")
     except Conflict as refused:
         _refused(refused)
-    return _claim_response(fields_["id"], 201)
+    return send_claim(fields_["id"], 201)
 
 
 @blp.route("/articles/<article_id>/review", methods=["GET"])
