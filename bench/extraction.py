@@ -13,7 +13,7 @@ Issue 6, item 1. Prints one line of JSON.
   articles, and over real news (`real_news`: the texts of ../shared/eval/polnear-dev, or
   `--real DIR`), each against the baseline on the same texts.
 * the extractor alone, in this process, in every round next to the baseline: `extract_claims`
-  per article, as the job calls it, and `extract_many` (batched); once, before the rounds:
+  per article, as the job calls it; once, before the rounds:
   per-stage timings (tokenizer + sentence marks, each spaCy
   component, the rules) and the rule functions that cost most (cProfile), so a missed target
   can be traced to its cost.
@@ -70,9 +70,8 @@ def baseline(texts: list[str], name: str) -> dict:
 
 
 def extractor_timed(texts: list[str]) -> dict:
-    """The extractor alone in this process: `extract_claims` per article (as the job calls
-    it) and `extract_many` (batched, as quality.py runs it)."""
-    from workers.extraction import extract_claims, extract_many
+    """The extractor alone in this process: `extract_claims` per article, as the job calls it."""
+    from workers.extraction import extract_claims
 
     nlp = extractor_model()
     per_article = []
@@ -83,12 +82,8 @@ def extractor_timed(texts: list[str]) -> dict:
         claims += len(extract_claims(text, nlp))
         per_article.append(time.perf_counter() - t0)
     single = time.perf_counter() - start
-    start = time.perf_counter()
-    batched_claims = sum(len(c) for c in extract_many(texts, nlp))
-    batched = time.perf_counter() - start
-    return {"claims": claims, "claims_batched": batched_claims,
-            "extract_claims": {"articles_per_s": len(texts) / single, "per_article_ms": summary_ms(per_article)},
-            "extract_many": {"articles_per_s": len(texts) / batched}}
+    return {"claims": claims,
+            "extract_claims": {"articles_per_s": len(texts) / single, "per_article_ms": summary_ms(per_article)}}
 
 
 def in_process(texts: list[str], stage_sample: int, long_max: int) -> dict:
@@ -257,8 +252,8 @@ def measure_set(procs: Processes, redis: RedisServer, base: str, texts: list[str
             "failed": sum(r["failed"] for r in runs_of),
             "runs": runs_of,
         }
-    extractor = {"claims": extractor_runs[0]["claims"], "claims_batched": extractor_runs[0]["claims_batched"]}
-    for key in ("extract_claims", "extract_many"):
+    extractor = {"claims": extractor_runs[0]["claims"]}
+    for key in ("extract_claims",):
         ratios = [run[key]["articles_per_s"] / baseline_around(run["round"], "articles_per_s")
                   for run in extractor_runs]
         extractor[key] = {"articles_per_s": statistics.median(r[key]["articles_per_s"] for r in extractor_runs),
