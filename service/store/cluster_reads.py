@@ -17,7 +17,8 @@ from typing import Any
 
 from redis import RedisCluster
 
-from .layout import WORD_BUCKET, is_bucketed
+from . import sharded
+from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_key, shard_keys, shard_of
 from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
@@ -48,6 +49,10 @@ class Sizes:
                     for bucket in buckets:
                         pipe.scard(f"{key}{bucket}")
                     counts.append(len(buckets))
+                elif is_sharded(key):
+                    for shard in shard_keys(key):
+                        pipe.zcard(shard)
+                    counts.append(SHARDS)
                 else:
                     pipe.zcard(key)
                     counts.append(1)
@@ -137,7 +142,7 @@ class Page:
             present = self._probe(batch, required + absent, prefetch, records)
             consumed = 0
             for (member, score), found in zip(batch, present):
-                bound = _score(score)
+                bound = sharded.score_text(score)
                 scanned += 1
                 consumed += 1
                 if all(found[:len(required)]) and not any(found[len(required):]):
@@ -160,6 +165,8 @@ class Page:
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
         if is_bucketed(key):
             return self._after_bucketed(key, direction, bound, stop, count)
+        if is_sharded(key):
+            return sharded.after(self.client, key, direction, bound, stop, count)
         if direction == "desc":
             high = "+inf" if bound == "" else "(" + bound
             low = "-inf" if stop == "" else stop
@@ -226,6 +233,13 @@ class Page:
                     for bucket, positions in by_bucket.items():
                         pipe.smismember(f"{index}{bucket}", [seqs[i] % WORD_BUCKET for i in positions])
                         plan.append((index, positions))
+                elif is_sharded(index):
+                    by_shard: dict[int, list[int]] = {}
+                    for i, seq in enumerate(seqs):
+                        by_shard.setdefault(shard_of(seq), []).append(i)
+                    for shard, positions in by_shard.items():
+                        pipe.zmscore(shard_key(index, shard), [members[i] for i in positions])
+                        plan.append((index, positions))
                 else:
                     pipe.zmscore(index, members)
                     plan.append((index, list(range(len(members)))))
@@ -242,7 +256,3 @@ class Page:
                 present[index][i] = bool(value) if is_bucketed(index) else value is not None
         return [[present[index][i] for index in indexes] for i in range(len(members))]
 
-
-def _score(score: float) -> str:
-    """A score as Lua hands it back: an integer without a decimal point."""
-    return str(int(score)) if float(score).is_integer() else repr(score)

@@ -8,8 +8,59 @@ single Redis server (the only deployment Claimtrack supports) does not require.
 A bucketed index (`layout.is_bucketed`: a prefix ending in ':', one set of seq offsets per
 `WORD_BUCKET` seqs) is walked bucket by bucket, each bucket's offsets sorted here, and probed
 with SISMEMBER on the bucket of the claim's seq; its members are claim ids built from the seqs.
+A sharded index (`layout.is_sharded`: a prefix ending in '/', `SHARDS` sorted sets) is walked
+by merging its shards by score, a few entries of each at a time, and probed with ZSCORE on the
+shard of the entry's score (`layout.shard_key` and `shard_of`, written again here).
 """
-from .layout import WORD_BUCKET
+from .layout import PREFIX, SHARDS, WORD_BUCKET
+
+#: Sharded indexes, for the scripts below: whether a key is one, its shard keys, the shard of
+#: a score, the sizes of its shards, and a walk of its shards merged by score (`range` is the
+#: walk of one sorted set, in the page's direction: the script that includes this defines it).
+_SHARDS = """
+local SHARDS = %d
+local function sharded(key) return string.byte(key, -1) == 47 end
+local function shard_key(index, n) return index .. '{' .. string.sub(index, %d) .. n .. '}' end
+local function shard_of(score) return math.fmod(tonumber(score), SHARDS) end
+local function sharded_size(index)
+  local n = 0
+  for s = 0, SHARDS - 1 do n = n + redis.call('ZCARD', shard_key(index, s)) end
+  return n
+end
+local function sharded_exists(index)
+  local keys = {}
+  for s = 0, SHARDS - 1 do keys[#keys + 1] = shard_key(index, s) end
+  return redis.call('EXISTS', unpack(keys)) > 0
+end
+-- The next `count` entries of a sharded index after exclusive score `from`, as `range` gives
+-- them for one sorted set: every shard's next few, merged by score, a shard read again when
+-- its entries run out while it may hold more.
+local function after_sharded(range, desc, index, from, count)
+  local per = math.min(count, 2 * math.ceil(count / SHARDS) + 2)
+  local rows, at, bound, live = {}, {}, {}, {}
+  for s = 0, SHARDS - 1 do rows[s] = {}; at[s] = 1; bound[s] = from; live[s] = true end
+  local found = {}
+  while #found < 2 * count do
+    local best, top = nil, nil
+    for s = 0, SHARDS - 1 do
+      if at[s] > #rows[s] and live[s] then
+        rows[s], at[s] = range(shard_key(index, s), bound[s], per), 1
+        if #rows[s] < 2 * per then live[s] = false end
+        if #rows[s] > 0 then bound[s] = rows[s][#rows[s]] end
+      end
+      if at[s] <= #rows[s] then
+        local score = tonumber(rows[s][at[s] + 1])
+        if best == nil or (desc and score > top) or (not desc and score < top) then best, top = s, score end
+      end
+    end
+    if best == nil then break end
+    found[#found + 1] = rows[best][at[best]]
+    found[#found + 1] = rows[best][at[best] + 1]
+    at[best] = at[best] + 2
+  end
+  return found
+end
+""" % (SHARDS, len(PREFIX) + 2)
 
 #: Bucketed indexes, for the scripts below: whether KEYS[k] is one, a claim id from a seq (the
 #: same base 36 as `values.claim_id`), and how many claims a bucketed index holds.
@@ -38,12 +89,14 @@ end
 
 #: The size of each index in KEYS (ZCARD, or the members of all of a bucketed index's buckets);
 #: ARGV[1]: the claim seq counter's key (the highest bucket).
-SIZES = _BUCKETS + """
+SIZES = _BUCKETS + _SHARDS + """
 local sizes, top = {}, nil
 for i, key in ipairs(KEYS) do
   if bucketed(key) then
     top = top or tonumber(redis.call('GET', ARGV[1]) or '0')
     sizes[i] = bucketed_size(key, top)
+  elseif sharded(key) then
+    sizes[i] = sharded_size(key)
   else
     sizes[i] = redis.call('ZCARD', key)
   end
@@ -96,14 +149,17 @@ return {records, aids, articles}
 #: for a page of claims, the claim seq counter's key (where a bucketed index's walk starts), the
 #: claim prefix, the article prefix and the article fields, so that the page comes back with
 #: its records and articles (`read_claims`) in the same round trip.
-PAGE = _READ_CLAIMS + _BUCKETS + """
+PAGE = _READ_CLAIMS + _BUCKETS + _SHARDS + """
 local dir, bound, limit, budget, stop = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local excluded = tonumber(ARGV[6] or '0')
 local required = #KEYS - excluded
 -- Excluded sorted sets that are empty (superseded claims, most of the time) are not probed.
 local absent = {}
 for k = required + 1, #KEYS do
-  if bucketed(KEYS[k]) or redis.call('EXISTS', KEYS[k]) == 1 then absent[#absent + 1] = KEYS[k] end
+  local key = KEYS[k]
+  if bucketed(key) or (sharded(key) and sharded_exists(key)) or redis.call('EXISTS', key) == 1 then
+    absent[#absent + 1] = key
+  end
 end
 local chunk = math.min(math.max(limit, 64), budget)
 local out, scanned, exhausted = {}, 0, 0
@@ -158,18 +214,24 @@ local function has(key, member, seq)
     local s = tonumber(seq)
     return redis.call('SISMEMBER', key .. math.floor(s / BUCKET), s % BUCKET) == 1
   end
+  if sharded(key) then return redis.call('ZSCORE', shard_key(key, shard_of(seq)), member) ~= false end
   return redis.call('ZSCORE', key, member) ~= false
 end
-local function after(from, count)
-  if bucketed(KEYS[1]) then return after_bucketed(KEYS[1], from, count) end
+-- One sorted set's next `count` entries after exclusive score `from`, with their scores.
+local function range(key, from, count)
   if dir == 'desc' then
     local hi = from == '' and '+inf' or ('(' .. from)
     local lo = stop == '' and '-inf' or stop
-    return redis.call('ZRANGE', KEYS[1], hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
+    return redis.call('ZRANGE', key, hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
   end
   local lo = from == '' and '-inf' or ('(' .. from)
   local hi = stop == '' and '+inf' or stop
-  return redis.call('ZRANGE', KEYS[1], lo, hi, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES')
+  return redis.call('ZRANGE', key, lo, hi, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES')
+end
+local function after(from, count)
+  if bucketed(KEYS[1]) then return after_bucketed(KEYS[1], from, count) end
+  if sharded(KEYS[1]) then return after_sharded(range, dir == 'desc', KEYS[1], from, count) end
+  return range(KEYS[1], from, count)
 end
 while #out < limit and scanned < budget do
   local batch = after(bound, chunk)
