@@ -263,8 +263,8 @@ class ArticleRepository:
     def oldest_from(self, after: float | None, limit: int) -> list[tuple[str, float, str | None]]:
         """(id, listing score, extractor version) of articles oldest first, after a score:
         the walk a bulk re-extraction makes, resumable from the last score it saw."""
-        rows = sharded.after(self.redis, Keys.articles, "asc", "" if after is None else sharded.score_text(after),
-                             "", limit)
+        rows = sharded.after(sharded.pipelined(self.redis), Keys.articles, "asc",
+                             "" if after is None else sharded.score_text(after), "", limit)
         with self.redis.pipeline(transaction=False) as pipe:
             for aid, _ in rows:
                 pipe.hget(Keys.article(aid), "extractor_version")

@@ -18,6 +18,7 @@ from typing import Any
 from redis import RedisCluster
 
 from . import sharded
+from .fanout import fanout, flags
 from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_key, shard_keys, shard_of
 from .values import claim_id
 
@@ -41,22 +42,20 @@ class Sizes:
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[int]:
         top = top_seq(self.client, str(args[0])) if any(is_bucketed(k) for k in keys) else 0
-        with self.client.pipeline(transaction=False) as pipe:
-            counts = []
-            for key in keys:
-                if is_bucketed(key):
-                    buckets = range(top // WORD_BUCKET + 1)
-                    for bucket in buckets:
-                        pipe.scard(f"{key}{bucket}")
-                    counts.append(len(buckets))
-                elif is_sharded(key):
-                    for shard in shard_keys(key):
-                        pipe.zcard(shard)
-                    counts.append(SHARDS)
-                else:
-                    pipe.zcard(key)
-                    counts.append(1)
-            replies = pipe.execute()
+        commands: list[tuple[str, str]] = []
+        counts = []
+        for key in keys:
+            if is_bucketed(key):
+                buckets = range(top // WORD_BUCKET + 1)
+                commands += [("SCARD", f"{key}{bucket}") for bucket in buckets]
+                counts.append(len(buckets))
+            elif is_sharded(key):
+                commands += [("ZCARD", shard) for shard in shard_keys(key)]
+                counts.append(SHARDS)
+            else:
+                commands.append(("ZCARD", key))
+                counts.append(1)
+        replies = [int(n) for n in fanout(self.client, commands)]
         sizes, at = [], 0
         for n in counts:
             sizes.append(int(sum(replies[at:at + n])))
@@ -79,7 +78,7 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     elif len(ids) == 1:
         records = [client.get(claim_prefix + ids[0])]
     else:
-        records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
+        records = fanout(client, [("GET", claim_prefix + cid) for cid in ids])
     aids: list[str] = []
     for raw in records:
         if raw:
@@ -90,10 +89,7 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     if len(aids) == 1:
         articles = [client.hmget(article_prefix + aids[0], list(fields))]
     elif aids:
-        with client.pipeline(transaction=False) as pipe:
-            for aid in aids:
-                pipe.hmget(article_prefix + aid, list(fields))
-            articles = pipe.execute()
+        articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
     return records, aids, articles
 
 
@@ -166,7 +162,7 @@ class Page:
         if is_bucketed(key):
             return self._after_bucketed(key, direction, bound, stop, count)
         if is_sharded(key):
-            return sharded.after(self.client, key, direction, bound, stop, count)
+            return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
         if direction == "desc":
             high = "+inf" if bound == "" else "(" + bound
             low = "-inf" if stop == "" else stop
@@ -201,10 +197,7 @@ class Page:
             if len(trip) == 1:
                 members = [self.client.smembers(f"{prefix}{trip[0]}")]
             else:
-                with self.client.pipeline(transaction=False) as pipe:
-                    for bucket in trip:
-                        pipe.smembers(f"{prefix}{bucket}")
-                    members = pipe.execute()
+                members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
             for bucket, offsets in zip(trip, members):
                 seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
                 for seq in seqs:
@@ -224,35 +217,35 @@ class Page:
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
         plan: list[tuple[str, list[int]]] = []
-        with self.client.pipeline(transaction=False) as pipe:
-            for index in indexes:
-                if is_bucketed(index):
-                    by_bucket: dict[int, list[int]] = {}
-                    for i, seq in enumerate(seqs):
-                        by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
-                    for bucket, positions in by_bucket.items():
-                        pipe.smismember(f"{index}{bucket}", [seqs[i] % WORD_BUCKET for i in positions])
-                        plan.append((index, positions))
-                elif is_sharded(index):
-                    by_shard: dict[int, list[int]] = {}
-                    for i, seq in enumerate(seqs):
-                        by_shard.setdefault(shard_of(seq), []).append(i)
-                    for shard, positions in by_shard.items():
-                        pipe.zmscore(shard_key(index, shard), [members[i] for i in positions])
-                        plan.append((index, positions))
-                else:
-                    pipe.zmscore(index, members)
-                    plan.append((index, list(range(len(members)))))
-            if prefetch is not None:
-                for member in members:
-                    pipe.get(prefetch + member)
-            replies = pipe.execute()
+        commands: list[tuple[Any, ...]] = []
+        for index in indexes:
+            if is_bucketed(index):
+                by_bucket: dict[int, list[int]] = {}
+                for i, seq in enumerate(seqs):
+                    by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
+                for bucket, positions in by_bucket.items():
+                    commands.append(("SMISMEMBER", f"{index}{bucket}", *(seqs[i] % WORD_BUCKET for i in positions)))
+                    plan.append((index, positions))
+            elif is_sharded(index):
+                by_shard: dict[int, list[int]] = {}
+                for i, seq in enumerate(seqs):
+                    by_shard.setdefault(shard_of(seq), []).append(i)
+                for shard, positions in by_shard.items():
+                    commands.append(("ZMSCORE", shard_key(index, shard), *(members[i] for i in positions)))
+                    plan.append((index, positions))
+            else:
+                commands.append(("ZMSCORE", index, *members))
+                plan.append((index, list(range(len(members)))))
+        if prefetch is not None:
+            commands += [("GET", prefetch + member) for member in members]
+        replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
             records.update(zip(members, replies[len(plan):]))
             replies = replies[:len(plan)]
         present = {index: [False] * len(members) for index in indexes}
         for (index, positions), reply in zip(plan, replies):
-            for i, value in zip(positions, reply):
-                present[index][i] = bool(value) if is_bucketed(index) else value is not None
+            found = flags(reply) if is_bucketed(index) else [value is not None for value in reply]
+            for i, value in zip(positions, found):
+                present[index][i] = value
         return [[present[index][i] for index in indexes] for i in range(len(members))]
 

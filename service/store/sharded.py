@@ -8,12 +8,13 @@ entry is one command, on its shard. Reading an index in order merges its shards 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from redis import Redis
 from redis.client import Pipeline
 
+from .fanout import pairs
 from .layout import SHARDS, is_sharded, shard_key, shard_keys, shard_of
 
 
@@ -73,27 +74,37 @@ def members(redis: Redis, index: str) -> list[str]:
     return [member for member, _ in sorted(rows, key=lambda row: row[1])]
 
 
-def queue_range(pipe: Pipeline, key: str, direction: str, bound: str, stop: str, count: int) -> None:
-    """Queue the next `count` entries of sorted set `key` after exclusive score `bound` ('' =
-    from the end) up to inclusive score `stop` ('' = none), with their scores."""
+def range_command(key: str, direction: str, bound: str, stop: str, count: int) -> tuple[Any, ...]:
+    """The command that reads the next `count` entries of sorted set `key` after exclusive
+    score `bound` ('' = from the end) up to inclusive score `stop` ('' = none), with their
+    scores (a flat reply: member, score, ...; `fanout.pairs` reads it)."""
     if direction == "desc":
-        pipe.zrevrangebyscore(key, "+inf" if bound == "" else "(" + bound, "-inf" if stop == "" else stop,
-                              start=0, num=count, withscores=True)
-    else:
-        pipe.zrangebyscore(key, "-inf" if bound == "" else "(" + bound, "+inf" if stop == "" else stop,
-                           start=0, num=count, withscores=True)
+        return ("ZRANGE", key, "+inf" if bound == "" else "(" + bound, "-inf" if stop == "" else stop,
+                "BYSCORE", "REV", "LIMIT", 0, count, "WITHSCORES")
+    return ("ZRANGE", key, "-inf" if bound == "" else "(" + bound, "+inf" if stop == "" else stop,
+            "BYSCORE", "LIMIT", 0, count, "WITHSCORES")
 
 
-def after(redis: Redis, index: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
+def pipelined(redis: Redis) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
+    """Commands run on one pipeline of `redis`: one round trip."""
+    def run(commands: Sequence[Sequence[Any]]) -> list[Any]:
+        with redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return pipe.execute()
+    return run
+
+
+def after(run: Callable[[Sequence[Sequence[Any]]], list[Any]], index: str, direction: str, bound: str, stop: str,
+          count: int) -> list[tuple[str, float]]:
     """The next `count` entries of `index` after exclusive score `bound`, up to inclusive
     score `stop`, in `direction`, as (member, score): what ZRANGE ... BYSCORE LIMIT gives on
-    one sorted set. A sharded index's shards are read in one pipelined round trip (one per node
-    on a cluster), a few entries each, and merged by score; a shard whose entries run out
-    before the merge is done is read again (rarely: entries spread evenly over the shards)."""
+    one sorted set. `run` sends commands in one round trip (`pipelined`, `fanout.fanout`). A
+    sharded index's shards are read in one round trip, a few entries each, and merged by
+    score; a shard whose entries run out before the merge is done is read again (rarely:
+    entries spread evenly over the shards)."""
     if not is_sharded(index):
-        with redis.pipeline(transaction=False) as pipe:
-            queue_range(pipe, index, direction, bound, stop, count)
-            return list(pipe.execute()[0])
+        return pairs(run([range_command(index, direction, bound, stop, count)])[0])
     keys = shard_keys(index)
     per = min(count, 2 * -(-count // SHARDS) + 2)
     bounds = dict.fromkeys(keys, bound)
@@ -105,12 +116,10 @@ def after(redis: Redis, index: str, direction: str, bound: str, stop: str, count
     while len(out) < count:
         empty = [key for key in keys if key in live and at[key] >= len(buffers[key])]
         if empty:
-            with redis.pipeline(transaction=False) as pipe:
-                for key in empty:
-                    queue_range(pipe, key, direction, bounds[key], stop, per)
-                replies = pipe.execute()
-            for key, rows in zip(empty, replies):
-                buffers[key], at[key] = list(rows), 0
+            replies = run([range_command(key, direction, bounds[key], stop, per) for key in empty])
+            for key, reply in zip(empty, replies):
+                rows = pairs(reply)
+                buffers[key], at[key] = rows, 0
                 if len(rows) < per:
                     live.discard(key)
                 if rows:
@@ -135,7 +144,3 @@ def _by_shard(index: str, entries: Mapping[str, float]) -> dict[str, dict[str, f
         parts.setdefault(shard_key(index, shard_of(value)), {})[member] = value
     return parts
 
-
-def keys_of(indexes: Iterable[str]) -> list[str]:
-    """The sorted sets that hold `indexes` (each shard of a sharded one)."""
-    return [key for index in indexes for key in (shard_keys(index) if is_sharded(index) else [index])]
