@@ -27,6 +27,9 @@ _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
 #: dense index, every claim or a type, is in the newest bucket), twice as many each trip after,
 #: up to this many (a sparse one's page may need many buckets).
 _BUCKETS_PER_TRIP = 16
+#: A window of seqs of a bucketed index holding more than 1 in this many is probed seq by seq
+#: (`Page._probe_window`), as the page script walks a dense bucket.
+_DENSE = 8
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
@@ -186,10 +189,19 @@ class Page:
             high = top if stop == "" else int(float(stop))
         if high < low:
             return []
+        found = self._probe_window(prefix, direction, low, high, count)
+        if len(found) >= count:
+            return found
+        if found:  # the rest is sparse: read bucket by bucket from where the probes stopped
+            if direction == "desc":
+                high = int(found[-1][1]) - 1
+            else:
+                low = int(found[-1][1]) + 1
+        if high < low:
+            return found
         buckets = list(range(low // WORD_BUCKET, high // WORD_BUCKET + 1))
         if direction == "desc":
             buckets.reverse()
-        found: list[tuple[str, float]] = []
         start, size = 0, 1
         while start < len(buckets):
             trip = buckets[start:start + size]
@@ -205,6 +217,33 @@ class Page:
                         found.append((claim_id(seq), float(seq)))
                         if len(found) >= count:
                             return found
+        return found
+
+    def _probe_window(self, prefix: str, direction: str, low: int, high: int,
+                      count: int) -> list[tuple[str, float]]:
+        """The first claims of a bucketed index in [low, high] (from `high` down, or from `low`
+        up), found by asking SMISMEMBER about a window of seqs at a time, as long as the windows
+        are dense (more than 1 in `_DENSE` a member): a page of every claim, or of a type, is
+        then one round trip however large its bucket, where reading the bucket would send and
+        sort all of its members. Stops at the first sparse window (the caller reads on by
+        buckets) or the end of its bucket; returns what it found, up to `count`."""
+        found: list[tuple[str, float]] = []
+        at, step = (high, -1) if direction == "desc" else (low, 1)
+        bucket = at // WORD_BUCKET
+        edge = max(low, bucket * WORD_BUCKET) if step < 0 else min(high, bucket * WORD_BUCKET + WORD_BUCKET - 1)
+        while len(found) < count:
+            width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
+            seqs = range(at, at + step * width, step)
+            hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
+                                               *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            for seq, hit in zip(seqs, hits):
+                if hit:
+                    found.append((claim_id(seq), float(seq)))
+                    if len(found) >= count:
+                        return found
+            at = seqs[-1] + step
+            if sum(hits) * _DENSE < width or (at - edge) * step > 0:
+                break
         return found
 
     def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
