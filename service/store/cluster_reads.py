@@ -178,15 +178,12 @@ class Page:
                         count: int) -> list[tuple[str, float]]:
         """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
         ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
-        if self.top is None:
-            self.top = top_seq(self.client, self.counter)
-        top = self.top
         if direction == "desc":
-            high = top if bound == "" else int(float(bound)) - 1
+            high = self._top() if bound == "" else int(float(bound)) - 1
             low = 0 if stop == "" else int(float(stop))
         else:
             low = 0 if bound == "" else int(float(bound)) + 1
-            high = top if stop == "" else int(float(stop))
+            high = self._top() if stop == "" else int(float(stop))
         if high < low:
             return []
         found = self._probe_window(prefix, direction, low, high, count)
@@ -218,6 +215,13 @@ class Page:
                         if len(found) >= count:
                             return found
         return found
+
+    def _top(self) -> int:
+        """The claim counter (where a bucketed index's walk starts), read once a page, and only
+        by a page that starts from the newest claim: a deep page's cursor is its start."""
+        if self.top is None:
+            self.top = top_seq(self.client, self.counter)
+        return self.top
 
     def _probe_window(self, prefix: str, direction: str, low: int, high: int,
                       count: int) -> list[tuple[str, float]]:
