@@ -126,7 +126,7 @@ class Page:
         self.top: int | None = None
         keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
-        chunk = min(max(limit, 64), budget)
+        chunk = min(limit if len(keys) == 1 else max(limit, 64), budget)
         # A page that walks one index, filters only leaving claims out, keeps most of what it
         # examines: its records are read in the round trip that probes the exclusions.
         prefetch = args[7] if len(args) > 7 and not required else None

@@ -34,30 +34,43 @@ local function sharded_exists(index)
 end
 -- The next `count` entries of a sharded index after exclusive score `from`, as `range` gives
 -- them for one sorted set: every shard's next few, merged by score, a shard read again when
--- its entries run out while it may hold more.
+-- its entries run out while it may hold more. What was read and not returned is kept for the
+-- next call that goes on from where this one stopped (the page's next batch, or its check
+-- that nothing follows), so a page reads each shard about once.
+local merge = nil
 local function after_sharded(range, desc, index, from, count)
-  local per = math.min(count, 2 * math.ceil(count / SHARDS) + 2)
-  local rows, at, bound, live = {}, {}, {}, {}
-  for s = 0, SHARDS - 1 do rows[s] = {}; at[s] = 1; bound[s] = from; live[s] = true end
-  local found = {}
-  while #found < 2 * count do
-    local best, top = nil, nil
-    for s = 0, SHARDS - 1 do
-      if at[s] > #rows[s] and live[s] then
-        rows[s], at[s] = range(shard_key(index, s), bound[s], per), 1
-        if #rows[s] < 2 * per then live[s] = false end
-        if #rows[s] > 0 then bound[s] = rows[s][#rows[s]] end
-      end
-      if at[s] <= #rows[s] then
-        local score = tonumber(rows[s][at[s] + 1])
-        if best == nil or (desc and score > top) or (not desc and score < top) then best, top = s, score end
-      end
-    end
-    if best == nil then break end
-    found[#found + 1] = rows[best][at[best]]
-    found[#found + 1] = rows[best][at[best] + 1]
-    at[best] = at[best] + 2
+  if merge == nil or merge.index ~= index or merge.last ~= from then
+    merge = {index = index, rows = {}, at = {}, bound = {}, live = {}, head = {}}
+    for s = 1, SHARDS do merge.rows[s] = {}; merge.at[s] = 1; merge.bound[s] = from; merge.live[s] = true end
   end
+  local rows, at, bound, live, head = merge.rows, merge.at, merge.bound, merge.live, merge.head
+  -- head[s]: shard s's next score, negated walking up, so that the next entry is the largest.
+  local sign, per, found, n = desc and 1 or -1, math.ceil(count / SHARDS) + 2, {}, 0
+  local function refill(s)
+    local r = range(shard_key(index, s - 1), bound[s], per)
+    rows[s], at[s] = r, 1
+    if #r < 2 * per then live[s] = false end
+    if #r > 0 then bound[s] = r[#r]; head[s] = sign * tonumber(r[2]) else head[s] = nil end
+  end
+  for s = 1, SHARDS do
+    if head[s] == nil and live[s] then refill(s) end
+  end
+  while n < 2 * count do
+    local best, top = 0, nil
+    for s = 1, SHARDS do
+      local h = head[s]
+      if h and (top == nil or h > top) then best, top = s, h end
+    end
+    if top == nil then break end
+    local r, a = rows[best], at[best]
+    found[n + 1], found[n + 2], n = r[a], r[a + 1], n + 2
+    a = a + 2
+    at[best] = a
+    if a <= #r then head[best] = sign * tonumber(r[a + 1])
+    elseif live[best] then refill(best)
+    else head[best] = nil end
+  end
+  merge.last = found[n] or from
   return found
 end
 """ % (SHARDS, len(PREFIX) + 2)
@@ -161,8 +174,9 @@ for k = required + 1, #KEYS do
     absent[#absent + 1] = key
   end
 end
-local chunk = math.min(math.max(limit, 64), budget)
-local out, scanned, exhausted = {}, 0, 0
+-- A page of one index without exclusions keeps every entry it reads: it reads `limit` of them.
+local chunk = math.min(#KEYS == 1 and limit or math.max(limit, 64), budget)
+local out, scanned, exhausted, more = {}, 0, 0, false
 local function top() return tonumber(redis.call('GET', ARGV[7]) or '0') end
 -- A bucketed index's next `count` claims after seq `from`, as ZRANGE ... WITHSCORES would give
 -- them: bucket by bucket, each bucket's offsets sorted.
@@ -256,8 +270,10 @@ while #out < limit and scanned < budget do
     if #out >= limit or scanned >= budget then break end
   end
   if consumed == n and n < chunk then exhausted = 1 break end
+  -- Entries of the batch left unexamined: something follows, no need to ask.
+  more = consumed < n
 end
-if exhausted == 0 and required == 1 and #after(bound, 1) == 0 then exhausted = 1 end
+if exhausted == 0 and required == 1 and not more and #after(bound, 1) == 0 then exhausted = 1 end
 if ARGV[8] then
   local fields = {}
   for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
