@@ -188,8 +188,6 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
     """The timed reads on one size's store, warmed up, and the mean number of items each
     returns. A read's page size is `limits[name]` (50 when absent); on the first call,
     `limits` is filled with the sizes the reads returned, for the next sizes."""
-    from service.store import Keys
-
     claim_ids = random_claims(raw, samples)
     article_ids = random_articles(raw, samples)
     prominent, occasional = queries["prominent"], queries["occasional"]
