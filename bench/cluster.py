@@ -11,8 +11,10 @@ go through its cross-slot transactions (service/store/cross_slot.py). A share of
 an article's claims, one claim), each timed --samples times per topology, all interleaved in one
 random order.
 
-Figures: p50/p99 of each read on each topology and the ratio cluster/single of p99 (target
-<= 1.5 for list pages and get_claim); ms per article saved and the ratio; Redis memory per
+Figures: p50/p99 of each read on each topology and the ratios cluster/single of p99 (target
+<= 1.5 for list pages and get_claim) and p50; the CPU time each read costs, the client's and
+the Redis servers' (measured apart, in alternating blocks: CPU time moves less with the load of
+a shared machine than latency does) and its ratio; ms per article saved and the ratio; Redis memory per
 claim (used_memory growth, summed over the cluster's primaries) and its ratio (target within
 10%), with the cross-slot bookkeeping left in the store (tickets of groups not applied: none once
 every transaction has finished) counted apart.
@@ -90,6 +92,39 @@ def markers(cluster) -> tuple[int, int]:
     return len(keys), int(per_key * len(keys))
 
 
+#: Reads of one kind in a row, per topology, while their CPU time is measured.
+CPU_BLOCK = 20
+
+
+def redis_cpu(clients) -> float:
+    """CPU seconds the servers behind `clients` have used (user + system, every thread)."""
+    total = 0.0
+    for client in clients:
+        info = client.info("cpu")
+        total += float(info["used_cpu_user"]) + float(info["used_cpu_sys"])
+    return total
+
+
+def cpu_per_read(ops_by_topology: list[dict], servers: list[list], samples: int) -> list[dict[str, dict]]:
+    """The CPU time each read costs on each topology, in ms: this process's (the client's
+    Python, redis-py, the sockets) and the Redis servers' (summed over the cluster's masters),
+    measured over blocks of `CPU_BLOCK` reads of one kind, the topologies alternating. CPU time
+    moves far less with the machine's load than the latency does, and it is what a round trip
+    and a reply cost on both sides."""
+    spent = [{name: [0.0, 0.0] for name in ops} for ops in ops_by_topology]
+    for _ in range(max(1, samples // CPU_BLOCK)):
+        for name in ops_by_topology[0]:
+            for k, ops in enumerate(ops_by_topology):
+                server_before, client_before = redis_cpu(servers[k]), time.process_time()
+                for i in range(CPU_BLOCK):
+                    ops[name](i)
+                spent[k][name][0] += time.process_time() - client_before
+                spent[k][name][1] += redis_cpu(servers[k]) - server_before
+    calls = max(1, samples // CPU_BLOCK) * CPU_BLOCK
+    return [{name: {"client": c / calls * 1000, "redis": r / calls * 1000} for name, (c, r) in done.items()}
+            for done in spent]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--claims", type=int, default=20_000)
@@ -140,6 +175,9 @@ def main() -> None:
         log(f"timing {len(ops_single)} reads x {args.samples} on each topology, interleaved")
         times = time_reads([ops_single, ops_cluster], rng, args.samples)
 
+        log(f"CPU per read, {args.samples} of each on each topology, in alternating blocks of {CPU_BLOCK}")
+        cpu = cpu_per_read([ops_single, ops_cluster], [[single_server.client()], nodes], args.samples)
+
         reads = {}
         for name in ops_single:
             s, c = times[0][name], times[1][name]
@@ -147,6 +185,9 @@ def main() -> None:
                 "single_ms": {"p50": percentile(s, 50) * 1000, "p99": percentile(s, 99) * 1000},
                 "cluster_ms": {"p50": percentile(c, 50) * 1000, "p99": percentile(c, 99) * 1000},
                 "p99_ratio": percentile(c, 99) / percentile(s, 99),
+                "p50_ratio": percentile(c, 50) / percentile(s, 50),
+                "cpu_ms": {"single": cpu[0][name], "cluster": cpu[1][name],
+                           "ratio": sum(cpu[1][name].values()) / sum(cpu[0][name].values())},
                 "items": {"single": items_single[name], "cluster": items_cluster[name]},
             }
         per_claim = {name: grown[name] / claims for name in grown}

@@ -33,4 +33,5 @@ run latency
 run api
 run console
 run scale --claims "${BENCH_SCALE_CLAIMS:-100000}"
+run shards
 exit $status

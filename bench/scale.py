@@ -101,6 +101,20 @@ def load(url: str, first_article: int, articles: int, loaders: int) -> dict:
             "seconds": seconds, "claims_per_s": claims / seconds, "articles_per_s": sum(r[0] for r in results) / seconds}
 
 
+def random_articles(raw, count: int) -> list[str]:
+    """About `count` random article ids, from the index of every article (sharded: an even
+    share of each shard, layout.py)."""
+    from service.store import Keys
+    from service.store.layout import SHARDS, shard_keys
+
+    with raw.pipeline(transaction=False) as pipe:
+        for key in shard_keys(Keys.articles):
+            pipe.zrandmember(key, -(-count // SHARDS))
+        found = [aid for reply in pipe.execute() for aid in reply]
+    random.shuffle(found)
+    return found[:count]
+
+
 def random_claims(raw, count: int) -> list[str]:
     """About `count` random claim ids (no repeats), from the index of every claim (bucketed:
     one set of seq offsets per `WORD_BUCKET` seqs, layout.py), each bucket sampled in
@@ -155,8 +169,8 @@ def choose_queries(raw) -> dict[str, str]:
     """The filter values of the timed reads, chosen once (at the first size) and used again
     at every size, so that each read is the same query as the data grows."""
     from service.store import Keys
-
     from service.store.records import unpack_claim
+    from service.store.sharded import sizes
 
     names: dict[str, int] = {}
     for cid in random_claims(raw, 400):
@@ -165,7 +179,8 @@ def choose_queries(raw) -> dict[str, str]:
         if name and not name.startswith("a "):
             names[name] = names.get(name, 0) + 1
     ranked = sorted(names, key=lambda n: -names[n])
-    counts = {s: raw.zcard(Keys.by_status(s)) for s in ("true", "false", "misleading", "unverifiable")}
+    statuses = ("true", "false", "misleading", "unverifiable")
+    counts = dict(zip(statuses, sizes(raw, [Keys.by_status(s) for s in statuses])))
     return {"prominent": ranked[0], "occasional": ranked[-1], "rare_status": min(counts, key=counts.get)}  # type: ignore[arg-type]
 
 
@@ -173,10 +188,8 @@ def read_ops(store, raw, samples: int, queries: dict[str, str], limits: dict[str
     """The timed reads on one size's store, warmed up, and the mean number of items each
     returns. A read's page size is `limits[name]` (50 when absent); on the first call,
     `limits` is filled with the sizes the reads returned, for the next sizes."""
-    from service.store import Keys
-
     claim_ids = random_claims(raw, samples)
-    article_ids = raw.zrandmember(Keys.articles, samples)
+    article_ids = random_articles(raw, samples)
     prominent, occasional = queries["prominent"], queries["occasional"]
     # Deep pages: cursors reached by walking the unfiltered list and a status list.
     deep = []
@@ -260,7 +273,7 @@ def memory(raw, claims: int, articles: int, text_bytes: int, baseline: int, walk
 
     used = int(raw.info("memory")["used_memory"]) - baseline
     claim_keys = random_claims(raw, 2000)
-    article_keys = raw.zrandmember(Keys.articles, 500)
+    article_keys = random_articles(raw, 500)
     with raw.pipeline(transaction=False) as pipe:
         for cid in claim_keys:
             pipe.memory_usage(Keys.claim(cid), samples=0)

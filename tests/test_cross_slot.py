@@ -16,7 +16,8 @@ import time
 import pytest
 
 from helpers import headers, quote_article
-from service.store import Keys, cross_slot, records
+from service.store import Keys, cross_slot, records, sharded
+from service.store.values import seq_of_claim
 
 QUOTE = "We will build four new bridges over the river before the winter"
 
@@ -151,8 +152,8 @@ def test_the_maintenance_pass_finishes_an_intent_left_behind(store, redis, pair,
     assert history(redis, first) == ["mostly_false"] and history(redis, second) == ["mostly_false"]
     assert verdict_events(redis) == sorted([(first, "mostly_false"), (second, "mostly_false")])
     assert not redis.keys("ct:lock:*") and not redis.keys("ct:ticket:*")
-    assert redis.zscore(Keys.by_status("mostly_false"), first) is not None
-    assert redis.zscore(Keys.by_status("mostly_false"), second) is not None
+    assert sharded.score(redis, Keys.by_status("mostly_false"), first, seq_of_claim(first)) is not None
+    assert sharded.score(redis, Keys.by_status("mostly_false"), second, seq_of_claim(second)) is not None
 
 
 def test_a_lock_without_an_intent_ends_with_its_lease(store, redis, pair):

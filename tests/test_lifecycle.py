@@ -7,6 +7,7 @@ import pytest
 
 from helpers import claim_record, headers
 from service.store import Keys
+from service.store.layout import shard_keys, unsharded
 from workers import model
 from workers.extraction.version import RULES_VERSION
 from workers.worker import build_worker
@@ -273,9 +274,9 @@ def test_migration_gives_older_articles_their_listing(app, client, store, redis)
     aid = post(client, "Karl Berg said that the toll would rise.", source="Daily").json["id"]
     # What an article of schema 2 looked like.
     redis.hdel(Keys.article(aid), "score", "revision", "dedup", "updated_at")
-    redis.zadd(Keys.articles, {aid: 1764633600000})
-    redis.delete(Keys.articles_by_status("queued"), Keys.articles_by_source("Daily"), Keys.revisions(aid),
-                 Keys.pending)
+    redis.delete(*shard_keys(Keys.articles), *shard_keys(Keys.articles_by_status("queued")),
+                 Keys.articles_by_source("Daily"), Keys.revisions(aid), Keys.pending)
+    redis.zadd(unsharded(Keys.articles), {aid: 1764633600000})
     redis.set(Keys.schema, 2)
     result = app.test_cli_runner().invoke(args=["migrate"])
     assert result.exit_code == 0, result.output

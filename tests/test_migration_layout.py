@@ -16,9 +16,10 @@ import re
 
 import pytest
 
-from helpers import claim_record, headers, quote_article
-from service.store import Keys
-from service.store.migrate import SCHEMA
+from helpers import claim_record, headers, quote_article, seed_article
+from service.store import Keys, sharded
+from service.store.layout import shard_keys, unsharded
+from service.store.migrate import SCHEMA, sharded_indexes
 from service.store.records import unpack_claim
 from service.store.text import claim_signature, normalize_claim, words
 
@@ -92,7 +93,7 @@ def old_signature_tables(redis) -> dict[str, dict[str, str]]:
             cid = key.rsplit(":", 1)[1]
             fields = unpack_claim(cid, redis.get(key))
             if fields["status"] == "unverified":
-                redis.zadd(Keys.by_status("unverified"), {cid: fields["seq"]})
+                redis.zadd(unsharded(Keys.by_status("unverified")), {cid: fields["seq"]})
     return tables
 
 
@@ -118,6 +119,8 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     bucketed = {k: v for k, v in snapshot(redis).items() if k.startswith(BUCKETED)}
     assert all(kind == "set" for kind, _ in bucketed.values())
     assert {p for k in bucketed for p in BUCKETED if k.startswith(p)} == set(BUCKETED)
+    shards = {k: v for k, v in snapshot(redis).items() if "/{" in k}
+    as_schema_6(redis)  # the sharded indexes as one sorted set each, as schema 3 to 6 kept them
     old_sorted_indexes(redis)
     tables = old_signature_tables(redis)
     redis.set(Keys.schema, "3")
@@ -143,8 +146,13 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
         assert record.pop("claim_count") == "7" and record.pop("last_seen")  # derived since schema 4
         for signature, ids in table.items():
             assert after.pop(Keys.signature(sid, signature)) == ("string", ids)
-    kind, unverified = before.pop(Keys.by_status("unverified"))
+    kind, unverified = before.pop(unsharded(Keys.by_status("unverified")))
     assert [cid for cid, _ in unverified] == [c["id"]]  # a and b share a verdict; unindexed since schema 4
+    # Schema 7: the indexes' entries are in their shards.
+    assert {k: after.pop(k) for k in list(after) if "/{" in k} == shards
+    unsharded_entries = {m: s for k in list(before) if k in {unsharded(i) for i in sharded_indexes()}
+                         for m, s in before.pop(k)[1]}
+    assert unsharded_entries == {m: s for _, entries in shards.values() for m, s in entries}
     assert after == before, "nothing else rewritten, nothing lost"
     for path, body in reads.items():
         assert client.get(path, headers=headers("admin")).json == body, path
@@ -207,3 +215,118 @@ def test_migrating_schema_5_tags_the_keys_of_each_record_and_changes_nothing_els
     assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA
     _, c = quote_article(client, store, QUOTE, "Nadia Brennan")
     assert c["cluster_id"] == a["cluster_id"] and c["verification"]["status"] == "false"
+
+
+def as_schema_6(redis) -> int:
+    """Put every sharded index back in one sorted set (`layout.unsharded`), as schema 6 kept
+    it; returns how many entries moved."""
+    moved = 0
+    for index in sharded_indexes():
+        entries = {m: s for key in shard_keys(index) for m, s in redis.zrange(key, 0, -1, withscores=True)}
+        redis.delete(*shard_keys(index))
+        if entries:
+            redis.zadd(unsharded(index), entries)
+        moved += len(entries)
+    return moved
+
+
+class Interrupted(Exception):
+    pass
+
+
+class DiesAfter:
+    """`sharded` as the migration uses it, but its `add` raises after `calls` calls: a
+    migration killed half way through moving the indexes."""
+
+    def __init__(self, calls: int) -> None:
+        self.calls = calls
+
+    def __getattr__(self, name: str):
+        return getattr(sharded, name)
+
+    def add(self, *args, **kwargs) -> None:
+        self.calls -= 1
+        if self.calls < 0:
+            raise Interrupted()
+        sharded.add(*args, **kwargs)
+
+
+@pytest.mark.both_topologies
+def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_nothing_else(
+        app, client, store, redis, monkeypatch):
+    """Schema 7 keeps the indexes every save or verdict writes (the claims by status, by stance
+    and superseded; the articles, and by status) as 16 shards each. A store in schema 6's layout
+    (each one sorted set) reads the same after the migration, key for key, page by page; a
+    migration killed half way leaves the old sorted sets it had not finished, and running it
+    again finishes it."""
+    quotes = [f"We will build {n} new bridges by the end of the decade" for n in range(1, 25)]
+    text = " ".join(f'"{q}," Nadia Brennan said.' for q in quotes)
+    records, at = [], 1
+    for n, quote in enumerate(quotes):
+        records.append(claim_record(quote, at, speaker="Nadia Brennan",
+                                    stance=("denies", "questions", "asserts")[n % 3]))
+        at += len(f'"{quote}," Nadia Brennan said. ')
+    aid = seed_article(client, store, text, records, source="Daily")
+    claims = store.claims.of_article(aid, limit=100).items
+    for claim in claims[:12]:
+        assert client.patch(f"/v1/claims/{claim['id']}/verification", json={"status": "false"},
+                            headers=headers("verify", **{"If-Match": '"1"'})).status_code == 200
+    for n in range(3):
+        quote_article(client, store, f"Taxes will fall by {n} percent", "Tom Becker", source="Daily")
+    client.post("/v1/articles", json={"text": "Nothing said yet."}, headers=headers("ingest"))
+    # A revision that drops the last quotes: their claims are superseded.
+    kept = text[:text.index(quotes[20]) - 1]
+    assert client.put(f"/v1/articles/{aid}", json={"text": kept}, headers=headers("ingest")).status_code == 202
+    store.jobs.start_processing(aid)
+    assert store.claims.save(aid, records[:20], revision=2)
+
+    def pages(path: str) -> list[list[str]]:
+        """Every page of a list, two items a page, by the cursors it hands out."""
+        found, cursor = [], None
+        while True:
+            body = client.get(path + (f"&cursor={cursor}" if cursor else ""), headers=headers("admin")).json
+            found.append([item["id"] for item in body["items"]])
+            cursor = body.get("next_cursor")
+            if not cursor:
+                return found
+
+    paths = ("/v1/claims?limit=2", "/v1/claims?status=false&limit=2", "/v1/claims?stance=denies&limit=2",
+             "/v1/claims?stance=asserts&limit=2", "/v1/claims?include=superseded&limit=2",
+             "/v1/claims?status=unverified&limit=2", "/v1/articles?limit=2", "/v1/articles?status=done&limit=2",
+             "/v1/articles?status=queued&limit=2", "/v1/articles?source=Daily&status=done&limit=2",
+             f"/v1/articles/{aid}/claims?include=superseded&limit=2", f"/v1/speakers/{claims[0]['speaker']['id']}")
+    reads = {path: pages(path) if "limit" in path else client.get(path, headers=headers("admin")).json
+             for path in paths}
+    assert len(reads["/v1/claims?status=false&limit=2"]) == 6 and len(reads["/v1/claims?limit=2"]) > 6
+    assert sum(map(len, reads["/v1/claims?include=superseded&limit=2"])) == \
+        sum(map(len, reads["/v1/claims?limit=2"])) + 4
+    expected = snapshot(redis)
+    shards = {k for k in expected if "/{" in k}
+    assert {k.split("/{")[0] for k in shards} >= {
+        "ct:articles", "ct:articles:status:done", "ct:articles:status:queued", "ct:claims:status:false",
+        "ct:claims:stance:denies", "ct:claims:stance:questions", "ct:claims:superseded"}
+    assert len({k for k in shards if k.startswith("ct:claims:status:false/")}) > 8, "spread over the shards"
+    entries = as_schema_6(redis)
+    assert entries == sum(len(expected[k][1]) for k in shards)
+    redis.set(Keys.schema, "6")
+    assert not [k for k in redis.scan_iter(match="ct:*") if "/{" in k]
+
+    import service.store.migrate as migration
+    monkeypatch.setattr(migration, "SHARD_BATCH", 5)
+    monkeypatch.setattr(migration, "sharded", DiesAfter(4))
+    with pytest.raises(Interrupted):
+        migration.migrate(store.conn)
+    monkeypatch.undo()
+    assert redis.get(Keys.schema) == "6", "not at schema 7 until every index is moved"
+    assert [k for k in redis.scan_iter(match="ct:*") if "/{" in k], "some entries were moved"
+    assert any(redis.exists(unsharded(index)) for index in sharded_indexes()), "and some were not"
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.splitlines()[0])
+    assert report["from"] == 6 and 0 < report["index_entries_sharded"] <= entries
+    after = snapshot(redis)
+    assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
+    assert after == expected, "every entry in its shard, every other key as it was"
+    for path, body in reads.items():
+        assert (pages(path) if "limit" in path else client.get(path, headers=headers("admin")).json) == body, path

@@ -140,3 +140,55 @@ def encode_base36(n: int) -> str:
     from service.store.values import claim_id
 
     return claim_id(n)[4:]
+
+
+def test_a_sharded_index_walks_its_shards_merged_by_seq(store, redis):
+    """A sharded index (layout.py) is walked by merging its 16 shards by score, newest first and
+    oldest first, page by page from each page's bound, down to a stop; however unevenly its
+    entries are spread (one shard holding most, some empty), a page is what one sorted set of
+    the same entries gives. Probing it (a filter, an exclusion) reads the shard of the seq."""
+    from service.store import sharded
+    from service.store.layout import shard_keys
+
+    index, other, excluded = Keys.by_status("false"), Keys.by_stance("denies"), Keys.superseded
+    crowded = list(range(3, 3 + 16 * 150, 16))  # 150 entries in shard 3
+    spread = [s for s in range(1, 200) if s % 16 not in (3, 5, 6)]  # shards 5 and 6 empty
+    everything = sorted(set(crowded + spread))
+    with redis.pipeline(transaction=False) as pipe:
+        sharded.add(pipe, index, {encode(s): s for s in everything})
+        sharded.add(pipe, other, {encode(s): s for s in everything if s % 3 == 0})
+        sharded.add(pipe, excluded, {encode(s): s for s in everything if s % 2 == 0})
+        pipe.execute()
+    assert redis.zcard(shard_keys(index)[3]) == 150 + sum(1 for s in spread if s % 16 == 3)
+    assert not redis.exists(shard_keys(index)[5])
+
+    def walk(direction: str, limit: int, keys: list[str], excluding: int = 0, stop: str = "") -> list[int]:
+        seen, bound = [], ""
+        for _ in range(1000):
+            ids, last, exhausted = store.conn.page(keys=keys, args=[direction, bound, limit, 5000, stop, excluding])
+            seen += [int(cid[4:], 36) for cid in ids]
+            if int(exhausted):
+                return seen
+            bound = str(last)
+        raise AssertionError("the walk never ended")
+
+    for limit in (1, 7, 50, 400):
+        assert walk("desc", limit, [index]) == everything[::-1], limit
+        assert walk("asc", limit, [index]) == everything, limit
+    assert walk("desc", 9, [index], stop="100") == [s for s in everything[::-1] if s >= 100]
+    assert walk("desc", 9, [index, other]) == [s for s in everything[::-1] if s % 3 == 0]
+    assert walk("desc", 9, [index, excluded], excluding=1) == [s for s in everything[::-1] if s % 2]
+    assert store.conn.sizes(keys=[index, other], args=[Keys.claim_seq]) == \
+        [len(everything), sum(1 for s in everything if s % 3 == 0)]
+    assert sharded.after(sharded.pipelined(redis), index, "desc", "1000", "", 20) == \
+        [(encode(s), float(s)) for s in everything[::-1] if s < 1000][:20]
+    with redis.pipeline(transaction=False) as pipe:
+        for seq in (3, 4, 5, 3 + 16 * 149, 3 + 16 * 150):
+            reads.has_claim(pipe, index, encode(seq))
+        assert [x is not None for x in pipe.execute()] == [True, True, False, True, False]
+
+
+def encode(seq: int) -> str:
+    from service.store.values import claim_id
+
+    return claim_id(seq)

@@ -15,7 +15,7 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
-from . import records
+from . import records, sharded
 from .base import Gone, NotFound
 from .layout import Keys
 from .values import epoch_ms
@@ -57,13 +57,13 @@ def index_article(pipe: Pipeline, aid: str, score: float, old: Mapping[str, Any]
         if before == after and old:
             continue
         if before:
-            pipe.zrem(index(before), aid)
+            sharded.remove(pipe, index(before), {aid: score})
         if after:
-            pipe.zadd(index(after), {aid: score})
+            sharded.add(pipe, index(after), {aid: score})
     if not new:
-        pipe.zrem(Keys.articles, aid)
+        sharded.remove(pipe, Keys.articles, {aid: score})
     elif not old:
-        pipe.zadd(Keys.articles, {aid: score})
+        sharded.add(pipe, Keys.articles, {aid: score})
 
 
 def set_status(pipe: Pipeline, aid: str, score: str | None, old: str | None, new: str) -> None:
@@ -76,8 +76,8 @@ def set_status(pipe: Pipeline, aid: str, score: str | None, old: str | None, new
         pipe.zrem(Keys.pending, aid)
     if score and old != new:
         if old:
-            pipe.zrem(Keys.articles_by_status(old), aid)
-        pipe.zadd(Keys.articles_by_status(new), {aid: float(score)})
+            sharded.remove(pipe, Keys.articles_by_status(old), {aid: float(score)})
+        sharded.add(pipe, Keys.articles_by_status(new), {aid: float(score)})
 
 
 def watch_live_article(pipe: Pipeline, aid: str, *also: str) -> dict[str, str]:

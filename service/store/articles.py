@@ -17,7 +17,7 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import records
+from . import records, sharded
 from .article_index import (
     METADATA,
     SCORE_SCALE,
@@ -73,10 +73,8 @@ class ArticleRepository:
 
     def counts(self) -> dict[str, int]:
         """How many articles are in each status: the sizes of the status indexes, one round trip."""
-        with self.redis.pipeline(transaction=False) as pipe:
-            for status in ARTICLE_STATUSES:
-                pipe.zcard(Keys.articles_by_status(status))
-            return dict(zip(ARTICLE_STATUSES, pipe.execute()))
+        return dict(zip(ARTICLE_STATUSES, sharded.sizes(self.redis, [Keys.articles_by_status(s)
+                                                                    for s in ARTICLE_STATUSES])))
 
     # -- listing ------------------------------------------------------------------------------
 
@@ -101,9 +99,10 @@ class ArticleRepository:
                 decode_cursor(cursor)
             if not aid or cursor is not None:
                 return Page([], None)
+            at = self.redis.hget(Keys.article(aid), "score") or 0
             with self.redis.pipeline(transaction=False) as pipe:
                 for index in indexes:
-                    pipe.zscore(index, aid)
+                    sharded.score(pipe, index, aid, at)
                 scores = pipe.execute()
             if any(s is None for s in scores) or (low is not None and scores[0] < low) \
                     or (high is not None and scores[0] > high):
@@ -264,8 +263,8 @@ class ArticleRepository:
     def oldest_from(self, after: float | None, limit: int) -> list[tuple[str, float, str | None]]:
         """(id, listing score, extractor version) of articles oldest first, after a score:
         the walk a bulk re-extraction makes, resumable from the last score it saw."""
-        low = "-inf" if after is None else f"({after}"
-        rows = self.redis.zrangebyscore(Keys.articles, low, "+inf", start=0, num=limit, withscores=True)
+        rows = sharded.after(sharded.pipelined(self.redis), Keys.articles, "asc",
+                             "" if after is None else sharded.score_text(after), "", limit)
         with self.redis.pipeline(transaction=False) as pipe:
             for aid, _ in rows:
                 pipe.hget(Keys.article(aid), "extractor_version")

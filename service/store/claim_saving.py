@@ -19,7 +19,7 @@ from .connection import Connection
 from .events import Emitter, EventBatch
 from .layout import UNINDEXED_STATUS, Keys
 from .values import claim_id, epoch_ms, normalize_name, utcnow
-from .reads import add_claims, watch_claims
+from .reads import add_claims, remove_claims, watch_claims
 
 
 def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[Mapping[str, Any]],
@@ -121,9 +121,9 @@ def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[M
         if count:
             pipe.zadd(Keys.seq_times, {f"{first_seq}:{first_seq + count - 1}": epoch_ms(now)})
         if revived:
-            pipe.zrem(Keys.superseded, *(fields["id"] for fields in revived))
+            remove_claims(pipe, Keys.superseded, (fields["id"] for fields in revived))
         if superseded:
-            pipe.zadd(Keys.superseded, {fields["id"]: fields["seq"] for fields in superseded})
+            add_claims(pipe, Keys.superseded, {fields["id"]: fields["seq"] for fields in superseded})
         for fields in superseded:
             events.emit(pipe, "claim.superseded", {"claim_id": fields["id"], "article_id": aid,
                                                    "revision": current_revision})

@@ -17,7 +17,9 @@ from typing import Any
 
 from redis import RedisCluster
 
-from .layout import WORD_BUCKET, is_bucketed
+from . import sharded
+from .fanout import fanout, flags
+from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_key, shard_keys, shard_of
 from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
@@ -25,6 +27,9 @@ _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
 #: dense index, every claim or a type, is in the newest bucket), twice as many each trip after,
 #: up to this many (a sparse one's page may need many buckets).
 _BUCKETS_PER_TRIP = 16
+#: A window of seqs of a bucketed index holding more than 1 in this many is probed seq by seq
+#: (`Page._probe_window`), as the page script walks a dense bucket.
+_DENSE = 8
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
@@ -40,18 +45,20 @@ class Sizes:
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[int]:
         top = top_seq(self.client, str(args[0])) if any(is_bucketed(k) for k in keys) else 0
-        with self.client.pipeline(transaction=False) as pipe:
-            counts = []
-            for key in keys:
-                if is_bucketed(key):
-                    buckets = range(top // WORD_BUCKET + 1)
-                    for bucket in buckets:
-                        pipe.scard(f"{key}{bucket}")
-                    counts.append(len(buckets))
-                else:
-                    pipe.zcard(key)
-                    counts.append(1)
-            replies = pipe.execute()
+        commands: list[tuple[str, str]] = []
+        counts = []
+        for key in keys:
+            if is_bucketed(key):
+                buckets = range(top // WORD_BUCKET + 1)
+                commands += [("SCARD", f"{key}{bucket}") for bucket in buckets]
+                counts.append(len(buckets))
+            elif is_sharded(key):
+                commands += [("ZCARD", shard) for shard in shard_keys(key)]
+                counts.append(SHARDS)
+            else:
+                commands.append(("ZCARD", key))
+                counts.append(1)
+        replies = [int(n) for n in fanout(self.client, commands)]
         sizes, at = [], 0
         for n in counts:
             sizes.append(int(sum(replies[at:at + n])))
@@ -74,7 +81,7 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     elif len(ids) == 1:
         records = [client.get(claim_prefix + ids[0])]
     else:
-        records = client.mget_nonatomic([claim_prefix + cid for cid in ids])
+        records = fanout(client, [("GET", claim_prefix + cid) for cid in ids])
     aids: list[str] = []
     for raw in records:
         if raw:
@@ -85,10 +92,7 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     if len(aids) == 1:
         articles = [client.hmget(article_prefix + aids[0], list(fields))]
     elif aids:
-        with client.pipeline(transaction=False) as pipe:
-            for aid in aids:
-                pipe.hmget(article_prefix + aid, list(fields))
-            articles = pipe.execute()
+        articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
     return records, aids, articles
 
 
@@ -122,7 +126,7 @@ class Page:
         self.top: int | None = None
         keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
-        chunk = min(max(limit, 64), budget)
+        chunk = min(limit if len(keys) == 1 else max(limit, 64), budget)
         # A page that walks one index, filters only leaving claims out, keeps most of what it
         # examines: its records are read in the round trip that probes the exclusions.
         prefetch = args[7] if len(args) > 7 and not required else None
@@ -137,7 +141,7 @@ class Page:
             present = self._probe(batch, required + absent, prefetch, records)
             consumed = 0
             for (member, score), found in zip(batch, present):
-                bound = _score(score)
+                bound = sharded.score_text(score)
                 scanned += 1
                 consumed += 1
                 if all(found[:len(required)]) and not any(found[len(required):]):
@@ -160,6 +164,8 @@ class Page:
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
         if is_bucketed(key):
             return self._after_bucketed(key, direction, bound, stop, count)
+        if is_sharded(key):
+            return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
         if direction == "desc":
             high = "+inf" if bound == "" else "(" + bound
             low = "-inf" if stop == "" else stop
@@ -172,21 +178,27 @@ class Page:
                         count: int) -> list[tuple[str, float]]:
         """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
         ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
-        if self.top is None:
-            self.top = top_seq(self.client, self.counter)
-        top = self.top
         if direction == "desc":
-            high = top if bound == "" else int(float(bound)) - 1
+            high = self._top() if bound == "" else int(float(bound)) - 1
             low = 0 if stop == "" else int(float(stop))
         else:
             low = 0 if bound == "" else int(float(bound)) + 1
-            high = top if stop == "" else int(float(stop))
+            high = self._top() if stop == "" else int(float(stop))
         if high < low:
             return []
+        found = self._probe_window(prefix, direction, low, high, count)
+        if len(found) >= count:
+            return found
+        if found:  # the rest is sparse: read bucket by bucket from where the probes stopped
+            if direction == "desc":
+                high = int(found[-1][1]) - 1
+            else:
+                low = int(found[-1][1]) + 1
+        if high < low:
+            return found
         buckets = list(range(low // WORD_BUCKET, high // WORD_BUCKET + 1))
         if direction == "desc":
             buckets.reverse()
-        found: list[tuple[str, float]] = []
         start, size = 0, 1
         while start < len(buckets):
             trip = buckets[start:start + size]
@@ -194,10 +206,7 @@ class Page:
             if len(trip) == 1:
                 members = [self.client.smembers(f"{prefix}{trip[0]}")]
             else:
-                with self.client.pipeline(transaction=False) as pipe:
-                    for bucket in trip:
-                        pipe.smembers(f"{prefix}{bucket}")
-                    members = pipe.execute()
+                members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
             for bucket, offsets in zip(trip, members):
                 seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
                 for seq in seqs:
@@ -205,6 +214,40 @@ class Page:
                         found.append((claim_id(seq), float(seq)))
                         if len(found) >= count:
                             return found
+        return found
+
+    def _top(self) -> int:
+        """The claim counter (where a bucketed index's walk starts), read once a page, and only
+        by a page that starts from the newest claim: a deep page's cursor is its start."""
+        if self.top is None:
+            self.top = top_seq(self.client, self.counter)
+        return self.top
+
+    def _probe_window(self, prefix: str, direction: str, low: int, high: int,
+                      count: int) -> list[tuple[str, float]]:
+        """The first claims of a bucketed index in [low, high] (from `high` down, or from `low`
+        up), found by asking SMISMEMBER about a window of seqs at a time, as long as the windows
+        are dense (more than 1 in `_DENSE` a member): a page of every claim, or of a type, is
+        then one round trip however large its bucket, where reading the bucket would send and
+        sort all of its members. Stops at the first sparse window (the caller reads on by
+        buckets) or the end of its bucket; returns what it found, up to `count`."""
+        found: list[tuple[str, float]] = []
+        at, step = (high, -1) if direction == "desc" else (low, 1)
+        bucket = at // WORD_BUCKET
+        edge = max(low, bucket * WORD_BUCKET) if step < 0 else min(high, bucket * WORD_BUCKET + WORD_BUCKET - 1)
+        while len(found) < count:
+            width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
+            seqs = range(at, at + step * width, step)
+            hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
+                                               *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            for seq, hit in zip(seqs, hits):
+                if hit:
+                    found.append((claim_id(seq), float(seq)))
+                    if len(found) >= count:
+                        return found
+            at = seqs[-1] + step
+            if sum(hits) * _DENSE < width or (at - edge) * step > 0:
+                break
         return found
 
     def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
@@ -217,32 +260,35 @@ class Page:
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
         plan: list[tuple[str, list[int]]] = []
-        with self.client.pipeline(transaction=False) as pipe:
-            for index in indexes:
-                if is_bucketed(index):
-                    by_bucket: dict[int, list[int]] = {}
-                    for i, seq in enumerate(seqs):
-                        by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
-                    for bucket, positions in by_bucket.items():
-                        pipe.smismember(f"{index}{bucket}", [seqs[i] % WORD_BUCKET for i in positions])
-                        plan.append((index, positions))
-                else:
-                    pipe.zmscore(index, members)
-                    plan.append((index, list(range(len(members)))))
-            if prefetch is not None:
-                for member in members:
-                    pipe.get(prefetch + member)
-            replies = pipe.execute()
+        commands: list[tuple[Any, ...]] = []
+        for index in indexes:
+            if is_bucketed(index):
+                by_bucket: dict[int, list[int]] = {}
+                for i, seq in enumerate(seqs):
+                    by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
+                for bucket, positions in by_bucket.items():
+                    commands.append(("SMISMEMBER", f"{index}{bucket}", *(seqs[i] % WORD_BUCKET for i in positions)))
+                    plan.append((index, positions))
+            elif is_sharded(index):
+                by_shard: dict[int, list[int]] = {}
+                for i, seq in enumerate(seqs):
+                    by_shard.setdefault(shard_of(seq), []).append(i)
+                for shard, positions in by_shard.items():
+                    commands.append(("ZMSCORE", shard_key(index, shard), *(members[i] for i in positions)))
+                    plan.append((index, positions))
+            else:
+                commands.append(("ZMSCORE", index, *members))
+                plan.append((index, list(range(len(members)))))
+        if prefetch is not None:
+            commands += [("GET", prefetch + member) for member in members]
+        replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
             records.update(zip(members, replies[len(plan):]))
             replies = replies[:len(plan)]
         present = {index: [False] * len(members) for index in indexes}
         for (index, positions), reply in zip(plan, replies):
-            for i, value in zip(positions, reply):
-                present[index][i] = bool(value) if is_bucketed(index) else value is not None
+            found = flags(reply) if is_bucketed(index) else [value is not None for value in reply]
+            for i, value in zip(positions, found):
+                present[index][i] = value
         return [[present[index][i] for index in indexes] for i in range(len(members))]
 
-
-def _score(score: float) -> str:
-    """A score as Lua hands it back: an integer without a decimal point."""
-    return str(int(score)) if float(score).is_integer() else repr(score)

@@ -24,16 +24,18 @@ ct:articles:reviewed                        zset    ids of articles marked revie
                                                     marked (ms)
 ct:articles:corrected                       zset    ids of articles with corrected or added claims,
                                                     score = when last corrected (ms)
-ct:articles                                 zset    article ids, score = listing score (creation
-                                                    ms x 1000 + a per-ms counter: unique)
+ct:articles/{articles/<n>}                  zset    article ids, score = listing score (creation
+                                                    ms x 1000 + a per-ms counter: unique); a
+                                                    sharded index (below), shard n of 16
 ct:articles:pending                         zset    ids of articles queued or processing, score =
                                                     when they last became so (ms); entries of
                                                     finished articles are dropped by reconciliation
-ct:articles:status:{status}                 zset    article ids by status, same score
+ct:articles:status:{status}/{...}           zset    article ids by status, same score (sharded)
 ct:articles:source:{sha256}                 zset    article ids by source, same score
 ct:articles:url:{sha256}                    zset    article ids by url, same score
 ct:seq:articles                             string  counter for the listing score's tie-breaker
-ct:claims:superseded                        zset    claim ids no longer in their article's text
+ct:claims:superseded/{...}                  zset    claim ids no longer in their article's text,
+                                                    score = seq (sharded)
 ct:claims:deleted                           hash    claim id -> its taken-down article's id
 ct:reextract:{name}                         string  listing score a bulk re-extraction reached
 ct:dedup:{ext|url|idem}:{sha256}            string  article id of an external_id, a (url, text)
@@ -42,11 +44,12 @@ ct:claim:{cid}                              string  claim record, verification i
                                                     JSON array (field order in records.py)
 ct:claim:{ct:claim:<cid>}:history           list    verification changes, oldest first (JSON)
 ct:claims:all:{bucket}                      set     every claim (bucketed index, below)
-ct:claims:status:{status}                   zset    claim ids by verification status, but for
-                                                    `unverified` (most claims, the default): an
-                                                    unverified claim is in no status index
+ct:claims:status:{status}/{...}             zset    claim ids by verification status (sharded),
+                                                    but for `unverified` (most claims, the
+                                                    default): an unverified claim is in no
+                                                    status index
 ct:claims:type:{type}:{bucket}              set     claims by type (bucketed index, below)
-ct:claims:stance:{denies|questions}         zset    claim ids by stance (the rest assert)
+ct:claims:stance:{denies|questions}/{...}   zset    claim ids by stance (the rest assert; sharded)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
 ct:claims:speaker:{ct:speaker:<sid>}        zset    claim ids by registry speaker
 ct:claims:assigned                          zset    ids of assigned claims, score = claim seq
@@ -115,6 +118,21 @@ and what belongs to it then stays in one slot (one MULTI/EXEC on a cluster too, 
 and the records keep the names their ids give them, so that nothing reads a second key to find
 where a record is. (Schema 5 and before named them ``ct:article:<aid>:claims`` and so on:
 migrate.py moves them.) On one server a tag is only part of the name.
+
+A sharded index (the claims by status, by stance and superseded; the articles, and by status)
+is named by a prefix ending in ``/`` (`is_sharded`) and kept as `SHARDS` sorted sets: an entry
+of score ``s`` (a claim's seq, an article's listing score) is in shard ``s mod 16``, the key
+``<prefix>{<prefix less "ct:"><n>}``, e.g. ``ct:claims:status:true/{claims:status:true/3}``:
+each shard is tagged with its index and its number, so that on a Redis Cluster every shard is a
+slot of its own and the index's writes spread over the masters instead of all landing on one
+(every save writes the article listings, and most write a status, stance or superseded index).
+Finding an entry's shard needs nothing but its score, so adding, removing and probing one is
+one command, as on one sorted set; a page reads each shard below its cursor and merges them by
+score (scripts.py, cluster_reads.py). Sixteen: more than the masters a store of this size runs
+(3 to 16), few enough that a page of a selective filter reads 16 short ranges. The same layout
+on one server (one layout to reason about, test and migrate; a page's merge costs it little:
+docs/scaling.md). Schema 6 and before kept each as one sorted set, named by the prefix without
+its ``/`` (`unsharded`; migrate.py moves them).
 
 A bucketed index (every claim, by type, by search word) is named by a prefix ending in ``:``
 and kept as one set per 4,096 claim seqs (`WORD_BUCKET`): bucket ``n`` holds ``seq - n * 4096``
@@ -209,6 +227,36 @@ def bucket_entry(index: str, seq: int) -> tuple[str, int]:
     return f"{index}{bucket}", offset
 
 
+#: Shards of a sharded index (see the layout above).
+SHARDS = 16
+
+
+def is_sharded(index: str) -> bool:
+    """Whether `index` names a sharded index (by its prefix) rather than a sorted set."""
+    return index.endswith("/")
+
+
+def shard_of(score: float | int | str) -> int:
+    """The shard that holds an entry of `score` (a claim's seq, an article's listing score)."""
+    return int(float(score)) % SHARDS
+
+
+def shard_key(index: str, shard: int) -> str:
+    """Shard `shard` of sharded index `index`, tagged with the index's name and the shard's
+    number, so that on a cluster each shard is placed on its own."""
+    return f"{index}{{{index[len(PREFIX) + 1:]}{shard}}}"
+
+
+def shard_keys(index: str) -> list[str]:
+    """Every shard of sharded index `index`, in shard order."""
+    return [shard_key(index, n) for n in range(SHARDS)]
+
+
+def unsharded(index: str) -> str:
+    """Schema 6's name of sharded index `index`: one sorted set (migrate.py moves it)."""
+    return index[:-1]
+
+
 def slot_tag(key: str) -> str:
     """What Redis Cluster hashes to place `key`: its hash tag (the text between the first
     ``{`` and the next ``}``, when not empty), else the whole key. Keys with the same tag are
@@ -231,7 +279,8 @@ def beside(record: str, suffix: str) -> str:
 class Keys:
     """Key names, in one place so that the layout above is the whole truth."""
 
-    articles = f"{PREFIX}:articles"
+    #: Every article (sharded).
+    articles = f"{PREFIX}:articles/"
     pending = f"{PREFIX}:articles:pending"
     #: Every claim: a bucketed index.
     claims = f"{PREFIX}:claims:all:"
@@ -242,7 +291,8 @@ class Keys:
     speaker_search = f"{PREFIX}:speakers:search"
     schema = f"{PREFIX}:schema"
     article_seq = f"{PREFIX}:seq:articles"
-    superseded = f"{PREFIX}:claims:superseded"
+    #: The superseded claims (sharded).
+    superseded = f"{PREFIX}:claims:superseded/"
     deleted_claims = f"{PREFIX}:claims:deleted"
     events = f"{PREFIX}:events"
     webhooks = f"{PREFIX}:webhooks"
@@ -306,7 +356,8 @@ class Keys:
 
     @staticmethod
     def articles_by_status(status: str) -> str:
-        return f"{PREFIX}:articles:status:{status}"
+        """Articles in a status: a sharded index."""
+        return f"{PREFIX}:articles:status:{status}/"
 
     @staticmethod
     def articles_by_source(source: str) -> str:
@@ -330,7 +381,8 @@ class Keys:
 
     @staticmethod
     def by_status(status: str) -> str:
-        return f"{PREFIX}:claims:status:{status}"
+        """Claims in a status: a sharded index."""
+        return f"{PREFIX}:claims:status:{status}/"
 
     @staticmethod
     def by_type(claim_type: str) -> str:
@@ -344,7 +396,8 @@ class Keys:
 
     @staticmethod
     def by_stance(stance: str) -> str:
-        return f"{PREFIX}:claims:stance:{stance}"
+        """Claims of a stance: a sharded index."""
+        return f"{PREFIX}:claims:stance:{stance}/"
 
     @staticmethod
     def by_name(name: str) -> str:

@@ -36,6 +36,14 @@ ids and every other key are unchanged. This step runs first, so that the older s
 name keys through `layout.Keys`) find what they read where `Keys` says. It is resumable: a key
 already moved no longer matches what the step looks for.
 
+Version 7 (sharded global indexes): the indexes every save or verdict writes, one sorted set
+each (the claims by status, by stance and superseded; every article, and by status), become
+sharded indexes of 16 sorted sets each (`layout.is_sharded`), so that on a cluster their writes
+spread over every master. Each entry moves to the shard of its score, 1000 a round trip, and
+the old sorted set is dropped once all are in: an interrupted run starts again from it (adding
+an entry twice changes nothing). It runs right after version 6's step, so that the older steps
+write the indexes where `Keys` says. Members, scores, ids and every other key are unchanged.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -47,16 +55,19 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import records, search
+from . import records, search, sharded
 from .article_index import index_article, listing_score, revision_entry
 from .connection import Connection
 from .reads import add_claims, watch_claims
-from .layout import CLAIM_TYPES, PREFIX, UNINDEXED_STATUS, Keys, beside
+from .layout import (ARTICLE_STATUSES, CLAIM_TYPES, PREFIX, STANCES, UNINDEXED_STATUS, VERIFICATION_STATUSES, Keys,
+                     beside, shard_keys, unsharded)
 from .values import claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 6
+SCHEMA = 7
 MIGRATION_PRINCIPAL = "migration"
+#: Entries a round trip when schema 7 moves an index into its shards.
+SHARD_BATCH = 1000
 
 
 def schema_version(conn: Connection) -> int:
@@ -75,6 +86,8 @@ def migrate(conn: Connection) -> dict[str, Any]:
                               "speaker_tables": 0}
     if version < 6:
         report["record_keys_tagged"] = _tag_record_keys(conn)
+    if version < 7:
+        report["index_entries_sharded"] = sum(_shard_index(conn, index) for index in sharded_indexes())
     if version < 2:
         for clsid in _cluster_ids(conn):
             moved = _split_cluster(conn, clsid)
@@ -93,15 +106,44 @@ def migrate(conn: Connection) -> dict[str, Any]:
                 # Derived from the speaker's claim index since schema 4 (SpeakerRepository).
                 conn.redis.hdel(key, "claim_count", "last_seen")
         # An unverified claim is in no status index since schema 4.
-        conn.redis.unlink(Keys.by_status(UNINDEXED_STATUS))
+        conn.redis.unlink(unsharded(Keys.by_status(UNINDEXED_STATUS)))
     if version < 5:
         report["indexes_bucketed"] = sum(_bucket_index(conn, old, new) for old, new in (
             (Keys.claims_v4, Keys.claims), *((Keys.by_type_v4(t), Keys.by_type(t)) for t in CLAIM_TYPES)))
         report["articles_reindexed_for_search"] = sum(
-            1 for aid in conn.redis.zrange(Keys.articles, 0, -1) if search.index_article(conn, aid))
+            1 for aid in sharded.members(conn.redis, Keys.articles) if search.index_article(conn, aid))
         report["word_indexes_dropped"] = _drop_old_word_indexes(conn)
     conn.redis.set(Keys.schema, SCHEMA)
     return report
+
+
+def sharded_indexes() -> list[str]:
+    """Every sharded index (schema 7) that can hold entries."""
+    return [Keys.articles, *(Keys.articles_by_status(s) for s in ARTICLE_STATUSES), Keys.superseded,
+            *(Keys.by_status(s) for s in VERIFICATION_STATUSES if s != UNINDEXED_STATUS),
+            *(Keys.by_stance(s) for s in STANCES if s != "asserts")]
+
+
+def _shard_index(conn: Connection, index: str) -> int:
+    """Schema 7: the sorted set schema 6 kept `index` in (`layout.unsharded`) moves into the
+    index's shards, `SHARD_BATCH` entries a round trip; dropped once all are in. Returns how many."""
+    old = unsharded(index)
+    if conn.redis.type(old) != "zset":
+        return 0
+    moved = 0
+    batch: dict[str, float] = {}
+    for member, at in conn.redis.zscan_iter(old, count=SHARD_BATCH):
+        batch[member] = at
+        if len(batch) >= SHARD_BATCH:
+            with conn.redis.pipeline(transaction=False) as pipe:
+                sharded.add(pipe, index, batch)
+                pipe.execute()
+            moved, batch = moved + len(batch), {}
+    with conn.redis.pipeline(transaction=False) as pipe:
+        sharded.add(pipe, index, batch)
+        pipe.unlink(old)
+        pipe.execute()
+    return moved + len(batch)
 
 
 def _bucket_index(conn: Connection, old: str, new: str) -> int:
@@ -165,7 +207,8 @@ def _index_article(conn: Connection, aid: str) -> int:
         if raw.get("url"):
             dedup.append(Keys.dedup("url", digest(raw["url"], digest(raw.get("text", "")))))
         pipe.multi()
-        pipe.zrem(Keys.articles, aid)
+        for shard in shard_keys(Keys.articles):  # wherever its old score put it
+            pipe.zrem(shard, aid)
         index_article(pipe, aid, score, {}, raw)
         if raw.get("status") in ("queued", "processing"):
             # Reconciliation watches it from now on (an older job of it may still be live).

@@ -15,7 +15,7 @@ from redis import Redis
 from redis.client import Pipeline
 from redis.exceptions import NoScriptError
 
-from . import records, speakers
+from . import records, sharded, speakers
 from .base import SCAN_BUDGET, Gone, NotFound, Page
 from .connection import Connection
 from .layout import Keys, bucket_entry, is_bucketed
@@ -137,10 +137,11 @@ def smallest_first(conn: Connection, indexes: list[str]) -> list[str]:
 
 
 def add_claims(pipe: Pipeline, index: str, members: dict[str, int]) -> None:
-    """Queue on `pipe` the entry of claims {id: seq} into `index`: one ZADD, or one SADD per
-    bucket of a bucketed index (an article's claims have consecutive seqs: mostly one)."""
+    """Queue on `pipe` the entry of claims {id: seq} into `index`: one ZADD (one per shard
+    touched, of a sharded index), or one SADD per bucket of a bucketed index (an article's
+    claims have consecutive seqs: mostly one)."""
     if not is_bucketed(index):
-        pipe.zadd(index, members)
+        sharded.add(pipe, index, members)
         return
     buckets: dict[str, list[int]] = {}
     for seq in members.values():
@@ -155,7 +156,12 @@ def remove_claim(pipe: Pipeline, index: str, cid: str) -> None:
     if is_bucketed(index):
         pipe.srem(*bucket_entry(index, seq_of_claim(cid)))
     else:
-        pipe.zrem(index, cid)
+        sharded.remove(pipe, index, {cid: seq_of_claim(cid)})
+
+
+def remove_claims(pipe: Pipeline, index: str, ids: Iterable[str]) -> None:
+    """Queue on `pipe` the removal of claims `ids` from sorted-set or sharded index `index`."""
+    sharded.remove(pipe, index, {cid: seq_of_claim(cid) for cid in ids})
 
 
 def index_size(conn: Connection, index: str) -> int:
@@ -169,7 +175,7 @@ def has_claim(pipe: Pipeline, index: str, cid: str) -> None:
     if is_bucketed(index):
         pipe.sismember(*bucket_entry(index, seq_of_claim(cid)))
     else:
-        pipe.zscore(index, cid)
+        sharded.score(pipe, index, cid, seq_of_claim(cid))
 
 
 def walk(conn: Connection, indexes: list[str], direction: str, cursor: str | None, limit: int,

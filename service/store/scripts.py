@@ -8,8 +8,72 @@ single Redis server (the only deployment Claimtrack supports) does not require.
 A bucketed index (`layout.is_bucketed`: a prefix ending in ':', one set of seq offsets per
 `WORD_BUCKET` seqs) is walked bucket by bucket, each bucket's offsets sorted here, and probed
 with SISMEMBER on the bucket of the claim's seq; its members are claim ids built from the seqs.
+A sharded index (`layout.is_sharded`: a prefix ending in '/', `SHARDS` sorted sets) is walked
+by merging its shards by score, a few entries of each at a time, and probed with ZSCORE on the
+shard of the entry's score (`layout.shard_key` and `shard_of`, written again here).
 """
-from .layout import WORD_BUCKET
+from .layout import PREFIX, SHARDS, WORD_BUCKET
+
+#: Sharded indexes, for the scripts below: whether a key is one, its shard keys, the shard of
+#: a score, the sizes of its shards, and a walk of its shards merged by score (`range` is the
+#: walk of one sorted set, in the page's direction: the script that includes this defines it).
+_SHARDS = """
+local SHARDS = %d
+local function sharded(key) return string.byte(key, -1) == 47 end
+local function shard_key(index, n) return index .. '{' .. string.sub(index, %d) .. n .. '}' end
+local function shard_of(score) return math.fmod(tonumber(score), SHARDS) end
+local function sharded_size(index)
+  local n = 0
+  for s = 0, SHARDS - 1 do n = n + redis.call('ZCARD', shard_key(index, s)) end
+  return n
+end
+local function sharded_exists(index)
+  local keys = {}
+  for s = 0, SHARDS - 1 do keys[#keys + 1] = shard_key(index, s) end
+  return redis.call('EXISTS', unpack(keys)) > 0
+end
+-- The next `count` entries of a sharded index after exclusive score `from`, as `range` gives
+-- them for one sorted set: every shard's next few, merged by score, a shard read again when
+-- its entries run out while it may hold more. What was read and not returned is kept for the
+-- next call that goes on from where this one stopped (the page's next batch, or its check
+-- that nothing follows), so a page reads each shard about once.
+local merge = nil
+local function after_sharded(range, desc, index, from, count)
+  if merge == nil or merge.index ~= index or merge.last ~= from then
+    merge = {index = index, rows = {}, at = {}, bound = {}, live = {}, head = {}}
+    for s = 1, SHARDS do merge.rows[s] = {}; merge.at[s] = 1; merge.bound[s] = from; merge.live[s] = true end
+  end
+  local rows, at, bound, live, head = merge.rows, merge.at, merge.bound, merge.live, merge.head
+  -- head[s]: shard s's next score, negated walking up, so that the next entry is the largest.
+  local sign, per, found, n = desc and 1 or -1, math.ceil(count / SHARDS) + 2, {}, 0
+  local function refill(s)
+    local r = range(shard_key(index, s - 1), bound[s], per)
+    rows[s], at[s] = r, 1
+    if #r < 2 * per then live[s] = false end
+    if #r > 0 then bound[s] = r[#r]; head[s] = sign * tonumber(r[2]) else head[s] = nil end
+  end
+  for s = 1, SHARDS do
+    if head[s] == nil and live[s] then refill(s) end
+  end
+  while n < 2 * count do
+    local best, top = 0, nil
+    for s = 1, SHARDS do
+      local h = head[s]
+      if h and (top == nil or h > top) then best, top = s, h end
+    end
+    if top == nil then break end
+    local r, a = rows[best], at[best]
+    found[n + 1], found[n + 2], n = r[a], r[a + 1], n + 2
+    a = a + 2
+    at[best] = a
+    if a <= #r then head[best] = sign * tonumber(r[a + 1])
+    elseif live[best] then refill(best)
+    else head[best] = nil end
+  end
+  merge.last = found[n] or from
+  return found
+end
+""" % (SHARDS, len(PREFIX) + 2)
 
 #: Bucketed indexes, for the scripts below: whether KEYS[k] is one, a claim id from a seq (the
 #: same base 36 as `values.claim_id`), and how many claims a bucketed index holds.
@@ -38,12 +102,14 @@ end
 
 #: The size of each index in KEYS (ZCARD, or the members of all of a bucketed index's buckets);
 #: ARGV[1]: the claim seq counter's key (the highest bucket).
-SIZES = _BUCKETS + """
+SIZES = _BUCKETS + _SHARDS + """
 local sizes, top = {}, nil
 for i, key in ipairs(KEYS) do
   if bucketed(key) then
     top = top or tonumber(redis.call('GET', ARGV[1]) or '0')
     sizes[i] = bucketed_size(key, top)
+  elseif sharded(key) then
+    sizes[i] = sharded_size(key)
   else
     sizes[i] = redis.call('ZCARD', key)
   end
@@ -96,17 +162,21 @@ return {records, aids, articles}
 #: for a page of claims, the claim seq counter's key (where a bucketed index's walk starts), the
 #: claim prefix, the article prefix and the article fields, so that the page comes back with
 #: its records and articles (`read_claims`) in the same round trip.
-PAGE = _READ_CLAIMS + _BUCKETS + """
+PAGE = _READ_CLAIMS + _BUCKETS + _SHARDS + """
 local dir, bound, limit, budget, stop = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
 local excluded = tonumber(ARGV[6] or '0')
 local required = #KEYS - excluded
 -- Excluded sorted sets that are empty (superseded claims, most of the time) are not probed.
 local absent = {}
 for k = required + 1, #KEYS do
-  if bucketed(KEYS[k]) or redis.call('EXISTS', KEYS[k]) == 1 then absent[#absent + 1] = KEYS[k] end
+  local key = KEYS[k]
+  if bucketed(key) or (sharded(key) and sharded_exists(key)) or redis.call('EXISTS', key) == 1 then
+    absent[#absent + 1] = key
+  end
 end
-local chunk = math.min(math.max(limit, 64), budget)
-local out, scanned, exhausted = {}, 0, 0
+-- A page of one index without exclusions keeps every entry it reads: it reads `limit` of them.
+local chunk = math.min(#KEYS == 1 and limit or math.max(limit, 64), budget)
+local out, scanned, exhausted, more = {}, 0, 0, false
 local function top() return tonumber(redis.call('GET', ARGV[7]) or '0') end
 -- A bucketed index's next `count` claims after seq `from`, as ZRANGE ... WITHSCORES would give
 -- them: bucket by bucket, each bucket's offsets sorted.
@@ -158,18 +228,24 @@ local function has(key, member, seq)
     local s = tonumber(seq)
     return redis.call('SISMEMBER', key .. math.floor(s / BUCKET), s % BUCKET) == 1
   end
+  if sharded(key) then return redis.call('ZSCORE', shard_key(key, shard_of(seq)), member) ~= false end
   return redis.call('ZSCORE', key, member) ~= false
 end
-local function after(from, count)
-  if bucketed(KEYS[1]) then return after_bucketed(KEYS[1], from, count) end
+-- One sorted set's next `count` entries after exclusive score `from`, with their scores.
+local function range(key, from, count)
   if dir == 'desc' then
     local hi = from == '' and '+inf' or ('(' .. from)
     local lo = stop == '' and '-inf' or stop
-    return redis.call('ZRANGE', KEYS[1], hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
+    return redis.call('ZRANGE', key, hi, lo, 'BYSCORE', 'REV', 'LIMIT', 0, count, 'WITHSCORES')
   end
   local lo = from == '' and '-inf' or ('(' .. from)
   local hi = stop == '' and '+inf' or stop
-  return redis.call('ZRANGE', KEYS[1], lo, hi, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES')
+  return redis.call('ZRANGE', key, lo, hi, 'BYSCORE', 'LIMIT', 0, count, 'WITHSCORES')
+end
+local function after(from, count)
+  if bucketed(KEYS[1]) then return after_bucketed(KEYS[1], from, count) end
+  if sharded(KEYS[1]) then return after_sharded(range, dir == 'desc', KEYS[1], from, count) end
+  return range(KEYS[1], from, count)
 end
 while #out < limit and scanned < budget do
   local batch = after(bound, chunk)
@@ -194,8 +270,10 @@ while #out < limit and scanned < budget do
     if #out >= limit or scanned >= budget then break end
   end
   if consumed == n and n < chunk then exhausted = 1 break end
+  -- Entries of the batch left unexamined: something follows, no need to ask.
+  more = consumed < n
 end
-if exhausted == 0 and required == 1 and #after(bound, 1) == 0 then exhausted = 1 end
+if exhausted == 0 and required == 1 and not more and #after(bound, 1) == 0 then exhausted = 1 end
 if ARGV[8] then
   local fields = {}
   for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end

@@ -17,8 +17,8 @@ from . import reads, records, speakers
 from .base import Conflict, NotFound, Page
 from .connection import Connection
 from .events import Feed
-from .layout import Keys
-from .values import decode_cursor, encode_cursor, normalize_name
+from .layout import SHARDS, Keys, shard_key, shard_keys, shard_of
+from .values import decode_cursor, encode_cursor, normalize_name, seq_of_claim
 from .text import claim_signature, normalize_claim
 
 
@@ -51,16 +51,19 @@ class SpeakerRepository:
                 pipe.smembers(Keys.speaker_aliases(sid))
                 pipe.smembers(Keys.speaker_titles(sid))
                 pipe.zcard(Keys.by_speaker(sid))
-                if self.conn.cluster:  # two slots: no ZINTERCARD; the claims, counted below
+                if self.conn.cluster:  # several slots: no ZINTERCARD; the claims, counted below
                     pipe.zrange(Keys.by_speaker(sid), 0, -1)
-                else:
-                    pipe.zintercard(2, [Keys.by_speaker(sid), Keys.superseded])
+                else:  # one ZINTERCARD a shard of the superseded claims: summed below
+                    for shard in shard_keys(Keys.superseded):
+                        pipe.zintercard(2, [Keys.by_speaker(sid), shard])
                 pipe.zrange(Keys.by_speaker(sid), -1, -1)
             replies = pipe.execute()
-        rows = [replies[6 * k:6 * k + 6] for k in range(len(ids))]
+        width = 6 if self.conn.cluster else 5 + SHARDS
+        rows = [replies[width * k:width * k + width] for k in range(len(ids))]
+        rows = [[*row[:4], row[4] if self.conn.cluster else sum(row[4:-1]), row[-1]] for row in rows]
         if self.conn.cluster:
-            for row in rows:
-                row[4] = sum(1 for s in self.redis.zmscore(Keys.superseded, row[4]) if s is not None) if row[4] else 0
+            for row, count in zip(rows, self._superseded([row[4] for row in rows])):
+                row[4] = count
         newest = [row[5][0] if row[5] else None for row in rows]
         present = [c for c in newest if c]
         records_ = dict(zip(present, self.redis.mget([Keys.claim(c) for c in present]))) if present else {}
@@ -77,6 +80,24 @@ class SpeakerRepository:
             if speaker is not None:
                 found.append(speaker)
         return found
+
+    def _superseded(self, claim_lists: list[list[str]]) -> list[int]:
+        """How many claims of each list are superseded: one ZMSCORE a list and shard of the
+        superseded index, all in one round trip (a pipeline split by node)."""
+        plan: list[int] = []
+        with self.redis.pipeline(transaction=False) as pipe:
+            for k, ids in enumerate(claim_lists):
+                by_shard: dict[int, list[str]] = {}
+                for cid in ids:
+                    by_shard.setdefault(shard_of(seq_of_claim(cid)), []).append(cid)
+                for shard, part in by_shard.items():
+                    pipe.zmscore(shard_key(Keys.superseded, shard), part)
+                    plan.append(k)
+            replies = pipe.execute() if plan else []
+        counts = [0] * len(claim_lists)
+        for k, reply in zip(plan, replies):
+            counts[k] += sum(1 for score in reply if score is not None)
+        return counts
 
     def search(self, prefix: str, cursor: str | None = None, limit: int = 50) -> Page:
         """Named speakers whose name or alias (or a later word of one) starts with `prefix`,

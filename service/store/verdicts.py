@@ -17,6 +17,7 @@ from .base import NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
 from .layout import UNINDEXED_STATUS, Keys
+from .reads import add_claims, remove_claim
 from .values import is_id, utcnow
 
 #: The verification fields a fact-checker sets; the rest of a verdict says who and when.
@@ -40,9 +41,9 @@ def set_fields(pipe: Pipeline, cid: str, fields: dict[str, Any], previous_status
     pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
     if previous_status != fields["status"]:
         if previous_status != UNINDEXED_STATUS:
-            pipe.zrem(Keys.by_status(previous_status), cid)
+            remove_claim(pipe, Keys.by_status(previous_status), cid)
         if fields["status"] != UNINDEXED_STATUS:
-            pipe.zadd(Keys.by_status(fields["status"]), {cid: fields["seq"]})
+            add_claims(pipe, Keys.by_status(fields["status"]), {cid: fields["seq"]})
 
 
 class VerdictRepository:

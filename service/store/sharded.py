@@ -1,0 +1,146 @@
+"""Sharded indexes (layout.py): the writes and reads of an index kept as `SHARDS` sorted sets,
+each its own hash slot on a Redis Cluster, as plain functions over a client or a pipeline.
+
+Every function here also takes a plain sorted set's name and does what one command on it
+would, so that a caller names an index by `layout.Keys` without knowing which it is. An entry
+of score ``s`` is in shard ``s mod 16`` (`layout.shard_of`): adding, removing or probing one
+entry is one command, on its shard. Reading an index in order merges its shards (`after`).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from redis import Redis
+from redis.client import Pipeline
+
+from .fanout import pairs
+from .layout import SHARDS, is_sharded, shard_key, shard_keys, shard_of
+
+
+def add(pipe: Pipeline, index: str, entries: Mapping[str, float]) -> None:
+    """Queue on `pipe` the entry of {member: score} into `index`: one ZADD per shard touched."""
+    if not entries:
+        return
+    if not is_sharded(index):
+        pipe.zadd(index, dict(entries))
+        return
+    for key, part in _by_shard(index, entries).items():
+        pipe.zadd(key, part)
+
+
+def remove(pipe: Pipeline, index: str, entries: Mapping[str, float]) -> None:
+    """Queue on `pipe` the removal of {member: score} from `index` (the scores find the shards)."""
+    if not entries:
+        return
+    if not is_sharded(index):
+        pipe.zrem(index, *entries)
+        return
+    for key, part in _by_shard(index, entries).items():
+        pipe.zrem(key, *part)
+
+
+def score(pipe: Pipeline | Redis, index: str, member: str, at: float) -> Any:
+    """ZSCORE of `member` (whose score, if it is there, is `at`) in `index`: queued on a
+    pipeline, or the reply on a client."""
+    return pipe.zscore(shard_key(index, shard_of(at)) if is_sharded(index) else index, member)
+
+
+def sizes(redis: Redis, indexes: Sequence[str]) -> list[int]:
+    """How many entries each of `indexes` holds, in one round trip (a pipeline of ZCARDs)."""
+    with redis.pipeline(transaction=False) as pipe:
+        spans = []
+        for index in indexes:
+            keys = shard_keys(index) if is_sharded(index) else [index]
+            for key in keys:
+                pipe.zcard(key)
+            spans.append(len(keys))
+        replies = pipe.execute()
+    out, at = [], 0
+    for n in spans:
+        out.append(int(sum(replies[at:at + n])))
+        at += n
+    return out
+
+
+def members(redis: Redis, index: str) -> list[str]:
+    """Every member of `index`, in score order (for the migration, and small indexes)."""
+    if not is_sharded(index):
+        return list(redis.zrange(index, 0, -1))
+    with redis.pipeline(transaction=False) as pipe:
+        for key in shard_keys(index):
+            pipe.zrange(key, 0, -1, withscores=True)
+        rows = [row for reply in pipe.execute() for row in reply]
+    return [member for member, _ in sorted(rows, key=lambda row: row[1])]
+
+
+def range_command(key: str, direction: str, bound: str, stop: str, count: int) -> tuple[Any, ...]:
+    """The command that reads the next `count` entries of sorted set `key` after exclusive
+    score `bound` ('' = from the end) up to inclusive score `stop` ('' = none), with their
+    scores (a flat reply: member, score, ...; `fanout.pairs` reads it)."""
+    if direction == "desc":
+        return ("ZRANGE", key, "+inf" if bound == "" else "(" + bound, "-inf" if stop == "" else stop,
+                "BYSCORE", "REV", "LIMIT", 0, count, "WITHSCORES")
+    return ("ZRANGE", key, "-inf" if bound == "" else "(" + bound, "+inf" if stop == "" else stop,
+            "BYSCORE", "LIMIT", 0, count, "WITHSCORES")
+
+
+def pipelined(redis: Redis) -> Callable[[Sequence[Sequence[Any]]], list[Any]]:
+    """Commands run on one pipeline of `redis`: one round trip."""
+    def run(commands: Sequence[Sequence[Any]]) -> list[Any]:
+        with redis.pipeline(transaction=False) as pipe:
+            for command in commands:
+                pipe.execute_command(*command)
+            return pipe.execute()
+    return run
+
+
+def after(run: Callable[[Sequence[Sequence[Any]]], list[Any]], index: str, direction: str, bound: str, stop: str,
+          count: int) -> list[tuple[str, float]]:
+    """The next `count` entries of `index` after exclusive score `bound`, up to inclusive
+    score `stop`, in `direction`, as (member, score): what ZRANGE ... BYSCORE LIMIT gives on
+    one sorted set. `run` sends commands in one round trip (`pipelined`, `fanout.fanout`). A
+    sharded index's shards are read in one round trip, a few entries each, and merged by
+    score; a shard whose entries run out before the merge is done is read again (rarely:
+    entries spread evenly over the shards)."""
+    if not is_sharded(index):
+        return pairs(run([range_command(index, direction, bound, stop, count)])[0])
+    keys = shard_keys(index)
+    per = min(count, 2 * -(-count // SHARDS) + 2)
+    bounds = dict.fromkeys(keys, bound)
+    buffers: dict[str, list[tuple[str, float]]] = {key: [] for key in keys}
+    at = dict.fromkeys(keys, 0)
+    live = set(keys)
+    desc = direction == "desc"
+    out: list[tuple[str, float]] = []
+    while len(out) < count:
+        empty = [key for key in keys if key in live and at[key] >= len(buffers[key])]
+        if empty:
+            replies = run([range_command(key, direction, bounds[key], stop, per) for key in empty])
+            for key, reply in zip(empty, replies):
+                rows = pairs(reply)
+                buffers[key], at[key] = rows, 0
+                if len(rows) < per:
+                    live.discard(key)
+                if rows:
+                    bounds[key] = score_text(rows[-1][1])
+        heads = [key for key in keys if at[key] < len(buffers[key])]
+        if not heads:
+            break
+        pick = (max if desc else min)(heads, key=lambda k: buffers[k][at[k]][1])
+        out.append(buffers[pick][at[pick]])
+        at[pick] += 1
+    return out
+
+
+def score_text(value: float) -> str:
+    """A score as Redis and Lua write it: an integer without a decimal point."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _by_shard(index: str, entries: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    parts: dict[str, dict[str, float]] = {}
+    for member, value in entries.items():
+        parts.setdefault(shard_key(index, shard_of(value)), {})[member] = value
+    return parts
+
