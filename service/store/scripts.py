@@ -106,7 +106,7 @@ for k = required + 1, #KEYS do
   if bucketed(KEYS[k]) or redis.call('EXISTS', KEYS[k]) == 1 then absent[#absent + 1] = KEYS[k] end
 end
 local chunk = math.min(math.max(limit, 64), budget)
-local out, scanned, exhausted = {}, 0, 0
+local out, scanned, exhausted, unread = {}, 0, 0, false
 local function top() return tonumber(redis.call('GET', ARGV[7]) or '0') end
 -- A bucketed index's next `count` claims after seq `from`, as ZRANGE ... WITHSCORES would give
 -- them: bucket by bucket, each bucket's offsets sorted.
@@ -193,9 +193,12 @@ while #out < limit and scanned < budget do
     if keep then out[#out + 1] = member end
     if #out >= limit or scanned >= budget then break end
   end
+  unread = consumed < n
   if consumed == n and n < chunk then exhausted = 1 break end
 end
-if exhausted == 0 and required == 1 and #after(bound, 1) == 0 then exhausted = 1 end
+-- Whether anything follows: known when the last batch has members left unread (a full page
+-- read from a longer batch, the common case), else asked of the index.
+if exhausted == 0 and required == 1 and not unread and #after(bound, 1) == 0 then exhausted = 1 end
 if ARGV[8] then
   local fields = {}
   for i = 10, #ARGV do fields[#fields + 1] = ARGV[i] end
