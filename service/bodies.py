@@ -56,9 +56,15 @@ def size_unsized_bodies(wsgi_app: WsgiApp, limit: int) -> WsgiApp:
     return sized
 
 
-def refuse_too_large() -> None:
+def refuse_bad_bodies() -> None:
+    """413 for a chunked body past the limit, 400 for JSON nested too deep. A request without
+    a body (most of them: every GET) is let through at once; `size_unsized_bodies` gave every
+    body a length."""
+    if not request.environ.get("CONTENT_LENGTH"):
+        return
     if request.environ.get(TOO_LARGE):
         raise RequestEntityTooLarge(f"The request body is larger than {request.max_content_length} bytes.")
+    refuse_deep_json()
 
 
 def json_depth(value: Any) -> int:
@@ -92,5 +98,4 @@ def refuse_deep_json() -> None:
 
 def install(app: Flask, max_body_bytes: int) -> None:
     app.wsgi_app = size_unsized_bodies(app.wsgi_app, max_body_bytes)  # type: ignore[method-assign]
-    app.before_request(refuse_too_large)
-    app.before_request(refuse_deep_json)
+    app.before_request(refuse_bad_bodies)

@@ -17,6 +17,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 REQUEST_ID_HEADER = "X-Request-Id"
+_REQUEST_ID_ENVIRON = "HTTP_" + REQUEST_ID_HEADER.upper().replace("-", "_")
 _CLIENT_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 #: RQ colours parts of its messages for terminals; the escapes mean nothing in a JSON log.
@@ -64,8 +65,9 @@ def install(app: Flask) -> None:
 
     @app.before_request
     def _start() -> None:
-        given = request.headers.get(REQUEST_ID_HEADER, "")
-        g.request_id = given if _CLIENT_REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
+        # The environ's entry rather than request.headers: every request asks, most without one.
+        given = request.environ.get(_REQUEST_ID_ENVIRON)
+        g.request_id = given if given and _CLIENT_REQUEST_ID.fullmatch(given) else secrets.token_hex(8)
         g.started = time.perf_counter()
 
     @app.after_request

@@ -71,7 +71,8 @@ def article_fields(context: bool) -> tuple[str, ...]:
 def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str],
              articles: Sequence[Sequence[str | None]], context: bool = False) -> list[dict[str, Any]]:
     """The API's claims from what `read_claims` returned, in the order of `ids`: each
-    article's reference is built once per page, each claim straight from its record
+    article's reference is built once per page and shared by that article's claims (read,
+    never changed, by whoever gets them), each claim straight from its record
     (`records.shown_claim`)."""
     if context:
         texts = {aid: values[-1] or "" for aid, values in zip(aids, articles)}
@@ -80,7 +81,7 @@ def assemble(ids: Sequence[str], found: Sequence[str | None], aids: Sequence[str
     for cid, raw in zip(ids, found):
         if raw:
             record = records.shown_claim(cid, raw)
-            record["article"] = dict(refs[record["article_id"]])
+            record["article"] = refs[record["article_id"]]
             if context:
                 record["context"] = claim_context(record, texts[record["article_id"]])
             out.append(record)

@@ -57,6 +57,8 @@ _ABBREVIATIONS = frozenset("""mr mrs ms dr st sen rep gov gen lt col capt sgt ma
     oct nov dec u.s u.k e.g i.e""".split())
 #: A sentence may end after . ! ? (or an ellipsis), with closing quotes or brackets after it.
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+#: The word a full stop ends (what `_ends_sentence` looks up among the abbreviations).
+_LAST_WORD = re.compile(r"([\w.]+)$")
 #: The context shown around a claim stops this far from it, even inside one long sentence.
 CONTEXT_MARGIN = 400
 
@@ -65,7 +67,7 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     stop = match.start()
     if text[stop] != ".":
         return True
-    word = re.search(r"([\w.]+)$", text[max(0, stop - 12):stop])
+    word = _LAST_WORD.search(text, max(0, stop - 12), stop)
     if word is None:
         return True
     token = word.group(1).lower()
@@ -86,9 +88,12 @@ def context_span(text: str, start: int, end: int) -> tuple[int, int]:
     line = text.rfind("\n", lo, start)
     if line >= 0:
         first = line + 1
-    for m in _SENTENCE_END.finditer(text, first, start):
+    # The last sentence end before the claim is the one that counts: looked for from the
+    # claim backwards (a single claim read computes this, and a list page with context 50 times).
+    for m in reversed(list(_SENTENCE_END.finditer(text, first, start))):
         if _ends_sentence(text, m):
             first = m.end()
+            break
     last = hi
     line = text.find("\n", end, hi)
     if line >= 0:
