@@ -147,9 +147,9 @@ def parse(text: str, nlp: Language) -> Doc:
     prints the extractor's rate beside plain spaCy's). The parsed paragraphs are joined back
     into one document with the article's exact text and offsets.
     """
-    pieces = [prepare(p, nlp) for p in paragraph_texts(text)]
-    if len(pieces) < 2:
-        return nlp(pieces[0] if pieces else prepare(text, nlp))
+    pieces = [prepare(p, nlp) for p in paragraph_texts(text)]  # at least one, "" for ""
+    if len(pieces) == 1:
+        return nlp(pieces[0])
     doc = Doc.from_docs(list(nlp.pipe(pieces, batch_size=len(pieces))), ensure_whitespace=False)
     assert doc.text == text, "parsing by paragraph must keep the text and its offsets"
     return doc
