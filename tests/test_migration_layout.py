@@ -312,7 +312,7 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
     assert not [k for k in redis.scan_iter(match="ct:*") if "/{" in k]
 
     import service.store.migrate as migration
-    monkeypatch.setattr(migration, "SHARD_BATCH", 5)
+    monkeypatch.setattr(migration, "MOVE_BATCH", 5)
     monkeypatch.setattr(migration, "sharded", DiesAfter(4))
     with pytest.raises(Interrupted):
         migration.migrate(store.conn)

@@ -50,7 +50,7 @@ Run it before starting workers after an upgrade: `flask --app service.app migrat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from redis.client import Pipeline
@@ -66,8 +66,8 @@ from .text import claim_signature, normalize_claim
 
 SCHEMA = 7
 MIGRATION_PRINCIPAL = "migration"
-#: Entries a round trip when schema 7 moves an index into its shards.
-SHARD_BATCH = 1000
+#: Entries a round trip when a migration moves a sorted set into an index of another shape.
+MOVE_BATCH = 1000
 
 
 def schema_version(conn: Connection) -> int:
@@ -126,46 +126,42 @@ def sharded_indexes() -> list[str]:
 
 def _shard_index(conn: Connection, index: str) -> int:
     """Schema 7: the sorted set schema 6 kept `index` in (`layout.unsharded`) moves into the
-    index's shards, `SHARD_BATCH` entries a round trip; dropped once all are in. Returns how many."""
+    index's shards. Returns how many entries moved."""
     old = unsharded(index)
     if conn.redis.type(old) != "zset":
         return 0
-    moved = 0
-    batch: dict[str, float] = {}
-    for member, at in conn.redis.zscan_iter(old, count=SHARD_BATCH):
-        batch[member] = at
-        if len(batch) >= SHARD_BATCH:
-            with conn.redis.pipeline(transaction=False) as pipe:
-                sharded.add(pipe, index, batch)
-                pipe.execute()
-            moved, batch = moved + len(batch), {}
-    with conn.redis.pipeline(transaction=False) as pipe:
-        sharded.add(pipe, index, batch)
-        pipe.unlink(old)
-        pipe.execute()
-    return moved + len(batch)
+    return _move_entries(conn, old, lambda pipe, batch: sharded.add(pipe, index, batch), float)
 
 
 def _bucket_index(conn: Connection, old: str, new: str) -> int:
-    """Schema 5: a sorted set of claim ids (score = seq) becomes bucketed index `new`, 1000
-    entries a round trip; the sorted set is dropped once all are in (so a migration cut short
-    starts again from it). Returns 1 when there was one."""
+    """Schema 5: a sorted set of claim ids (score = seq) becomes bucketed index `new`.
+    Returns 1 when there was one."""
     if not conn.redis.exists(old):
         return 0
-    batch: dict[str, int] = {}
-    for cid, seq in conn.redis.zscan_iter(old, count=1000):
-        batch[cid] = int(seq)
-        if len(batch) >= 1000:
+    _move_entries(conn, old, lambda pipe, batch: add_claims(pipe, new, batch), int)
+    return 1
+
+
+def _move_entries(conn: Connection, old: str, add: Callable[[Pipeline, dict[str, Any]], None],
+                  score: Callable[[float], Any]) -> int:
+    """Every entry of sorted set `old` written by `add` (each score through `score`),
+    `MOVE_BATCH` entries a round trip; `old` is dropped once all are in, so that a migration
+    cut short starts again from it (adding an entry twice changes nothing). Returns how many."""
+    moved = 0
+    batch: dict[str, Any] = {}
+    for member, at in conn.redis.zscan_iter(old, count=MOVE_BATCH):
+        batch[member] = score(at)
+        if len(batch) >= MOVE_BATCH:
             with conn.redis.pipeline(transaction=False) as pipe:
-                add_claims(pipe, new, batch)
+                add(pipe, batch)
                 pipe.execute()
-            batch = {}
+            moved, batch = moved + len(batch), {}
     with conn.redis.pipeline(transaction=False) as pipe:
         if batch:
-            add_claims(pipe, new, batch)
+            add(pipe, batch)
         pipe.unlink(old)
         pipe.execute()
-    return 1
+    return moved + len(batch)
 
 
 def _drop_old_word_indexes(conn: Connection) -> int:
