@@ -3,9 +3,9 @@
 
 Reads one split of the corpus in its own brat layout (CORPUS/SPLIT/text/NAME.txt and
 CORPUS/SPLIT/attributions/NAME_ANNOTATOR.ann; the first annotation file by name per article),
-parses each article with the worker's spaCy pipeline and sentence marks (plus the lemmatizer,
-for lemmas), and for every verb and common noun counts, per argument shape
-(`learned.sightings`, the very function extraction uses):
+parses each article exactly as the worker does (`pipeline.parse`: its sentence marks, its
+paragraphs as one batch; plus the lemmatizer, for lemmas), and for every verb and common noun
+counts, per argument shape (`learned.sightings`, the very function extraction uses):
 
   seen  how often the word appeared with that argument and a speaker, outside quotations
   hits  how often the word lay inside an annotated cue and the extracted argument matched
@@ -41,7 +41,7 @@ from spacy.tokens import Doc, DocBin  # noqa: E402
 from scripts.polnear import fragments, split_articles  # noqa: E402
 from workers.extraction.cues import verb_forms  # noqa: E402
 from workers.extraction.learned import ANY, TABLE, noun_forms, part_of_speech, sightings  # noqa: E402
-from workers.extraction.pipeline import installed_model, prepare  # noqa: E402
+from workers.extraction.pipeline import installed_model, parse  # noqa: E402
 from workers.extraction.quotes import find_quotes, paragraphs  # noqa: E402
 from workers.extraction.tokens import QuoteLookup  # noqa: E402
 
@@ -71,7 +71,7 @@ def load(corpus: Path, split: str, cache: Path | None) -> list[tuple[Doc, Path]]
     else:
         t0 = time.perf_counter()
         texts = [text.read_text(encoding="utf-8") for text, _ in pairs]
-        docs = list(nlp.pipe((prepare(t, nlp) for t in texts), batch_size=16))
+        docs = [parse(t, nlp) for t in texts]
         print(f"# parsed {len(docs)} articles in {time.perf_counter() - t0:.0f}s", flush=True)
         if cache is not None:
             DocBin(attrs=_ATTRS, docs=docs).to_disk(cache)
