@@ -19,7 +19,7 @@ from redis import RedisCluster
 
 from . import sharded
 from .fanout import fanout, flags
-from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_key, shard_keys, shard_of
+from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_keys
 from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
@@ -33,7 +33,7 @@ _DENSE = 8
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
-    return int(client.get(counter) or 0)
+    return int(fanout(client, [("GET", counter)])[0] or 0)
 
 
 class Sizes:
@@ -74,12 +74,8 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     by id (a page's, `Page`)."""
     if not ids:
         return [], [], []
-    # One claim (a claim's page) or one article is one plain command: a pipeline over the
-    # cluster costs more in the client than the read does in Redis.
     if read is not None and all(cid in read for cid in ids):
         records = [read[cid] for cid in ids]
-    elif len(ids) == 1:
-        records = [client.get(claim_prefix + ids[0])]
     else:
         records = fanout(client, [("GET", claim_prefix + cid) for cid in ids])
     aids: list[str] = []
@@ -88,11 +84,7 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
             found = _ARTICLE_ID.match(raw)
             if found and found.group(1) not in aids:
                 aids.append(found.group(1))
-    articles: list[list[Any]] = []
-    if len(aids) == 1:
-        articles = [client.hmget(article_prefix + aids[0], list(fields))]
-    elif aids:
-        articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
+    articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
     return records, aids, articles
 
 
@@ -138,13 +130,13 @@ class Page:
             if not batch:
                 exhausted = 1
                 break
-            present = self._probe(batch, required + absent, prefetch, records)
+            keep = self._probe(batch, required, absent, prefetch, records)
             consumed = 0
-            for (member, score), found in zip(batch, present):
+            for (member, score), kept in zip(batch, keep):
                 bound = sharded.score_text(score)
                 scanned += 1
                 consumed += 1
-                if all(found[:len(required)]) and not any(found[len(required):]):
+                if kept:
                     out.append(member)
                 if len(out) >= limit or scanned >= budget:
                     break
@@ -164,15 +156,7 @@ class Page:
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
         if is_bucketed(key):
             return self._after_bucketed(key, direction, bound, stop, count)
-        if is_sharded(key):
-            return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
-        if direction == "desc":
-            high = "+inf" if bound == "" else "(" + bound
-            low = "-inf" if stop == "" else stop
-            return self.client.zrevrangebyscore(key, high, low, start=0, num=count, withscores=True)
-        low = "-inf" if bound == "" else "(" + bound
-        high = "+inf" if stop == "" else stop
-        return self.client.zrangebyscore(key, low, high, start=0, num=count, withscores=True)
+        return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
 
     def _after_bucketed(self, prefix: str, direction: str, bound: str, stop: str,
                         count: int) -> list[tuple[str, float]]:
@@ -203,10 +187,7 @@ class Page:
         while start < len(buckets):
             trip = buckets[start:start + size]
             start, size = start + size, min(2 * size, _BUCKETS_PER_TRIP)
-            if len(trip) == 1:
-                members = [self.client.smembers(f"{prefix}{trip[0]}")]
-            else:
-                members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
+            members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
             for bucket, offsets in zip(trip, members):
                 seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
                 for seq in seqs:
@@ -250,45 +231,62 @@ class Page:
                 break
         return found
 
-    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
-               records: dict[str, Any] | None = None) -> list[list[bool]]:
-        """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per sorted set,
-        one SMISMEMBER per bucket of a bucketed index); with `prefetch` (the claim key prefix),
-        the members' records are read in the same round trip, into `records`."""
-        if not indexes and prefetch is None:
-            return [[] for _ in batch]
+    def _probe(self, batch: list[tuple[str, float]], required: Sequence[str], absent: Sequence[str],
+               prefetch: str | None = None, records: dict[str, Any] | None = None) -> list[bool]:
+        """Whether each member of `batch` is in every index of `required` and in none of
+        `absent` (one ZMSCORE per shard, or sorted set, one SMISMEMBER per bucket of a bucketed
+        index, all in one round trip); with `prefetch` (the claim key prefix), the members'
+        records are read in the same round trip, into `records`."""
+        keep = [True] * len(batch)
+        if not required and not absent and prefetch is None:
+            return keep
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
-        plan: list[tuple[str, list[int]]] = []
+        by_shard: dict[int, list[int]] = {}
+        by_bucket: dict[int, list[int]] = {}
+        plan: list[tuple[bool, bool, Sequence[int]]] = []  # (wanted there, a bucket, positions)
         commands: list[tuple[Any, ...]] = []
-        for index in indexes:
-            if is_bucketed(index):
-                by_bucket: dict[int, list[int]] = {}
-                for i, seq in enumerate(seqs):
-                    by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
-                for bucket, positions in by_bucket.items():
-                    commands.append(("SMISMEMBER", f"{index}{bucket}", *(seqs[i] % WORD_BUCKET for i in positions)))
-                    plan.append((index, positions))
-            elif is_sharded(index):
-                by_shard: dict[int, list[int]] = {}
-                for i, seq in enumerate(seqs):
-                    by_shard.setdefault(shard_of(seq), []).append(i)
-                for shard, positions in by_shard.items():
-                    commands.append(("ZMSCORE", shard_key(index, shard), *(members[i] for i in positions)))
-                    plan.append((index, positions))
-            else:
-                commands.append(("ZMSCORE", index, *members))
-                plan.append((index, list(range(len(members)))))
+        for wanted, indexes in ((True, required), (False, absent)):
+            for index in indexes:
+                if is_bucketed(index):
+                    if not by_bucket:
+                        for i, seq in enumerate(seqs):
+                            by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
+                    for bucket, positions in by_bucket.items():
+                        base = bucket * WORD_BUCKET
+                        commands.append(("SMISMEMBER", f"{index}{bucket}", *[seqs[i] - base for i in positions]))
+                        plan.append((wanted, True, positions))
+                elif is_sharded(index):
+                    if not by_shard:
+                        for i, seq in enumerate(seqs):
+                            by_shard.setdefault(seq % SHARDS, []).append(i)
+                    keys = _shard_keys(index)
+                    for shard, positions in by_shard.items():
+                        commands.append(("ZMSCORE", keys[shard], *[members[i] for i in positions]))
+                        plan.append((wanted, False, positions))
+                else:
+                    commands.append(("ZMSCORE", index, *members))
+                    plan.append((wanted, False, range(len(members))))
         if prefetch is not None:
             commands += [("GET", prefetch + member) for member in members]
         replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
             records.update(zip(members, replies[len(plan):]))
-            replies = replies[:len(plan)]
-        present = {index: [False] * len(members) for index in indexes}
-        for (index, positions), reply in zip(plan, replies):
-            found = flags(reply) if is_bucketed(index) else [value is not None for value in reply]
-            for i, value in zip(positions, found):
-                present[index][i] = value
-        return [[present[index][i] for index in indexes] for i in range(len(members))]
+        for (wanted, bucket, positions), reply in zip(plan, replies):
+            for i, value in zip(positions, reply):
+                # SMISMEMBER: 1 or 0 (True or False through the pipeline); ZMSCORE: None if absent.
+                if (value == 1 if bucket else value is not None) != wanted:
+                    keep[i] = False
+        return keep
 
+
+def _shard_keys(index: str) -> list[str]:
+    keys = _SHARD_KEYS.get(index)
+    if keys is None:
+        if len(_SHARD_KEYS) > 1024:
+            _SHARD_KEYS.clear()
+        keys = _SHARD_KEYS[index] = shard_keys(index)
+    return keys
+
+
+_SHARD_KEYS: dict[str, list[str]] = {}
