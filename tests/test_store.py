@@ -136,6 +136,38 @@ def test_a_bucketed_index_walks_dense_and_sparse_buckets_in_seq_order(store, red
         assert [bool(x) for x in pipe.execute()] == [True, False, True, False, True]
 
 
+def test_the_newest_page_of_a_bucketed_index_follows_the_claim_counter(store, redis):
+    """A page from the newest claim starts at the claim counter, read again for every page
+    (on a cluster, in the round trip that probes the first window, guessed from the counter
+    the last page saw): claims saved since, a few or many, are on it; an entry above the
+    counter (a save seen half way) is not; a counter that went back (a store emptied) is
+    followed too."""
+    prefix = "ct:claims:type:direct:"
+
+    def newest(limit: int = 20) -> list[int]:
+        ids, _, _ = store.conn.page(keys=[prefix], args=["desc", "", limit, 2000, "", 0, Keys.claim_seq])
+        return [int(cid[4:], 36) for cid in ids]
+
+    redis.sadd(prefix + "0", *range(100, 400))
+    redis.set(Keys.claim_seq, 399)
+    assert newest() == list(range(399, 379, -1))
+    assert newest() == list(range(399, 379, -1))
+    redis.sadd(prefix + "0", *range(400, 410))
+    redis.set(Keys.claim_seq, 409)
+    assert newest() == list(range(409, 389, -1)), "a few claims saved since the last page"
+    redis.sadd(prefix + "0", *range(410, 1000, 3))
+    redis.set(Keys.claim_seq, 998)
+    assert newest(5) == [998, 995, 992, 989, 986], "many claims saved since the last page"
+    redis.sadd(prefix + "0", 1003, 1004)
+    assert newest(3) == [998, 995, 992], "entries above the counter are not shown yet"
+    redis.set(Keys.claim_seq, 1004)
+    assert newest(3) == [1004, 1003, 998]
+    redis.delete(prefix + "0")
+    redis.sadd(prefix + "0", *range(0, 30))
+    redis.set(Keys.claim_seq, 29)
+    assert newest(4) == [29, 28, 27, 26], "a counter that went back"
+
+
 def encode_base36(n: int) -> str:
     from service.store.values import claim_id
 

@@ -28,8 +28,11 @@ _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
 #: up to this many (a sparse one's page may need many buckets).
 _BUCKETS_PER_TRIP = 16
 #: A window of seqs of a bucketed index holding more than 1 in this many is probed seq by seq
-#: (`Page._probe_window`), as the page script walks a dense bucket.
+#: (`_Walk._probe_window`), as the page script walks a dense bucket.
 _DENSE = 8
+#: Claims saved since the last page read the counter that the next newest page's first round
+#: trip still covers (`_Walk._newest`).
+_AHEAD = 32
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
@@ -108,15 +111,28 @@ class Page:
 
     def __init__(self, client: RedisCluster) -> None:
         self.client = client
+        #: The claim counter's value last read, by counter key (`_Walk._newest`): shared by the
+        #: threads of a process, each page reading the counter again anyway.
+        self.tops: dict[str, int] = {}
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
-        args = [str(a) for a in args]
+        return _Walk(self.client, self.tops).page(list(keys), [str(a) for a in args])
+
+
+class _Walk:
+    """One page's walk (`Page`), with what it has read so far."""
+
+    def __init__(self, client: RedisCluster, tops: dict[str, int]) -> None:
+        self.client = client
+        self.tops = tops
+        self.counter = ""
+        #: The claim counter, read once a page (where a bucketed index's walk starts).
+        self.top: int | None = None
+
+    def page(self, keys: list[str], args: list[str]) -> list[Any]:
         direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
         excluded = int(args[5]) if len(args) > 5 and args[5] else 0
         self.counter = args[6] if len(args) > 6 else ""
-        #: The claim counter, read once a page (where a bucketed index's walk starts).
-        self.top: int | None = None
-        keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
         chunk = min(limit if len(keys) == 1 else max(limit, 64), budget)
         # A page that walks one index, filters only leaving claims out, keeps most of what it
@@ -162,15 +178,19 @@ class Page:
                         count: int) -> list[tuple[str, float]]:
         """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
         ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
+        first = None
         if direction == "desc":
-            high = self._top() if bound == "" else int(float(bound)) - 1
             low = 0 if stop == "" else int(float(stop))
+            if bound == "":
+                high, first = self._newest(prefix, low, count)
+            else:
+                high = int(float(bound)) - 1
         else:
             low = 0 if bound == "" else int(float(bound)) + 1
             high = self._top() if stop == "" else int(float(stop))
         if high < low:
             return []
-        found = self._probe_window(prefix, direction, low, high, count)
+        found = self._probe_window(prefix, direction, low, high, count, first)
         if len(found) >= count:
             return found
         if found:  # the rest is sparse: read bucket by bucket from where the probes stopped
@@ -201,26 +221,53 @@ class Page:
         """The claim counter (where a bucketed index's walk starts), read once a page, and only
         by a page that starts from the newest claim: a deep page's cursor is its start."""
         if self.top is None:
-            self.top = top_seq(self.client, self.counter)
+            self.top = self.tops[self.counter] = top_seq(self.client, self.counter)
         return self.top
 
+    def _newest(self, prefix: str, low: int, count: int) -> tuple[int, list[bool] | None]:
+        """The claim counter, and with it, in the same round trip, the first window of
+        `_probe_window` from the newest claim down, guessed from the counter as the last page
+        read it (up to `_AHEAD` claims saved since): the newest page of a bucketed index in
+        one round trip instead of two. Returns the counter and, when the guess held, whether
+        each seq from the counter down to the window's end is in the index (an entry above
+        the counter, of a save seen half way, is left out, as the window from the counter
+        would leave it); None when it did not (the window is read again from the counter)."""
+        last = self.tops.get(self.counter)
+        if last is None or self.top is not None:
+            return self._top(), None
+        guess = last + _AHEAD
+        bucket = guess // WORD_BUCKET
+        end = max(low, bucket * WORD_BUCKET, guess - max(4 * count, 128) - _AHEAD + 1)
+        counter, hits = fanout(self.client, [
+            ("GET", self.counter),
+            ("SMISMEMBER", f"{prefix}{bucket}", *range(guess - bucket * WORD_BUCKET, end - bucket * WORD_BUCKET - 1, -1))])
+        self.top = self.tops[self.counter] = top = int(counter or 0)
+        if not end <= top <= guess:
+            return top, None
+        return top, flags(hits)[guess - top:]
+
     def _probe_window(self, prefix: str, direction: str, low: int, high: int,
-                      count: int) -> list[tuple[str, float]]:
+                      count: int, first: list[bool] | None = None) -> list[tuple[str, float]]:
         """The first claims of a bucketed index in [low, high] (from `high` down, or from `low`
         up), found by asking SMISMEMBER about a window of seqs at a time, as long as the windows
         are dense (more than 1 in `_DENSE` a member): a page of every claim, or of a type, is
         then one round trip however large its bucket, where reading the bucket would send and
         sort all of its members. Stops at the first sparse window (the caller reads on by
-        buckets) or the end of its bucket; returns what it found, up to `count`."""
+        buckets) or the end of its bucket; returns what it found, up to `count`. `first`: the
+        first window's answers, already read (`_newest`)."""
         found: list[tuple[str, float]] = []
         at, step = (high, -1) if direction == "desc" else (low, 1)
         bucket = at // WORD_BUCKET
         edge = max(low, bucket * WORD_BUCKET) if step < 0 else min(high, bucket * WORD_BUCKET + WORD_BUCKET - 1)
         while len(found) < count:
-            width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
-            seqs = range(at, at + step * width, step)
-            hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
-                                               *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            if first:
+                width, hits, first = len(first), first, None
+                seqs = range(at, at + step * width, step)
+            else:
+                width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
+                seqs = range(at, at + step * width, step)
+                hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
+                                                   *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
             for seq, hit in zip(seqs, hits):
                 if hit:
                     found.append((claim_id(seq), float(seq)))
