@@ -152,6 +152,8 @@ def test_the_newest_page_of_a_bucketed_index_follows_the_claim_counter(store, re
     redis.set(Keys.claim_seq, 399)
     assert newest() == list(range(399, 379, -1))
     assert newest() == list(range(399, 379, -1))
+    ids, _, exhausted = store.conn.page(keys=[prefix], args=["desc", "", 5, 2000, "5000", 0, Keys.claim_seq])
+    assert ids == [] and int(exhausted), "a page that stops above every claim (since, in the future)"
     redis.sadd(prefix + "0", *range(400, 410))
     redis.set(Keys.claim_seq, 409)
     assert newest() == list(range(409, 389, -1)), "a few claims saved since the last page"

@@ -33,6 +33,8 @@ _DENSE = 8
 #: Claims saved since the last page read the counter that the next newest page's first round
 #: trip still covers (`_Walk._newest`).
 _AHEAD = 32
+#: Claims whose article a process remembers (`articles_of`).
+_KNOWN = 50_000
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
@@ -70,25 +72,67 @@ class Sizes:
 
 
 def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
-                fields: Sequence[str], read: dict[str, Any] | None = None
-                ) -> tuple[list[Any], list[str], list[list[Any]]]:
+                fields: Sequence[str], read: dict[str, Any] | None = None,
+                articles_read: dict[str, Any] | None = None) -> tuple[list[Any], list[str], list[list[Any]]]:
     """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
     order of first appearance, and each one's HMGET of `fields`. `read`: records already read,
-    by id (a page's, `Page`)."""
+    by id (a page's, `Page`); `articles_read`: articles' fields already read, by id.
+
+    A claim's article is in its record, so on a cluster the articles would take a round trip
+    after the records'. The article of a claim never changes, so the articles of the claims
+    this process has read before (`articles_of`) are read in the records' round trip; an
+    article that was not guessed (a claim not seen yet, or a guess that its record belies: a
+    store emptied and filled again) is read in one more."""
     if not ids:
         return [], [], []
+    known = articles_of(client)
+    articles = dict(articles_read or {})
     if read is not None and all(cid in read for cid in ids):
         records = [read[cid] for cid in ids]
     else:
-        records = fanout(client, [("GET", claim_prefix + cid) for cid in ids])
-    aids: list[str] = []
-    for raw in records:
+        guessed = guesses(known, ids, articles)
+        replies = fanout(client, [("GET", claim_prefix + cid) for cid in ids]
+                         + [("HMGET", article_prefix + aid, *fields) for aid in guessed])
+        records = replies[:len(ids)]
+        articles.update(zip(guessed, replies[len(ids):]))
+    aids = remember(known, ids, records)
+    missing = [aid for aid in aids if aid not in articles]
+    if missing:
+        articles.update(zip(missing, fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in missing])))
+    return records, aids, [articles[aid] for aid in aids]
+
+
+def articles_of(client: RedisCluster) -> dict[str, str]:
+    """The article of each claim this process has read lately, by claim id: about 100 bytes a
+    claim, forgotten all at once past `_KNOWN` claims."""
+    known = getattr(client, "_claim_articles", None)
+    if known is None or len(known) > _KNOWN:
+        known = {}
+        client._claim_articles = known  # type: ignore[attr-defined]
+    return known
+
+
+def guesses(known: dict[str, str], ids: Sequence[str], read: dict[str, Any]) -> list[str]:
+    """The distinct articles that `known` gives for `ids`, less those already `read`."""
+    guessed: dict[str, None] = {}
+    for cid in ids:
+        aid = known.get(cid)
+        if aid is not None and aid not in read:
+            guessed[aid] = None
+    return list(guessed)
+
+
+def remember(known: dict[str, str], ids: Sequence[str], records: Sequence[Any]) -> list[str]:
+    """The distinct article ids of `records` (of claims `ids`), in order of first appearance;
+    each claim's is kept in `known`."""
+    aids: dict[str, None] = {}
+    for cid, raw in zip(ids, records):
         if raw:
             found = _ARTICLE_ID.match(raw)
-            if found and found.group(1) not in aids:
-                aids.append(found.group(1))
-    articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
-    return records, aids, articles
+            if found:
+                aid = known[cid] = found.group(1)
+                aids[aid] = None
+    return list(aids)
 
 
 class ReadClaims:
@@ -128,6 +172,10 @@ class _Walk:
         self.counter = ""
         #: The claim counter, read once a page (where a bucketed index's walk starts).
         self.top: int | None = None
+        #: The article prefix and fields of a page of claims (ARGV), and the articles read
+        #: with the records (`_probe`).
+        self.article_fields: tuple[str, list[str]] | None = None
+        self.articles: dict[str, Any] = {}
 
     def page(self, keys: list[str], args: list[str]) -> list[Any]:
         direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
@@ -138,6 +186,7 @@ class _Walk:
         # A page that walks one index, filters only leaving claims out, keeps most of what it
         # examines: its records are read in the round trip that probes the exclusions.
         prefetch = args[7] if len(args) > 7 and not required else None
+        self.article_fields = (args[8], args[9:]) if len(args) > 7 else None
         records: dict[str, Any] = {}
         out: list[str] = []
         scanned, exhausted, more = 0, 0, False
@@ -166,7 +215,7 @@ class _Walk:
         reply: list[Any] = [out, bound, exhausted]
         if len(args) > 7:
             reply += list(read_claims(self.client, out, args[7], args[8], args[9:],
-                                      records if prefetch is not None else None))
+                                      records if prefetch is not None else None, self.articles))
         return reply
 
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
@@ -238,6 +287,8 @@ class _Walk:
         guess = last + _AHEAD
         bucket = guess // WORD_BUCKET
         end = max(low, bucket * WORD_BUCKET, guess - max(4 * count, 128) - _AHEAD + 1)
+        if end > guess:  # a page that stops above the guess (`since` after every claim)
+            return self._top(), None
         counter, hits = fanout(self.client, [
             ("GET", self.counter),
             ("SMISMEMBER", f"{prefix}{bucket}", *range(guess - bucket * WORD_BUCKET, end - bucket * WORD_BUCKET - 1, -1))])
@@ -314,11 +365,17 @@ class _Walk:
                 else:
                     commands.append(("ZMSCORE", index, *members))
                     plan.append((wanted, False, range(len(members))))
+        guessed: list[str] = []
         if prefetch is not None:
             commands += [("GET", prefetch + member) for member in members]
+            if self.article_fields is not None:  # their articles too, where known (`read_claims`)
+                prefix, fields = self.article_fields
+                guessed = guesses(articles_of(self.client), members, self.articles)
+                commands += [("HMGET", prefix + aid, *fields) for aid in guessed]
         replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
-            records.update(zip(members, replies[len(plan):]))
+            records.update(zip(members, replies[len(plan):len(plan) + len(members)]))
+            self.articles.update(zip(guessed, replies[len(plan) + len(members):]))
         for (wanted, bucket, positions), reply in zip(plan, replies):
             for i, value in zip(positions, reply):
                 # SMISMEMBER: 1 or 0 (True or False through the pipeline); ZMSCORE: None if absent.
