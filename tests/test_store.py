@@ -170,6 +170,25 @@ def test_the_newest_page_of_a_bucketed_index_follows_the_claim_counter(store, re
     assert newest(4) == [29, 28, 27, 26], "a counter that went back"
 
 
+def test_a_claim_shows_the_article_its_record_names_even_after_it_was_read_with_another(store, redis):
+    """On a cluster a process remembers each claim's article (it never changes) to read it in
+    the records' round trip; a record that names another article than remembered (a store
+    emptied and filled again, here a record rewritten) is shown with the article it names."""
+    import json
+
+    first, second = new_article(store, "Okafor said it."), new_article(store, "Diaz said so.")
+    store.jobs.start_processing(first)
+    store.claims.save(first, [claim_record("it", 12)])
+    cid = store.claims.of_article(first).items[0]["id"]
+    assert store.claims.get(cid)["article"]["id"] == first
+    assert [c["article"]["id"] for c in store.claims.list().items] == [first]
+    record = json.loads(redis.get(Keys.claim(cid)))
+    assert record[0] == first
+    redis.set(Keys.claim(cid), json.dumps([second, *record[1:]]))
+    assert store.claims.get(cid)["article"]["id"] == second
+    assert [c["article"]["id"] for c in store.claims.list().items] == [second]
+
+
 def encode_base36(n: int) -> str:
     from service.store.values import claim_id
 
