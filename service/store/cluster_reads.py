@@ -4,10 +4,15 @@ On one server a list page (`scripts.PAGE`) and a read of claims with their artic
 (`scripts.READ_CLAIMS`) are one script each, one round trip. A script on a cluster may only
 touch keys of one slot, and a page's indexes, claims and articles are in many. These objects are
 called exactly like the registered scripts (`keys=`, `args=`, the same ARGV and the same reply),
-so `reads.py` does not know which it has; each round of the walk is one pipelined round trip per
-node instead of none. What a page returns is what the script returns for the same data; unlike
+so `reads.py` does not know which it has; each round of the walk is one round trip, one packet
+per master (`fanout`). What a page returns is what the script returns for the same data; unlike
 the script, a page is not one snapshot (claims saved while it is read may or may not be on it,
 as with a page read a moment earlier or later).
+
+A page is mostly two round trips: the index (its shards, or a window of its newest bucket with
+the claim counter, `_Walk._newest`), then the filters and exclusions with the records and their
+articles (`read_claims`: the articles of claims read before are known). The first page of
+claims this process has not seen takes one more, for their articles.
 """
 from __future__ import annotations
 

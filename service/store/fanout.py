@@ -9,6 +9,12 @@ Redis does), groups the commands by the master that serves the slot, writes each
 commands in one packet, every master's before it reads any reply, and reads the replies as
 they come, without response callbacks.
 
+It does so on connections of its own (`_Link`, one or more per master, kept between calls),
+whose replies it parses with a hiredis reader of its own: redis-py's pool checks that a
+connection it hands out has nothing to read (a system call) and its per-reply Python (health
+checks, error mapping) cost about as much as the commands themselves. A command packed and
+parsed this way costs the client about 1 us (2.2 us through the pool and redis-py's reader).
+
 Where that cannot be done (a slot the client's map does not cover, a master that answers MOVED
 or ASK while slots move, a connection that fails), the same commands go through the client's
 own pipeline, which follows redirections, refreshes its map of the slots and retries; replies
