@@ -24,7 +24,7 @@ from redis import RedisCluster
 
 from . import sharded
 from .fanout import fanout, flags
-from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_keys
+from .layout import SHARDS, WORD_BUCKET, Keys, is_bucketed, is_sharded, shard_keys
 from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
@@ -107,6 +107,15 @@ def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, art
     return records, aids, [articles[aid] for aid in aids]
 
 
+def _article_of_index(index: str, article_prefix: str) -> list[str]:
+    """[the article] when `index` is an article's claims (its hash tag is the article's key),
+    whose page shows that article: read with the records, even where no claim is known."""
+    if not index.endswith("}:claims") or "{" + article_prefix not in index:
+        return []
+    aid = index[index.index("{") + 1 + len(article_prefix):-len("}:claims")]
+    return [aid] if index == Keys.article_claims(aid) and article_prefix == Keys.article("") else []
+
+
 def articles_of(client: RedisCluster) -> dict[str, str]:
     """The article of each claim this process has read lately, by claim id: about 100 bytes a
     claim, forgotten all at once past `_KNOWN` claims."""
@@ -181,6 +190,8 @@ class _Walk:
         #: with the records (`_probe`).
         self.article_fields: tuple[str, list[str]] | None = None
         self.articles: dict[str, Any] = {}
+        #: The article whose claims the walked index holds, if it is an article's.
+        self.expected: list[str] = []
 
     def page(self, keys: list[str], args: list[str]) -> list[Any]:
         direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
@@ -192,6 +203,8 @@ class _Walk:
         # examines: its records are read in the round trip that probes the exclusions.
         prefetch = args[7] if len(args) > 7 and not required else None
         self.article_fields = (args[8], args[9:]) if len(args) > 7 else None
+        if self.article_fields is not None:
+            self.expected = _article_of_index(keys[0], args[8])
         records: dict[str, Any] = {}
         out: list[str] = []
         scanned, exhausted, more = 0, 0, False
@@ -376,6 +389,7 @@ class _Walk:
             if self.article_fields is not None:  # their articles too, where known (`read_claims`)
                 prefix, fields = self.article_fields
                 guessed = guesses(articles_of(self.client), members, self.articles)
+                guessed += [aid for aid in self.expected if aid not in guessed and aid not in self.articles]
                 commands += [("HMGET", prefix + aid, *fields) for aid in guessed]
         replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
