@@ -44,3 +44,26 @@ def test_a_stale_map_of_the_slots_falls_back_on_the_clients_pipeline(redis_clust
         assert client.nodes_manager.slots_cache[slot][0].name == right.name, "the client learnt where it is"
     finally:
         client.close()
+
+
+def test_a_connection_the_master_closed_is_replaced(redis_cluster):
+    """fanout keeps a connection to each master between calls; one that the master closed
+    meanwhile (a restart, a timeout, CLIENT KILL) fails that call over to the client's
+    pipeline, and the next call opens it again."""
+    from redis import Redis
+
+    redis_cluster.flush()
+    client = cluster_client(redis_cluster.url, 5.0)
+    try:
+        keys = [f"ct:fanout:{n}" for n in range(12)]
+        for key in keys:
+            client.set(key, key)
+        commands = [("GET", key) for key in keys]
+        assert fanout(client, commands) == keys
+        for node in client.get_primaries():
+            with Redis(host=node.host, port=node.port) as admin:
+                admin.client_kill_filter(_type="normal", skipme=True)
+        assert fanout(client, commands) == keys
+        assert fanout(client, commands) == keys
+    finally:
+        client.close()

@@ -136,6 +136,59 @@ def test_a_bucketed_index_walks_dense_and_sparse_buckets_in_seq_order(store, red
         assert [bool(x) for x in pipe.execute()] == [True, False, True, False, True]
 
 
+def test_the_newest_page_of_a_bucketed_index_follows_the_claim_counter(store, redis):
+    """A page from the newest claim starts at the claim counter, read again for every page
+    (on a cluster, in the round trip that probes the first window, guessed from the counter
+    the last page saw): claims saved since, a few or many, are on it; an entry above the
+    counter (a save seen half way) is not; a counter that went back (a store emptied) is
+    followed too."""
+    prefix = "ct:claims:type:direct:"
+
+    def newest(limit: int = 20) -> list[int]:
+        ids, _, _ = store.conn.page(keys=[prefix], args=["desc", "", limit, 2000, "", 0, Keys.claim_seq])
+        return [int(cid[4:], 36) for cid in ids]
+
+    redis.sadd(prefix + "0", *range(100, 400))
+    redis.set(Keys.claim_seq, 399)
+    assert newest() == list(range(399, 379, -1))
+    assert newest() == list(range(399, 379, -1))
+    ids, _, exhausted = store.conn.page(keys=[prefix], args=["desc", "", 5, 2000, "5000", 0, Keys.claim_seq])
+    assert ids == [] and int(exhausted), "a page that stops above every claim (since, in the future)"
+    redis.sadd(prefix + "0", *range(400, 410))
+    redis.set(Keys.claim_seq, 409)
+    assert newest() == list(range(409, 389, -1)), "a few claims saved since the last page"
+    redis.sadd(prefix + "0", *range(410, 1000, 3))
+    redis.set(Keys.claim_seq, 998)
+    assert newest(5) == [998, 995, 992, 989, 986], "many claims saved since the last page"
+    redis.sadd(prefix + "0", 1003, 1004)
+    assert newest(3) == [998, 995, 992], "entries above the counter are not shown yet"
+    redis.set(Keys.claim_seq, 1004)
+    assert newest(3) == [1004, 1003, 998]
+    redis.delete(prefix + "0")
+    redis.sadd(prefix + "0", *range(0, 30))
+    redis.set(Keys.claim_seq, 29)
+    assert newest(4) == [29, 28, 27, 26], "a counter that went back"
+
+
+def test_a_claim_shows_the_article_its_record_names_even_after_it_was_read_with_another(store, redis):
+    """On a cluster a process remembers each claim's article (it never changes) to read it in
+    the records' round trip; a record that names another article than remembered (a store
+    emptied and filled again, here a record rewritten) is shown with the article it names."""
+    import json
+
+    first, second = new_article(store, "Okafor said it."), new_article(store, "Diaz said so.")
+    store.jobs.start_processing(first)
+    store.claims.save(first, [claim_record("it", 12)])
+    cid = store.claims.of_article(first).items[0]["id"]
+    assert store.claims.get(cid)["article"]["id"] == first
+    assert [c["article"]["id"] for c in store.claims.list().items] == [first]
+    record = json.loads(redis.get(Keys.claim(cid)))
+    assert record[0] == first
+    redis.set(Keys.claim(cid), json.dumps([second, *record[1:]]))
+    assert store.claims.get(cid)["article"]["id"] == second
+    assert [c["article"]["id"] for c in store.claims.list().items] == [second]
+
+
 def encode_base36(n: int) -> str:
     from service.store.values import claim_id
 

@@ -4,10 +4,15 @@ On one server a list page (`scripts.PAGE`) and a read of claims with their artic
 (`scripts.READ_CLAIMS`) are one script each, one round trip. A script on a cluster may only
 touch keys of one slot, and a page's indexes, claims and articles are in many. These objects are
 called exactly like the registered scripts (`keys=`, `args=`, the same ARGV and the same reply),
-so `reads.py` does not know which it has; each round of the walk is one pipelined round trip per
-node instead of none. What a page returns is what the script returns for the same data; unlike
+so `reads.py` does not know which it has; each round of the walk is one round trip, one packet
+per master (`fanout`). What a page returns is what the script returns for the same data; unlike
 the script, a page is not one snapshot (claims saved while it is read may or may not be on it,
 as with a page read a moment earlier or later).
+
+A page is mostly two round trips: the index (its shards, or a window of its newest bucket with
+the claim counter, `_Walk._newest`), then the filters and exclusions with the records and their
+articles (`read_claims`: the articles of claims read before are known). The first page of
+claims this process has not seen takes one more, for their articles.
 """
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ from redis import RedisCluster
 
 from . import sharded
 from .fanout import fanout, flags
-from .layout import SHARDS, WORD_BUCKET, is_bucketed, is_sharded, shard_key, shard_keys, shard_of
+from .layout import SHARDS, WORD_BUCKET, Keys, is_bucketed, is_sharded, shard_keys
 from .values import claim_id
 
 _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
@@ -28,12 +33,17 @@ _ARTICLE_ID = re.compile(r'^\["([^"]+)"')
 #: up to this many (a sparse one's page may need many buckets).
 _BUCKETS_PER_TRIP = 16
 #: A window of seqs of a bucketed index holding more than 1 in this many is probed seq by seq
-#: (`Page._probe_window`), as the page script walks a dense bucket.
+#: (`_Walk._probe_window`), as the page script walks a dense bucket.
 _DENSE = 8
+#: Claims saved since the last page read the counter that the next newest page's first round
+#: trip still covers (`_Walk._newest`).
+_AHEAD = 32
+#: Claims whose article a process remembers (`articles_of`).
+_KNOWN = 50_000
 
 
 def top_seq(client: RedisCluster, counter: str) -> int:
-    return int(client.get(counter) or 0)
+    return int(fanout(client, [("GET", counter)])[0] or 0)
 
 
 class Sizes:
@@ -67,33 +77,76 @@ class Sizes:
 
 
 def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,
-                fields: Sequence[str], read: dict[str, Any] | None = None
-                ) -> tuple[list[Any], list[str], list[list[Any]]]:
+                fields: Sequence[str], read: dict[str, Any] | None = None,
+                articles_read: dict[str, Any] | None = None) -> tuple[list[Any], list[str], list[list[Any]]]:
     """`scripts._READ_CLAIMS`: the records (None where missing), the distinct article ids in
     order of first appearance, and each one's HMGET of `fields`. `read`: records already read,
-    by id (a page's, `Page`)."""
+    by id (a page's, `Page`); `articles_read`: articles' fields already read, by id.
+
+    A claim's article is in its record, so on a cluster the articles would take a round trip
+    after the records'. The article of a claim never changes, so the articles of the claims
+    this process has read before (`articles_of`) are read in the records' round trip; an
+    article that was not guessed (a claim not seen yet, or a guess that its record belies: a
+    store emptied and filled again) is read in one more."""
     if not ids:
         return [], [], []
-    # One claim (a claim's page) or one article is one plain command: a pipeline over the
-    # cluster costs more in the client than the read does in Redis.
+    known = articles_of(client)
+    articles = dict(articles_read or {})
     if read is not None and all(cid in read for cid in ids):
         records = [read[cid] for cid in ids]
-    elif len(ids) == 1:
-        records = [client.get(claim_prefix + ids[0])]
     else:
-        records = fanout(client, [("GET", claim_prefix + cid) for cid in ids])
-    aids: list[str] = []
-    for raw in records:
+        guessed = guesses(known, ids, articles)
+        replies = fanout(client, [("GET", claim_prefix + cid) for cid in ids]
+                         + [("HMGET", article_prefix + aid, *fields) for aid in guessed])
+        records = replies[:len(ids)]
+        articles.update(zip(guessed, replies[len(ids):]))
+    aids = remember(known, ids, records)
+    missing = [aid for aid in aids if aid not in articles]
+    if missing:
+        articles.update(zip(missing, fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in missing])))
+    return records, aids, [articles[aid] for aid in aids]
+
+
+def _article_of_index(index: str, article_prefix: str) -> list[str]:
+    """[the article] when `index` is an article's claims (its hash tag is the article's key),
+    whose page shows that article: read with the records, even where no claim is known."""
+    if not index.endswith("}:claims") or "{" + article_prefix not in index:
+        return []
+    aid = index[index.index("{") + 1 + len(article_prefix):-len("}:claims")]
+    return [aid] if index == Keys.article_claims(aid) and article_prefix == Keys.article("") else []
+
+
+def articles_of(client: RedisCluster) -> dict[str, str]:
+    """The article of each claim this process has read lately, by claim id: about 100 bytes a
+    claim, forgotten all at once past `_KNOWN` claims."""
+    known = getattr(client, "_claim_articles", None)
+    if known is None or len(known) > _KNOWN:
+        known = {}
+        client._claim_articles = known  # type: ignore[attr-defined]
+    return known
+
+
+def guesses(known: dict[str, str], ids: Sequence[str], read: dict[str, Any]) -> list[str]:
+    """The distinct articles that `known` gives for `ids`, less those already `read`."""
+    guessed: dict[str, None] = {}
+    for cid in ids:
+        aid = known.get(cid)
+        if aid is not None and aid not in read:
+            guessed[aid] = None
+    return list(guessed)
+
+
+def remember(known: dict[str, str], ids: Sequence[str], records: Sequence[Any]) -> list[str]:
+    """The distinct article ids of `records` (of claims `ids`), in order of first appearance;
+    each claim's is kept in `known`."""
+    aids: dict[str, None] = {}
+    for cid, raw in zip(ids, records):
         if raw:
             found = _ARTICLE_ID.match(raw)
-            if found and found.group(1) not in aids:
-                aids.append(found.group(1))
-    articles: list[list[Any]] = []
-    if len(aids) == 1:
-        articles = [client.hmget(article_prefix + aids[0], list(fields))]
-    elif aids:
-        articles = fanout(client, [("HMGET", article_prefix + aid, *fields) for aid in aids])
-    return records, aids, articles
+            if found:
+                aid = known[cid] = found.group(1)
+                aids[aid] = None
+    return list(aids)
 
 
 class ReadClaims:
@@ -116,20 +169,42 @@ class Page:
 
     def __init__(self, client: RedisCluster) -> None:
         self.client = client
+        #: The claim counter's value last read, by counter key (`_Walk._newest`): shared by the
+        #: threads of a process, each page reading the counter again anyway.
+        self.tops: dict[str, int] = {}
 
     def __call__(self, keys: Sequence[str] = (), args: Sequence[Any] = ()) -> list[Any]:
-        args = [str(a) for a in args]
+        return _Walk(self.client, self.tops).page(list(keys), [str(a) for a in args])
+
+
+class _Walk:
+    """One page's walk (`Page`), with what it has read so far."""
+
+    def __init__(self, client: RedisCluster, tops: dict[str, int]) -> None:
+        self.client = client
+        self.tops = tops
+        self.counter = ""
+        #: The claim counter, read once a page (where a bucketed index's walk starts).
+        self.top: int | None = None
+        #: The article prefix and fields of a page of claims (ARGV), and the articles read
+        #: with the records (`_probe`).
+        self.article_fields: tuple[str, list[str]] | None = None
+        self.articles: dict[str, Any] = {}
+        #: The article whose claims the walked index holds, if it is an article's.
+        self.expected: list[str] = []
+
+    def page(self, keys: list[str], args: list[str]) -> list[Any]:
         direction, bound, limit, budget, stop = args[0], args[1], int(args[2]), int(args[3]), args[4]
         excluded = int(args[5]) if len(args) > 5 and args[5] else 0
         self.counter = args[6] if len(args) > 6 else ""
-        #: The claim counter, read once a page (where a bucketed index's walk starts).
-        self.top: int | None = None
-        keys = list(keys)
         required, absent = keys[1:len(keys) - excluded], keys[len(keys) - excluded:]
         chunk = min(limit if len(keys) == 1 else max(limit, 64), budget)
         # A page that walks one index, filters only leaving claims out, keeps most of what it
         # examines: its records are read in the round trip that probes the exclusions.
         prefetch = args[7] if len(args) > 7 and not required else None
+        self.article_fields = (args[8], args[9:]) if len(args) > 7 else None
+        if self.article_fields is not None:
+            self.expected = _article_of_index(keys[0], args[8])
         records: dict[str, Any] = {}
         out: list[str] = []
         scanned, exhausted, more = 0, 0, False
@@ -138,13 +213,13 @@ class Page:
             if not batch:
                 exhausted = 1
                 break
-            present = self._probe(batch, required + absent, prefetch, records)
+            keep = self._probe(batch, required, absent, prefetch, records)
             consumed = 0
-            for (member, score), found in zip(batch, present):
+            for (member, score), kept in zip(batch, keep):
                 bound = sharded.score_text(score)
                 scanned += 1
                 consumed += 1
-                if all(found[:len(required)]) and not any(found[len(required):]):
+                if kept:
                     out.append(member)
                 if len(out) >= limit or scanned >= budget:
                     break
@@ -158,35 +233,31 @@ class Page:
         reply: list[Any] = [out, bound, exhausted]
         if len(args) > 7:
             reply += list(read_claims(self.client, out, args[7], args[8], args[9:],
-                                      records if prefetch is not None else None))
+                                      records if prefetch is not None else None, self.articles))
         return reply
 
     def _after(self, key: str, direction: str, bound: str, stop: str, count: int) -> list[tuple[str, float]]:
         if is_bucketed(key):
             return self._after_bucketed(key, direction, bound, stop, count)
-        if is_sharded(key):
-            return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
-        if direction == "desc":
-            high = "+inf" if bound == "" else "(" + bound
-            low = "-inf" if stop == "" else stop
-            return self.client.zrevrangebyscore(key, high, low, start=0, num=count, withscores=True)
-        low = "-inf" if bound == "" else "(" + bound
-        high = "+inf" if stop == "" else stop
-        return self.client.zrangebyscore(key, low, high, start=0, num=count, withscores=True)
+        return sharded.after(lambda commands: fanout(self.client, commands), key, direction, bound, stop, count)
 
     def _after_bucketed(self, prefix: str, direction: str, bound: str, stop: str,
                         count: int) -> list[tuple[str, float]]:
         """A bucketed index's next `count` claims after seq `bound`, as the sorted set's
         ZRANGE ... WITHSCORES would give them: bucket by bucket, a few buckets a round trip."""
+        first = None
         if direction == "desc":
-            high = self._top() if bound == "" else int(float(bound)) - 1
             low = 0 if stop == "" else int(float(stop))
+            if bound == "":
+                high, first = self._newest(prefix, low, count)
+            else:
+                high = int(float(bound)) - 1
         else:
             low = 0 if bound == "" else int(float(bound)) + 1
             high = self._top() if stop == "" else int(float(stop))
         if high < low:
             return []
-        found = self._probe_window(prefix, direction, low, high, count)
+        found = self._probe_window(prefix, direction, low, high, count, first)
         if len(found) >= count:
             return found
         if found:  # the rest is sparse: read bucket by bucket from where the probes stopped
@@ -203,10 +274,7 @@ class Page:
         while start < len(buckets):
             trip = buckets[start:start + size]
             start, size = start + size, min(2 * size, _BUCKETS_PER_TRIP)
-            if len(trip) == 1:
-                members = [self.client.smembers(f"{prefix}{trip[0]}")]
-            else:
-                members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
+            members = fanout(self.client, [("SMEMBERS", f"{prefix}{bucket}") for bucket in trip])
             for bucket, offsets in zip(trip, members):
                 seqs = sorted((bucket * WORD_BUCKET + int(m) for m in offsets), reverse=direction == "desc")
                 for seq in seqs:
@@ -220,26 +288,55 @@ class Page:
         """The claim counter (where a bucketed index's walk starts), read once a page, and only
         by a page that starts from the newest claim: a deep page's cursor is its start."""
         if self.top is None:
-            self.top = top_seq(self.client, self.counter)
+            self.top = self.tops[self.counter] = top_seq(self.client, self.counter)
         return self.top
 
+    def _newest(self, prefix: str, low: int, count: int) -> tuple[int, list[bool] | None]:
+        """The claim counter, and with it, in the same round trip, the first window of
+        `_probe_window` from the newest claim down, guessed from the counter as the last page
+        read it (up to `_AHEAD` claims saved since): the newest page of a bucketed index in
+        one round trip instead of two. Returns the counter and, when the guess held, whether
+        each seq from the counter down to the window's end is in the index (an entry above
+        the counter, of a save seen half way, is left out, as the window from the counter
+        would leave it); None when it did not (the window is read again from the counter)."""
+        last = self.tops.get(self.counter)
+        if last is None or self.top is not None:
+            return self._top(), None
+        guess = last + _AHEAD
+        bucket = guess // WORD_BUCKET
+        end = max(low, bucket * WORD_BUCKET, guess - max(4 * count, 128) - _AHEAD + 1)
+        if end > guess:  # a page that stops above the guess (`since` after every claim)
+            return self._top(), None
+        counter, hits = fanout(self.client, [
+            ("GET", self.counter),
+            ("SMISMEMBER", f"{prefix}{bucket}", *range(guess - bucket * WORD_BUCKET, end - bucket * WORD_BUCKET - 1, -1))])
+        self.top = self.tops[self.counter] = top = int(counter or 0)
+        if not end <= top <= guess:
+            return top, None
+        return top, flags(hits)[guess - top:]
+
     def _probe_window(self, prefix: str, direction: str, low: int, high: int,
-                      count: int) -> list[tuple[str, float]]:
+                      count: int, first: list[bool] | None = None) -> list[tuple[str, float]]:
         """The first claims of a bucketed index in [low, high] (from `high` down, or from `low`
         up), found by asking SMISMEMBER about a window of seqs at a time, as long as the windows
         are dense (more than 1 in `_DENSE` a member): a page of every claim, or of a type, is
         then one round trip however large its bucket, where reading the bucket would send and
         sort all of its members. Stops at the first sparse window (the caller reads on by
-        buckets) or the end of its bucket; returns what it found, up to `count`."""
+        buckets) or the end of its bucket; returns what it found, up to `count`. `first`: the
+        first window's answers, already read (`_newest`)."""
         found: list[tuple[str, float]] = []
         at, step = (high, -1) if direction == "desc" else (low, 1)
         bucket = at // WORD_BUCKET
         edge = max(low, bucket * WORD_BUCKET) if step < 0 else min(high, bucket * WORD_BUCKET + WORD_BUCKET - 1)
         while len(found) < count:
-            width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
-            seqs = range(at, at + step * width, step)
-            hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
-                                               *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            if first:
+                width, hits, first = len(first), first, None
+                seqs = range(at, at + step * width, step)
+            else:
+                width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
+                seqs = range(at, at + step * width, step)
+                hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
+                                                   *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
             for seq, hit in zip(seqs, hits):
                 if hit:
                     found.append((claim_id(seq), float(seq)))
@@ -250,45 +347,69 @@ class Page:
                 break
         return found
 
-    def _probe(self, batch: list[tuple[str, float]], indexes: Sequence[str], prefetch: str | None = None,
-               records: dict[str, Any] | None = None) -> list[list[bool]]:
-        """Whether each member of `batch` is in each of `indexes` (one ZMSCORE per sorted set,
-        one SMISMEMBER per bucket of a bucketed index); with `prefetch` (the claim key prefix),
-        the members' records are read in the same round trip, into `records`."""
-        if not indexes and prefetch is None:
-            return [[] for _ in batch]
+    def _probe(self, batch: list[tuple[str, float]], required: Sequence[str], absent: Sequence[str],
+               prefetch: str | None = None, records: dict[str, Any] | None = None) -> list[bool]:
+        """Whether each member of `batch` is in every index of `required` and in none of
+        `absent` (one ZMSCORE per shard, or sorted set, one SMISMEMBER per bucket of a bucketed
+        index, all in one round trip); with `prefetch` (the claim key prefix), the members'
+        records are read in the same round trip, into `records`."""
+        keep = [True] * len(batch)
+        if not required and not absent and prefetch is None:
+            return keep
         members = [m for m, _ in batch]
         seqs = [int(score) for _, score in batch]
-        plan: list[tuple[str, list[int]]] = []
+        by_shard: dict[int, list[int]] = {}
+        by_bucket: dict[int, list[int]] = {}
+        plan: list[tuple[bool, bool, Sequence[int]]] = []  # (wanted there, a bucket, positions)
         commands: list[tuple[Any, ...]] = []
-        for index in indexes:
-            if is_bucketed(index):
-                by_bucket: dict[int, list[int]] = {}
-                for i, seq in enumerate(seqs):
-                    by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
-                for bucket, positions in by_bucket.items():
-                    commands.append(("SMISMEMBER", f"{index}{bucket}", *(seqs[i] % WORD_BUCKET for i in positions)))
-                    plan.append((index, positions))
-            elif is_sharded(index):
-                by_shard: dict[int, list[int]] = {}
-                for i, seq in enumerate(seqs):
-                    by_shard.setdefault(shard_of(seq), []).append(i)
-                for shard, positions in by_shard.items():
-                    commands.append(("ZMSCORE", shard_key(index, shard), *(members[i] for i in positions)))
-                    plan.append((index, positions))
-            else:
-                commands.append(("ZMSCORE", index, *members))
-                plan.append((index, list(range(len(members)))))
+        for wanted, indexes in ((True, required), (False, absent)):
+            for index in indexes:
+                if is_bucketed(index):
+                    if not by_bucket:
+                        for i, seq in enumerate(seqs):
+                            by_bucket.setdefault(seq // WORD_BUCKET, []).append(i)
+                    for bucket, positions in by_bucket.items():
+                        base = bucket * WORD_BUCKET
+                        commands.append(("SMISMEMBER", f"{index}{bucket}", *[seqs[i] - base for i in positions]))
+                        plan.append((wanted, True, positions))
+                elif is_sharded(index):
+                    if not by_shard:
+                        for i, seq in enumerate(seqs):
+                            by_shard.setdefault(seq % SHARDS, []).append(i)
+                    keys = _shard_keys(index)
+                    for shard, positions in by_shard.items():
+                        commands.append(("ZMSCORE", keys[shard], *[members[i] for i in positions]))
+                        plan.append((wanted, False, positions))
+                else:
+                    commands.append(("ZMSCORE", index, *members))
+                    plan.append((wanted, False, range(len(members))))
+        guessed: list[str] = []
         if prefetch is not None:
             commands += [("GET", prefetch + member) for member in members]
+            if self.article_fields is not None:  # their articles too, where known (`read_claims`)
+                prefix, fields = self.article_fields
+                guessed = guesses(articles_of(self.client), members, self.articles)
+                guessed += [aid for aid in self.expected if aid not in guessed and aid not in self.articles]
+                commands += [("HMGET", prefix + aid, *fields) for aid in guessed]
         replies = fanout(self.client, commands)
         if prefetch is not None and records is not None:
-            records.update(zip(members, replies[len(plan):]))
-            replies = replies[:len(plan)]
-        present = {index: [False] * len(members) for index in indexes}
-        for (index, positions), reply in zip(plan, replies):
-            found = flags(reply) if is_bucketed(index) else [value is not None for value in reply]
-            for i, value in zip(positions, found):
-                present[index][i] = value
-        return [[present[index][i] for index in indexes] for i in range(len(members))]
+            records.update(zip(members, replies[len(plan):len(plan) + len(members)]))
+            self.articles.update(zip(guessed, replies[len(plan) + len(members):]))
+        for (wanted, bucket, positions), reply in zip(plan, replies):
+            for i, value in zip(positions, reply):
+                # SMISMEMBER: 1 or 0 (True or False through the pipeline); ZMSCORE: None if absent.
+                if (value == 1 if bucket else value is not None) != wanted:
+                    keep[i] = False
+        return keep
 
+
+def _shard_keys(index: str) -> list[str]:
+    keys = _SHARD_KEYS.get(index)
+    if keys is None:
+        if len(_SHARD_KEYS) > 1024:
+            _SHARD_KEYS.clear()
+        keys = _SHARD_KEYS[index] = shard_keys(index)
+    return keys
+
+
+_SHARD_KEYS: dict[str, list[str]] = {}

@@ -8,6 +8,7 @@ entry is one command, on its shard. Reading an index in order merges its shards 
 """
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -107,29 +108,36 @@ def after(run: Callable[[Sequence[Sequence[Any]]], list[Any]], index: str, direc
         return pairs(run([range_command(index, direction, bound, stop, count)])[0])
     keys = shard_keys(index)
     per = min(count, 2 * -(-count // SHARDS) + 2)
-    bounds = dict.fromkeys(keys, bound)
-    buffers: dict[str, list[tuple[str, float]]] = {key: [] for key in keys}
-    at = dict.fromkeys(keys, 0)
-    live = set(keys)
-    desc = direction == "desc"
+    bounds = [bound] * SHARDS
+    buffers: list[list[tuple[str, float]]] = [[] for _ in keys]
+    at = [0] * SHARDS
+    live = [True] * SHARDS
+    sign = -1 if direction == "desc" else 1
+    # Each shard's next entry, as (its score, signed so that the next one is the smallest; its
+    # shard): the same pick as taking the first of the largest (or smallest) heads in shard order.
+    heads: list[tuple[float, int]] = []
+
+    def read(shards: Sequence[int]) -> None:
+        replies = run([range_command(keys[s], direction, bounds[s], stop, per) for s in shards])
+        for s, reply in zip(shards, replies):
+            rows = pairs(reply)
+            buffers[s], at[s] = rows, 0
+            if len(rows) < per:
+                live[s] = False
+            if rows:
+                bounds[s] = score_text(rows[-1][1])
+                heapq.heappush(heads, (sign * rows[0][1], s))
+
+    read(range(SHARDS))
     out: list[tuple[str, float]] = []
-    while len(out) < count:
-        empty = [key for key in keys if key in live and at[key] >= len(buffers[key])]
-        if empty:
-            replies = run([range_command(key, direction, bounds[key], stop, per) for key in empty])
-            for key, reply in zip(empty, replies):
-                rows = pairs(reply)
-                buffers[key], at[key] = rows, 0
-                if len(rows) < per:
-                    live.discard(key)
-                if rows:
-                    bounds[key] = score_text(rows[-1][1])
-        heads = [key for key in keys if at[key] < len(buffers[key])]
-        if not heads:
-            break
-        pick = (max if desc else min)(heads, key=lambda k: buffers[k][at[k]][1])
-        out.append(buffers[pick][at[pick]])
-        at[pick] += 1
+    while heads and len(out) < count:
+        _, s = heapq.heappop(heads)
+        out.append(buffers[s][at[s]])
+        at[s] += 1
+        if at[s] < len(buffers[s]):
+            heapq.heappush(heads, (sign * buffers[s][at[s]][1], s))
+        elif live[s] and len(out) < count:
+            read([s])
     return out
 
 
