@@ -38,7 +38,18 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "both_topologies: run on a single Redis and on a Redis Cluster")
     config.addinivalue_line("markers", "watch_race: forces transactions to overlap between their reads and "
                                        "their writes, which a cluster's locks rule out (test_cross_slot.py "
-                                       "tests that instead): single Redis only")
+                                       "tests that instead): single Redis only, skipped with --all-on-cluster")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--all-on-cluster"):
+        return
+    skip = pytest.mark.skip(reason="watch_race: the overlap it forces between reads and writes cannot happen on "
+                                   "a cluster, whose transactions lock what they read (test_cross_slot.py checks "
+                                   "that a writer is kept out instead)")
+    for item in items:
+        if item.get_closest_marker("watch_race"):
+            item.add_marker(skip)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -108,6 +119,16 @@ def config(request: pytest.FixtureRequest, topology: str, redis: Redis) -> Confi
         return base.replace(redis_url=request.getfixturevalue("redis_cluster").url, redis_cluster=True,
                             queue_url=request.getfixturevalue("queue_server").url)
     return base.replace(redis_url=request.getfixturevalue("redis_server").url)
+
+
+@pytest.fixture
+def queue_redis(config: Config, redis: Redis) -> Iterator[Redis]:
+    """A decoding client of the job queues' Redis (emptied by `redis`): the store's own server
+    on one server, the queue Redis beside a cluster. Keys that RQ, or a job through its
+    connection, writes are read here."""
+    client = Redis.from_url(config.queue_redis_url, decode_responses=True)
+    yield client
+    client.close()
 
 
 @pytest.fixture

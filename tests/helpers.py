@@ -13,6 +13,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from redis import Redis, RedisCluster
 
+from service.config import Config
 from service.store import Keys, Repositories
 
 API_KEYS = ",".join(
@@ -35,6 +36,15 @@ KEY = {
 
 def headers(who: str, **extra: str) -> dict[str, str]:
     return {"X-API-Key": KEY[who], **extra}
+
+
+def store_env(config: Config) -> dict[str, str]:
+    """The environment that names `config`'s store to a child process (a worker, scripts/run.sh):
+    REDIS_URL, and on a cluster CLAIMTRACK_REDIS_CLUSTER with the queue Redis beside it."""
+    env = {"REDIS_URL": config.redis_url}
+    if config.redis_cluster:
+        env.update(CLAIMTRACK_REDIS_CLUSTER="on", CLAIMTRACK_QUEUE_URL=config.queue_url)
+    return env
 
 
 def free_port() -> int:

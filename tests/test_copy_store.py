@@ -12,6 +12,13 @@ from service.store import Keys
 from service.store.copy import copy_store, verify
 
 
+@pytest.fixture(scope="module")
+def topology() -> str:
+    """The store copied from is a single server's whatever topology the session's store has
+    (--all-on-cluster included): copy-store copies from one server into a cluster."""
+    return "single"
+
+
 @pytest.fixture
 def seeded(client, store) -> list[str]:
     """A store with articles, claims, a verdict with its history, speakers and a cluster."""

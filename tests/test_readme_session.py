@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import KEY
+from helpers import KEY, store_env
 from session import ROOT, Session
 
 pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
@@ -31,14 +31,14 @@ def readme_session() -> tuple[str, list[str]]:
     return block, shown
 
 
-def test_the_readme_curl_session_runs_and_prints_what_it_shows(redis_server, redis, tmp_path: Path):
+def test_the_readme_curl_session_runs_and_prints_what_it_shows(config, redis, tmp_path: Path):
     """`redis`: an empty store, so that ids are the ones the README shows (clm_1, ...)."""
     script, shown = readme_session()
     assert len(shown) >= 6
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / "local-admin.key").write_text(KEY["admin"] + "\n")
     # The key `make run` creates is named local-admin, which the history shows.
-    with Session(redis_server.url, CLAIMTRACK_API_KEYS=f"local-admin:{KEY['admin']}:admin") as session:
+    with Session(config.redis_url, **store_env(config), CLAIMTRACK_API_KEYS=f"local-admin:{KEY['admin']}:admin") as session:
         pasted = script.replace("API=http://127.0.0.1:8000", f"API={session.base}")
         done = subprocess.run(["bash", "-c", pasted], cwd=tmp_path, capture_output=True, text=True, timeout=240)
     assert done.returncode == 0 and done.stderr == "", done.stderr

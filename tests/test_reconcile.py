@@ -47,8 +47,9 @@ def job_of(redis, aid: str) -> str:
 
 
 def lose_job(redis, queue: Queue, aid: str) -> None:
-    """What the orphaned BLPOP did: the job id leaves the queue and goes nowhere."""
-    assert redis.lrem(queue.key, 0, job_of(redis, aid)) == 1
+    """What the orphaned BLPOP did: the job id leaves the queue (on the queue Redis) and goes
+    nowhere."""
+    assert queue.connection.lrem(queue.key, 0, job_of(redis, aid)) == 1
 
 
 def age(redis, aid: str, seconds: float) -> None:
@@ -148,7 +149,7 @@ def test_a_retry_whose_time_passed_long_ago_is_queued_again(client, store, confi
     job = queue.fetch_job(job_of(redis, aid))
     lose_job(redis, queue, aid)
     age(redis, aid, config.reconcile_after + 1)
-    redis.set(RQScheduler.get_locking_key(queue.name), "a-dead-scheduler")
+    queue.connection.set(RQScheduler.get_locking_key(queue.name), "a-dead-scheduler")
 
     queue.scheduled_job_registry.schedule(job, datetime.now(timezone.utc) - timedelta(seconds=1))
     assert reconcile(store, queue, config) == [], "a retry just due: the scheduler has time to queue it"

@@ -36,7 +36,8 @@ def test_rq_is_pinned_exactly_in_pyproject_and_constraints():
     assert version("rq") == rq.__version__ == in_pyproject
 
 
-def test_the_private_attributes_the_worker_sets_back_rq_s_public_properties(redis):
+def test_the_private_attributes_the_worker_sets_back_rq_s_public_properties(store):
+    redis = store.raw  # the queue Redis, as a worker's (on a cluster the store is not RQ's)
     worker = Worker(["surface"], connection=redis, serializer=JSONSerializer)
     assert worker._horse_pid == worker.horse_pid == 0
     worker._horse_pid = 4321

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from helpers import headers, stop_worker
+from helpers import headers, stop_worker, store_env
 from service import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +41,7 @@ def stall_config(config):
 
 
 def worker_env(config) -> dict[str, str]:
-    return {**os.environ, "REDIS_URL": config.redis_url, "CLAIMTRACK_JOB_HEARTBEAT": "1",
+    return {**os.environ, **store_env(config), "CLAIMTRACK_JOB_HEARTBEAT": "1",
             "CLAIMTRACK_MAINTENANCE_INTERVAL": "1", "CLAIMTRACK_STALL_AFTER": "3", "LOG_LEVEL": "WARNING"}
 
 

@@ -13,6 +13,7 @@ import threading
 import time
 
 from crash_jobs import open_gate, post_gated, run_count
+from helpers import store_env
 from service.config import Config
 from service.queue import extraction_queue, extraction_retry, job_timeout
 from session import ROOT, Session, alive, children, wait_for
@@ -42,8 +43,8 @@ def article(i: int) -> str:
     return f'"Plan {i} is ready for a vote," said Maria Okafor, the governor of Lakeshore.\n'
 
 
-def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redis_server, redis, store, config):
-    with Session(redis_server.url, CLAIMTRACK_RECONCILE_AFTER=str(RECONCILE_AFTER),
+def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redis, queue_redis, store, config):
+    with Session(config.redis_url, **store_env(config), CLAIMTRACK_RECONCILE_AFTER=str(RECONCILE_AFTER),
                  CLAIMTRACK_JOB_TIMEOUT=str(JOB_TIMEOUT), PYTHONPATH=str(ROOT / "tests")) as session:
         worker = session.worker("extraction")
         # The worker has forked its helpers (work horse on the first job, RQ's scheduler).
@@ -55,9 +56,9 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
         settings = Config.from_env(session.env)
         held = post_gated(store, extraction_queue(store.raw, config), article(-1), extraction_retry(settings),
                           timeout=job_timeout(settings, ARTICLE_CHARS))
-        wait_for(lambda: run_count(redis, held) == 1, "the held job to be running")
+        wait_for(lambda: run_count(queue_redis, held) == 1, "the held job to be running")
         # Any later run of the held job goes through: the killed run's gate alone stays shut.
-        open_gate(redis, held, 2)
+        open_gate(queue_redis, held, 2)
 
         acknowledged: list[str] = [first]
         health_failures: list[int] = []
@@ -113,8 +114,8 @@ def test_a_killed_worker_is_replaced_and_every_acknowledged_article_is_done(redi
         assert session.stop() == 0
 
 
-def test_only_sigterm_ends_the_session_and_every_service_is_restarted(redis_server, redis):
-    with Session(redis_server.url) as session:
+def test_only_sigterm_ends_the_session_and_every_service_is_restarted(redis, config):
+    with Session(config.redis_url, **store_env(config)) as session:
         pool = session.pool("webhooks")
         os.kill(pool, signal.SIGKILL)
         wait_for(lambda: session.pool("webhooks") != pool, "a new webhook pool")

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from helpers import store_env
 from session import Session, alive, children, wait_for
 
 SECRET = "whsec_" + "c2VjcmV0LWtleS1mb3ItdGhlLXdvcmtlci10ZXN0cyE="  # Standard Webhooks form
@@ -58,9 +59,9 @@ def receiver() -> Iterator[HoldingReceiver]:
     receiver.close()
 
 
-def session_for(redis_server) -> Session:
+def session_for(config) -> Session:
     # The receiver is on loopback; the per-attempt timeout is long, so only the test ends an attempt.
-    return Session(redis_server.url, CLAIMTRACK_WEBHOOK_TIMEOUT="600", CLAIMTRACK_WEBHOOK_ALLOW_HOSTS="127.0.0.1",
+    return Session(config.redis_url, **store_env(config), CLAIMTRACK_WEBHOOK_TIMEOUT="600", CLAIMTRACK_WEBHOOK_ALLOW_HOSTS="127.0.0.1",
                    CLAIMTRACK_WEBHOOK_RETRY_INTERVALS="0,0")
 
 
@@ -80,8 +81,8 @@ def deliveries(session: Session, wid: str) -> list[dict]:
 TEXT = '"The bridge will open in May," said Maria Okafor, the governor of Lakeshore.\n'
 
 
-def test_a_held_delivery_never_delays_extraction(redis_server, redis, receiver):
-    with session_for(redis_server) as session:
+def test_a_held_delivery_never_delays_extraction(config, redis, receiver):
+    with session_for(config) as session:
         wid = subscribe(session, receiver.url)
         first = session.post_article(TEXT)
         wait_for(lambda: receiver.requests == 1, "the first delivery to reach the receiver")
@@ -108,8 +109,8 @@ def horse_of(worker: int) -> int:
     return wait_for(find, "the work horse")
 
 
-def test_attempts_cut_short_by_a_dead_horse_or_worker_are_logged(redis_server, redis, receiver):
-    with session_for(redis_server) as session:
+def test_attempts_cut_short_by_a_dead_horse_or_worker_are_logged(config, redis, receiver):
+    with session_for(config) as session:
         wid = subscribe(session, receiver.url)
         session.post_article(TEXT)
         wait_for(lambda: receiver.requests == 1, "the first attempt")

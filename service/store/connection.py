@@ -14,6 +14,7 @@ reconciliation queues again a job that a process killed in between never queued.
 """
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,7 @@ from typing import Any
 from redis import Redis, RedisCluster
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.client import Pipeline
+from redis.exceptions import ConnectionError, RedisClusterException, RedisError
 from redis.retry import Retry
 
 from . import cluster_reads, cross_slot
@@ -58,7 +60,50 @@ class StoreCluster(RedisCluster):
     """redis-py's cluster client, with MGET and MSET of keys in several slots split by slot
     (redis-py's `mget_nonatomic` and `mset_nonatomic`) instead of refused: the store reads
     claims of many articles, speakers and clusters in one MGET, which a cluster splits per node
-    (not atomic, which no reader of the store relies on; writes go through `cross_slot`)."""
+    (not atomic, which no reader of the store relies on; writes go through `cross_slot`).
+
+    redis-py's client asks the cluster for its slots when it is made, and fails if no node
+    answers; a single server's client connects on its first command. So that the API starts
+    and answers 503 (and a worker waits) while the cluster is down, as on one server, a client
+    made while no node answered asks again on its first use, and on every use until one does:
+    each of those fails as an unreachable server does (ConnectionError)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._arguments = (args, kwargs)
+        self._connecting = threading.Lock()
+        self._reached = False
+        self._builder: int | None = None
+        try:
+            self._build()
+        except ConnectionError:
+            pass  # asked again on first use
+
+    def __getattr__(self, name: str) -> Any:
+        """Only for an attribute the class and the instance lack: on a client whose cluster did
+        not answer when it was made, the ones redis-py's constructor had still to set."""
+        state = self.__dict__
+        if name.startswith("__") or state.get("_reached", True) or state.get("_builder") == threading.get_ident():
+            raise AttributeError(name)
+        with self._connecting:
+            if not self._reached:
+                self._build()
+        return object.__getattribute__(self, name)
+
+    def _build(self) -> None:
+        """redis-py's constructor, which asks a node for the cluster's slots."""
+        args, kwargs = self._arguments
+        self._builder = threading.get_ident()
+        try:
+            super().__init__(*args, **kwargs)
+        except (RedisClusterException, RedisError) as error:
+            raise ConnectionError(f"no node of the Redis Cluster answers: {error}") from error
+        finally:
+            self._builder = None
+        self._reached = True
+
+    def close(self) -> None:
+        if self.__dict__.get("_reached"):
+            super().close()
 
     def mget(self, keys: Any, *args: Any) -> list[Any]:
         return self.mget_nonatomic(keys, *args)
