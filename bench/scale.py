@@ -33,6 +33,9 @@ word-search index (which CLAIMTRACK_SEARCH_INDEX=off leaves out).
 
   bench/scale.py [--claims 100000] [--small 10000] [--loaders 2] [--samples 1000] [--time-limit S]
 
+With --cluster it runs bench/cluster.py instead, with the same --claims, --samples and
+--verified: the same reads on a local 3-master Redis Cluster against one server (issue 22).
+
 --time-limit stops loading early (the reads are then timed at the size reached, and the JSON
 says so): the store's write path gets slower as it grows, see `load_curve`.
 """
@@ -437,7 +440,15 @@ def main() -> None:
     ap.add_argument("--verified", type=float, default=0.03)
     ap.add_argument("--step", type=int, default=50_000, help="claims per loading step (rate is reported per step)")
     ap.add_argument("--time-limit", type=float, default=0, help="stop loading after this many seconds (0: never)")
+    ap.add_argument("--cluster", action="store_true",
+                    help="compare a local 3-master Redis Cluster with one server instead (bench/cluster.py)")
     args = ap.parse_args()
+    if args.cluster:
+        import cluster
+        sys.argv = [sys.argv[0], "--claims", str(args.claims), "--samples", str(args.samples),
+                    "--verified", str(args.verified)]
+        cluster.main()
+        return
 
     from service.store import Repositories
 
