@@ -68,12 +68,7 @@ class Sizes:
             else:
                 commands.append(("ZCARD", key))
                 counts.append(1)
-        replies = [int(n) for n in fanout(self.client, commands)]
-        sizes, at = [], 0
-        for n in counts:
-            sizes.append(int(sum(replies[at:at + n])))
-            at += n
-        return sizes
+        return sharded.span_totals(fanout(self.client, commands), counts)
 
 
 def read_claims(client: RedisCluster, ids: Sequence[str], claim_prefix: str, article_prefix: str,

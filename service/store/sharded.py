@@ -26,7 +26,7 @@ def add(pipe: Pipeline, index: str, entries: Mapping[str, float]) -> None:
     if not is_sharded(index):
         pipe.zadd(index, dict(entries))
         return
-    for key, part in _by_shard(index, entries).items():
+    for key, part in by_shard(index, entries).items():
         pipe.zadd(key, part)
 
 
@@ -37,7 +37,7 @@ def remove(pipe: Pipeline, index: str, entries: Mapping[str, float]) -> None:
     if not is_sharded(index):
         pipe.zrem(index, *entries)
         return
-    for key, part in _by_shard(index, entries).items():
+    for key, part in by_shard(index, entries).items():
         pipe.zrem(key, *part)
 
 
@@ -57,9 +57,14 @@ def sizes(redis: Redis, indexes: Sequence[str]) -> list[int]:
                 pipe.zcard(key)
             spans.append(len(keys))
         replies = pipe.execute()
+    return span_totals(replies, spans)
+
+
+def span_totals(counts: Sequence[Any], spans: Sequence[int]) -> list[int]:
+    """`counts` (one per key) summed per index, each index holding the next `spans[i]` keys."""
     out, at = [], 0
     for n in spans:
-        out.append(int(sum(replies[at:at + n])))
+        out.append(int(sum(int(c) for c in counts[at:at + n])))
         at += n
     return out
 
@@ -146,7 +151,8 @@ def score_text(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
-def _by_shard(index: str, entries: Mapping[str, float]) -> dict[str, dict[str, float]]:
+def by_shard(index: str, entries: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    """{member: score} of sharded index `index`, split by the shard that holds each entry."""
     parts: dict[str, dict[str, float]] = {}
     for member, value in entries.items():
         parts.setdefault(shard_key(index, shard_of(value)), {})[member] = value

@@ -13,11 +13,11 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from . import reads, records, speakers
+from . import reads, records, sharded, speakers
 from .base import Conflict, NotFound, Page
 from .connection import Connection
 from .events import Feed
-from .layout import SHARDS, Keys, shard_key, shard_keys, shard_of
+from .layout import SHARDS, Keys, shard_keys
 from .values import decode_cursor, encode_cursor, normalize_name, seq_of_claim
 from .text import claim_signature, normalize_claim
 
@@ -87,11 +87,9 @@ class SpeakerRepository:
         plan: list[int] = []
         with self.redis.pipeline(transaction=False) as pipe:
             for k, ids in enumerate(claim_lists):
-                by_shard: dict[int, list[str]] = {}
-                for cid in ids:
-                    by_shard.setdefault(shard_of(seq_of_claim(cid)), []).append(cid)
-                for shard, part in by_shard.items():
-                    pipe.zmscore(shard_key(Keys.superseded, shard), part)
+                entries = {cid: seq_of_claim(cid) for cid in ids}
+                for key, part in sharded.by_shard(Keys.superseded, entries).items():
+                    pipe.zmscore(key, list(part))
                     plan.append(k)
             replies = pipe.execute() if plan else []
         counts = [0] * len(claim_lists)
