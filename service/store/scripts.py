@@ -174,8 +174,9 @@ for k = required + 1, #KEYS do
     absent[#absent + 1] = key
   end
 end
--- A page of one index without exclusions keeps every entry it reads: it reads `limit` of them.
-local chunk = math.min(#KEYS == 1 and limit or math.max(limit, 64), budget)
+-- A page of one index whose exclusions are all empty keeps every entry it reads: it reads
+-- `limit` of them (a sharded index's merge then reads a few entries of each shard, not 64).
+local chunk = math.min((required == 1 and #absent == 0) and limit or math.max(limit, 64), budget)
 local out, scanned, exhausted, more = {}, 0, 0, false
 local function top() return tonumber(redis.call('GET', ARGV[7]) or '0') end
 -- A bucketed index's next `count` claims after seq `from`, as ZRANGE ... WITHSCORES would give
