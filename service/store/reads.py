@@ -179,9 +179,9 @@ def move_status(pipe: Pipeline, cid: str, seq: int, before: str, after: str) -> 
     for index in old:
         if index not in new:
             remove_claim(pipe, index, cid)
-    entering = [index for index in new if index not in old]
-    for index in entering:
-        add_claims(pipe, index, {cid: seq})
+    for index in new:
+        if index not in old:
+            add_claims(pipe, index, {cid: seq})
 
 
 def remove_claims(pipe: Pipeline, index: str, ids: Iterable[str]) -> None:
