@@ -11,6 +11,7 @@ page by page, exactly the unverified claims that are not superseded, newest firs
 from __future__ import annotations
 
 import pytest
+from redis import Redis
 
 from helpers import claim_record, headers, quote_article, seed_article
 from service.store import Keys
@@ -87,17 +88,16 @@ def test_verdicts_moves_and_propagation_keep_the_unverified_list_exact(client, s
     assert not with_status(redis)
 
 
-def test_a_move_between_two_statuses_leaves_the_claim_in_the_index_untouched(redis):
+def test_a_move_between_two_statuses_leaves_the_claim_in_the_index_untouched(redis_server):
     """Only the status indexes change when a claim goes from one status to another that is not
-    `unverified`: the commands queued, not their effect (which `assert_exact` checks)."""
+    `unverified`: the commands queued on a single server's transaction (the same whatever the
+    topology), not their effect (which `assert_exact` checks); nothing is sent."""
     seq = 3723
 
     def queued(before: str, after: str) -> list[tuple]:
-        pipe = redis.pipeline(transaction=True)
-        move_status(pipe, claim_id(seq), seq, before, after)
-        commands = [tuple(args) for args, _ in pipe.command_stack]
-        pipe.reset()
-        return commands
+        with Redis.from_url(redis_server.url) as client, client.pipeline(transaction=True) as pipe:
+            move_status(pipe, claim_id(seq), seq, before, after)
+            return [tuple(args) for args, _ in pipe.command_stack]
 
     bucket = f"{Keys.with_status}{seq // WORD_BUCKET}"
     moved = queued("true", "false")
