@@ -8,7 +8,8 @@ speakers, a webhook, a managed key) with the old key shapes: per-speaker signatu
 word index written as the old save did, no `ct:search:pending`. After the migration the hashes
 and the words' sorted sets are gone and their entries are in the new keys, every other key holds exactly what it held,
 every id is unchanged, the API reads (search included) answer as before, and a new claim still
-joins its cluster."""
+joins its cluster. Later layouts are covered below, each from the schema before it: record keys
+tagged (6), global indexes sharded (7), the index of the claims with a status (8)."""
 from __future__ import annotations
 
 import json
@@ -17,11 +18,12 @@ import re
 import pytest
 
 from helpers import claim_record, headers, quote_article, seed_article
-from service.store import Keys, sharded
-from service.store.layout import shard_keys, unsharded
+from service.store import VERIFICATION_STATUSES, Keys, sharded
+from service.store.layout import WORD_BUCKET, shard_keys, unsharded
 from service.store.migrate import SCHEMA, sharded_indexes
 from service.store.records import unpack_claim
 from service.store.text import claim_signature, normalize_claim, words
+from test_unverified_list import listed, records, with_status
 
 QUOTE = "We will move 300 jobs to Ohio next year"
 
@@ -120,6 +122,9 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     assert all(kind == "set" for kind, _ in bucketed.values())
     assert {p for k in bucketed for p in BUCKETED if k.startswith(p)} == set(BUCKETED)
     shards = {k: v for k, v in snapshot(redis).items() if "/{" in k}
+    statuses = {k: v for k, v in snapshot(redis).items() if k.startswith(Keys.with_status)}
+    assert statuses, "a and b have a status"
+    as_schema_7(redis)
     as_schema_6(redis)  # the sharded indexes as one sorted set each, as schema 3 to 6 kept them
     old_sorted_indexes(redis)
     tables = old_signature_tables(redis)
@@ -150,6 +155,8 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     assert [cid for cid, _ in unverified] == [c["id"]]  # a and b share a verdict; unindexed since schema 4
     # Schema 7: the indexes' entries are in their shards.
     assert {k: after.pop(k) for k in list(after) if "/{" in k} == shards
+    # Schema 8: the claims with a status are indexed.
+    assert {k: after.pop(k) for k in list(after) if k.startswith(Keys.with_status)} == statuses
     unsharded_entries = {m: s for k in list(before) if k in {unsharded(i) for i in sharded_indexes()}
                          for m, s in before.pop(k)[1]}
     assert unsharded_entries == {m: s for _, entries in shards.values() for m, s in entries}
@@ -199,6 +206,7 @@ def test_migrating_schema_5_tags_the_keys_of_each_record_and_changes_nothing_els
     assert {re.sub(r"\{ct:\w+:[^}]+\}", "*", k) for k in tagged} >= {
         "ct:article:*:claims", "ct:article:*:revisions", "ct:article:*:text:1", "ct:claim:*:history",
         "ct:cluster:*:claims", "ct:claims:speaker:*", "ct:speaker:*:titles"}
+    as_schema_7(redis)
     assert as_schema_5(redis) == len(tagged)
     redis.set(Keys.schema, "5")
     assert not redis.keys("ct:*{ct:*") and redis.exists(f"ct:article:{aid}:claims", f"ct:claim:{a['id']}:history") == 2
@@ -215,6 +223,15 @@ def test_migrating_schema_5_tags_the_keys_of_each_record_and_changes_nothing_els
     assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA
     _, c = quote_article(client, store, QUOTE, "Nadia Brennan")
     assert c["cluster_id"] == a["cluster_id"] and c["verification"]["status"] == "false"
+
+
+def as_schema_7(redis) -> int:
+    """Drop the index of the claims with a status (`Keys.with_status`), which schema 7 and
+    before did not keep; returns how many of its buckets there were."""
+    buckets = list(redis.scan_iter(match=Keys.with_status + "*"))
+    for key in buckets:
+        redis.delete(key)
+    return len(buckets)
 
 
 def as_schema_6(redis) -> int:
@@ -306,6 +323,7 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
         "ct:articles", "ct:articles:status:done", "ct:articles:status:queued", "ct:claims:status:false",
         "ct:claims:stance:denies", "ct:claims:stance:questions", "ct:claims:superseded"}
     assert len({k for k in shards if k.startswith("ct:claims:status:false/")}) > 8, "spread over the shards"
+    as_schema_7(redis)
     entries = as_schema_6(redis)
     assert entries == sum(len(expected[k][1]) for k in shards)
     redis.set(Keys.schema, "6")
@@ -330,3 +348,77 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
     assert after == expected, "every entry in its shard, every other key as it was"
     for path, body in reads.items():
         assert (pages(path) if "limit" in path else client.get(path, headers=headers("admin")).json) == body, path
+
+
+class FailsAfter:
+    """`add_claims` as the migration uses it, but raising after `calls` calls: a migration
+    killed half way through building an index."""
+
+    def __init__(self, add, calls: int) -> None:
+        self.add, self.calls = add, calls
+
+    def __call__(self, *args, **kwargs) -> None:
+        self.calls -= 1
+        if self.calls < 0:
+            raise Interrupted()
+        self.add(*args, **kwargs)
+
+
+@pytest.mark.both_topologies
+def test_migrating_schema_7_indexes_the_claims_with_a_status_resumably(app, client, store, redis, monkeypatch):
+    """Schema 8 keeps every claim whose status is not `unverified` in one bucketed index, which
+    the unverified list excludes. A store written without it (schema 7: verdicts of every
+    status, some set back to unverified, a claim that inherited its cluster's verdict, claims in
+    two buckets) gets it from the status indexes, key for key what the code writes, resumably;
+    `status=unverified` lists the same claims, page by page, as before."""
+    def article(first: int, count: int) -> list[dict]:
+        quotes = [f"We will build {n} new bridges by the end of the decade" for n in range(first, first + count)]
+        text = " ".join(f'"{q}," Nadia Brennan said.' for q in quotes)
+        found, at = [], 1
+        for quote in quotes:
+            found.append(claim_record(quote, at, speaker="Nadia Brennan"))
+            at += len(f'"{quote}," Nadia Brennan said. ')
+        return store.claims.of_article(seed_article(client, store, text, found), limit=100).items
+
+    def verify(cid: str, status: str) -> None:
+        assert client.patch(f"/v1/claims/{cid}/verification", json={"status": status},
+                            headers=headers("verify")).status_code == 200
+
+    statuses = [s for s in VERIFICATION_STATUSES if s != "unverified"]
+    claims = article(1, 20)
+    redis.incrby(Keys.claim_seq, WORD_BUCKET)  # the next claims in the next bucket
+    claims += article(101, 12)
+    for n, claim in enumerate(claims[:24]):
+        verify(claim["id"], statuses[n % len(statuses)])
+    for claim in claims[:3]:
+        verify(claim["id"], "unverified")
+    _, again = quote_article(client, store, "We will build 5 new bridges by the end of the decade", "Nadia Brennan")
+    assert again["verification"]["status"] == statuses[4], "inherited from its cluster"
+    unverified = [cid for cid, f in sorted(records(redis).items(), key=lambda kv: -kv[1]["seq"])
+                  if f["status"] == "unverified"]
+    assert len(unverified) == 3 + 8
+    before = {limit: listed(client, "status=unverified", limit) for limit in (2, 50)}
+    assert before[2] == before[50] == unverified
+    expected = snapshot(redis)
+    assert as_schema_7(redis) == 2, "two buckets"
+    redis.set(Keys.schema, "7")
+
+    import service.store.migrate as migration
+    monkeypatch.setattr(migration, "MOVE_BATCH", 3)
+    monkeypatch.setattr(migration, "add_claims", FailsAfter(migration.add_claims, 2))
+    with pytest.raises(Interrupted):
+        migration.migrate(store.conn)
+    monkeypatch.undo()
+    assert redis.get(Keys.schema) == "7", "not at schema 8 until the index is whole"
+    assert 0 < len(with_status(redis)) < 22, "some entries were added, not all"
+
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.splitlines()[0])
+    assert report["from"] == 7 and report["claims_with_status_indexed"] == 24 - 3 + 1
+    after = snapshot(redis)
+    assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
+    assert after == expected, "the index as the code writes it, every other key as it was"
+    assert {limit: listed(client, "status=unverified", limit) for limit in (2, 50)} == before
+    again = app.test_cli_runner().invoke(args=["migrate"])
+    assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA

@@ -19,7 +19,7 @@ from .connection import Connection
 from .events import Emitter, EventBatch
 from .layout import UNINDEXED_STATUS, Keys
 from .values import claim_id, epoch_ms, normalize_name, utcnow
-from .reads import add_claims, remove_claims, watch_claims
+from .reads import add_claims, remove_claims, status_indexes, watch_claims
 
 
 def save_claims(conn: Connection, emitter: Emitter, aid: str, claims: Sequence[Mapping[str, Any]],
@@ -219,8 +219,7 @@ def _write_claim(pipe: Pipeline, emitter: Emitter | EventBatch, aid: str, cid: s
         **(verdict if inherited else {}),
     }
     indexes = [Keys.claims, Keys.article_claims(aid), Keys.by_type(claim["type"]), Keys.by_speaker(plan.sid)]
-    if fields.get("status", UNINDEXED_STATUS) != UNINDEXED_STATUS:
-        indexes.append(Keys.by_status(fields["status"]))
+    indexes += status_indexes(fields.get("status", UNINDEXED_STATUS))
     if stance != "asserts":
         indexes.append(Keys.by_stance(stance))
     if plan.kind not in speakers.NAMED:

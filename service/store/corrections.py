@@ -23,7 +23,7 @@ from .connection import Connection
 from .events import Feed
 from .layout import UNINDEXED_STATUS, Keys
 from .values import claim_id, epoch_ms, is_id, new_id, utcnow
-from .reads import add_claims, current_speaker, live_article, remove_claim, watch_claims
+from .reads import add_claims, current_speaker, live_article, remove_claim, status_indexes, watch_claims
 from .text import words
 
 
@@ -229,15 +229,15 @@ class CorrectionRepository:
 
     @staticmethod
     def _indexes(fields: Mapping[str, Any]) -> list[str]:
-        """Every index a claim is in, but for status and search words (as `_write_claim`)."""
+        """Every index a claim is in, but for search words (as `claim_saving._write_claim`): a
+        status's come from `reads.status_indexes`, as for every writer of a status."""
         out = [Keys.claims, Keys.article_claims(fields["article_id"]), Keys.by_type(fields["type"]),
                Keys.by_speaker(fields["speaker_id"])]
         if fields["stance"] != "asserts":
             out.append(Keys.by_stance(fields["stance"]))
         if fields["speaker_kind"] not in speakers.NAMED:
             out.append(Keys.by_name(fields["speaker_name"]))
-        if fields["status"] != UNINDEXED_STATUS:
-            out.append(Keys.by_status(fields["status"]))
+        out += status_indexes(fields["status"])
         return out
 
     def _index_words(self, pipe: Pipeline, fields: Mapping[str, Any], add: bool) -> None:

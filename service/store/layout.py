@@ -48,6 +48,11 @@ ct:claims:status:{status}/{...}             zset    claim ids by verification st
                                                     but for `unverified` (most claims, the
                                                     default): an unverified claim is in no
                                                     status index
+ct:claims:with-status:{bucket}              set     every claim whose status is not `unverified`
+                                                    (bucketed index, below): the union of the
+                                                    status indexes, which the default review
+                                                    queue (`status=unverified`) leaves out with
+                                                    one SISMEMBER a claim instead of nine probes
 ct:claims:type:{type}:{bucket}              set     claims by type (bucketed index, below)
 ct:claims:stance:{denies|questions}/{...}   zset    claim ids by stance (the rest assert; sharded)
 ct:claims:name:{sha256}                     zset    claim ids of unnamed sources, by description
@@ -134,14 +139,16 @@ on one server (one layout to reason about, test and migrate; a page's merge cost
 docs/scaling.md). Schema 6 and before kept each as one sorted set, named by the prefix without
 its ``/`` (`unsharded`; migrate.py moves them).
 
-A bucketed index (every claim, by type, by search word) is named by a prefix ending in ``:``
-and kept as one set per 4,096 claim seqs (`WORD_BUCKET`): bucket ``n`` holds ``seq - n * 4096``
-of each of its claims. Small integers are what Redis stores most compactly (an intset: 2 bytes
-a member, against about 100 for a member of a large sorted set), and the scripts that walk
-indexes (scripts.py) read a bucket in seq order (a dense one by probing seq after seq) and
-probe it with SISMEMBER. These three were most of the store's memory as sorted sets of claim
-ids; the indexes that stay sorted sets are small per key (an article's, a cluster's, a
-speaker's) or hold few claims (statuses, stances, superseded).
+A bucketed index (every claim, by type, by search word, and those with a status) is named by
+a prefix ending in ``:`` and kept as one set per 4,096 claim seqs (`WORD_BUCKET`): bucket ``n``
+holds ``seq - n * 4096`` of each of its claims. Small integers are what Redis stores most
+compactly (an intset: 2 bytes a member, against about 100 for a member of a large sorted set),
+and the scripts that walk indexes (scripts.py) read a bucket in seq order (a dense one by
+probing seq after seq) and probe it with SISMEMBER. The first three were most of the store's
+memory as sorted sets of claim ids; the indexes that stay sorted sets are small per key (an
+article's, a cluster's, a speaker's) or hold few claims (statuses, stances, superseded). The
+claims with a status (schema 8) are the union of the status indexes, kept as the one index the
+default review queue (`status=unverified`) probes to leave them out.
 
 A claim's ``seq`` is unique and grows with creation, so every claim index sorted by score is
 in creation order, and a cursor (the last seq seen) stays valid while new claims arrive. A
@@ -284,6 +291,8 @@ class Keys:
     pending = f"{PREFIX}:articles:pending"
     #: Every claim: a bucketed index.
     claims = f"{PREFIX}:claims:all:"
+    #: Every claim in a status index, that is not unverified (`reads.status_indexes`): bucketed.
+    with_status = f"{PREFIX}:claims:with-status:"
     #: Schema 4 and before: every claim id in one sorted set (migrate.py moves it).
     claims_v4 = f"{PREFIX}:claims"
     claim_seq = f"{PREFIX}:seq:claims"

@@ -44,6 +44,15 @@ the old sorted set is dropped once all are in: an interrupted run starts again f
 an entry twice changes nothing). It runs right after version 6's step, so that the older steps
 write the indexes where `Keys` says. Members, scores, ids and every other key are unchanged.
 
+Version 8 (the claims with a status): a bucketed index of every claim whose status is not
+`unverified` (`Keys.with_status`, the union of the status indexes), so that the default review
+queue (`status=unverified`) leaves them out with one SISMEMBER a claim instead of a ZSCORE in
+each of the nine status indexes. It is built from the status indexes' shards, `MOVE_BATCH`
+entries a round trip, and nothing is dropped: adding an entry twice changes nothing, so a run
+cut short (the data stays at schema 7 until the end) is run again from the start. It runs
+last, once the status indexes are where `Keys` says (sharded, since schema 7). Every other key
+is unchanged.
+
 Run it before starting workers after an upgrade: `flask --app service.app migrate`
 (`make run` does it at every start; on current data it only reads one key).
 """
@@ -64,7 +73,7 @@ from .layout import (ARTICLE_STATUSES, CLAIM_TYPES, PREFIX, STANCES, UNINDEXED_S
 from .values import claim_id, cluster_of_claim, digest, epoch_ms, utcnow
 from .text import claim_signature, normalize_claim
 
-SCHEMA = 7
+SCHEMA = 8
 MIGRATION_PRINCIPAL = "migration"
 #: Entries a round trip when a migration moves a sorted set into an index of another shape.
 MOVE_BATCH = 1000
@@ -113,6 +122,8 @@ def migrate(conn: Connection) -> dict[str, Any]:
         report["articles_reindexed_for_search"] = sum(
             1 for aid in sharded.members(conn.redis, Keys.articles) if search.index_article(conn, aid))
         report["word_indexes_dropped"] = _drop_old_word_indexes(conn)
+    if version < 8:
+        report["claims_with_status_indexed"] = _index_with_status(conn)
     conn.redis.set(Keys.schema, SCHEMA)
     return report
 
@@ -133,6 +144,14 @@ def _shard_index(conn: Connection, index: str) -> int:
     return _move_entries(conn, old, lambda pipe, batch: sharded.add(pipe, index, batch), float)
 
 
+def _index_with_status(conn: Connection) -> int:
+    """Schema 8: every entry of every status index's shards into `Keys.with_status` (a claim is
+    in one status index at most, so each is added once). Returns how many."""
+    return sum(_copy_entries(conn, shard, lambda pipe, batch: add_claims(pipe, Keys.with_status, batch), int)
+               for status in VERIFICATION_STATUSES if status != UNINDEXED_STATUS
+               for shard in shard_keys(Keys.by_status(status)))
+
+
 def _bucket_index(conn: Connection, old: str, new: str) -> int:
     """Schema 5: a sorted set of claim ids (score = seq) becomes bucketed index `new`.
     Returns 1 when there was one."""
@@ -144,24 +163,33 @@ def _bucket_index(conn: Connection, old: str, new: str) -> int:
 
 def _move_entries(conn: Connection, old: str, add: Callable[[Pipeline, dict[str, Any]], None],
                   score: Callable[[float], Any]) -> int:
-    """Every entry of sorted set `old` written by `add` (each score through `score`),
-    `MOVE_BATCH` entries a round trip; `old` is dropped once all are in, so that a migration
-    cut short starts again from it (adding an entry twice changes nothing). Returns how many."""
-    moved = 0
+    """Every entry of sorted set `old` written by `add` (`_copy_entries`); `old` is dropped
+    once all are in, so that a migration cut short starts again from it (adding an entry twice
+    changes nothing). Returns how many."""
+    moved = _copy_entries(conn, old, add, score)
+    conn.redis.unlink(old)
+    return moved
+
+
+def _copy_entries(conn: Connection, source: str, add: Callable[[Pipeline, dict[str, Any]], None],
+                  score: Callable[[float], Any]) -> int:
+    """Every entry of sorted set `source` written by `add` (each score through `score`),
+    `MOVE_BATCH` entries a round trip; `source` is left as it is. Returns how many."""
+    copied = 0
     batch: dict[str, Any] = {}
-    for member, at in conn.redis.zscan_iter(old, count=MOVE_BATCH):
+    for member, at in conn.redis.zscan_iter(source, count=MOVE_BATCH):
         batch[member] = score(at)
         if len(batch) >= MOVE_BATCH:
-            with conn.redis.pipeline(transaction=False) as pipe:
-                add(pipe, batch)
-                pipe.execute()
-            moved, batch = moved + len(batch), {}
+            copied += _write_batch(conn, add, batch)
+            batch = {}
+    return copied + (_write_batch(conn, add, batch) if batch else 0)
+
+
+def _write_batch(conn: Connection, add: Callable[[Pipeline, dict[str, Any]], None], batch: dict[str, Any]) -> int:
     with conn.redis.pipeline(transaction=False) as pipe:
-        if batch:
-            add(pipe, batch)
-        pipe.unlink(old)
+        add(pipe, batch)
         pipe.execute()
-    return moved + len(batch)
+    return len(batch)
 
 
 def _drop_old_word_indexes(conn: Connection) -> int:

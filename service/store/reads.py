@@ -19,7 +19,7 @@ from . import records, sharded, speakers
 from .base import SCAN_BUDGET, Gone, NotFound, Page
 from .connection import Connection
 from .fanout import fanout
-from .layout import Keys, bucket_entry, is_bucketed
+from .layout import UNINDEXED_STATUS, Keys, bucket_entry, is_bucketed
 from .values import decode_cursor, encode_cursor, is_id, seq_of_claim
 from .text import context_span
 
@@ -159,6 +159,29 @@ def remove_claim(pipe: Pipeline, index: str, cid: str) -> None:
         pipe.srem(*bucket_entry(index, seq_of_claim(cid)))
     else:
         sharded.remove(pipe, index, {cid: seq_of_claim(cid)})
+
+
+def status_indexes(status: str) -> tuple[str, ...]:
+    """The indexes a claim of verification `status` is in because of its status: none for
+    `unverified` (most claims), else its status index and the index of every claim with a
+    status (`Keys.with_status`), which the unverified list excludes. Every writer of a status
+    goes through this or `move_status`, so that the two indexes never disagree."""
+    if status == UNINDEXED_STATUS:
+        return ()
+    return (Keys.by_status(status), Keys.with_status)
+
+
+def move_status(pipe: Pipeline, cid: str, seq: int, before: str, after: str) -> None:
+    """Queue on `pipe` a claim's moves between indexes when its status goes from `before` to
+    `after` (`status_indexes`): an index it stays in (`Keys.with_status`, between two statuses
+    other than `unverified`) is not written."""
+    old, new = status_indexes(before), status_indexes(after)
+    for index in old:
+        if index not in new:
+            remove_claim(pipe, index, cid)
+    for index in new:
+        if index not in old:
+            add_claims(pipe, index, {cid: seq})
 
 
 def remove_claims(pipe: Pipeline, index: str, ids: Iterable[str]) -> None:

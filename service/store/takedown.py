@@ -17,9 +17,9 @@ from .article_index import index_article, watch_live_article
 from .base import NotFound
 from .connection import Connection
 from .events import Emitter
-from .layout import UNINDEXED_STATUS, Keys, bucket_entry
+from .layout import Keys, bucket_entry
 from .values import cluster_of_claim, is_id, utcnow
-from .reads import remove_claim, watch_claims
+from .reads import remove_claim, status_indexes, watch_claims
 from .text import claim_signature, normalize_claim, words
 
 
@@ -83,8 +83,7 @@ def take_down(conn: Connection, emitter: Emitter, aid: str, by: str) -> dict[str
                        Keys.by_name(fields["speaker_name"]), Keys.superseded, Keys.cluster_claims(fields["cluster_id"])]
             # The status and stance indexes it is in, which its record names (on a cluster each
             # shard is a slot of its own, that the takedown would otherwise write to for nothing).
-            if fields["status"] != UNINDEXED_STATUS:
-                indexes.append(Keys.by_status(fields["status"]))
+            indexes += status_indexes(fields["status"])
             if (fields.get("stance") or "asserts") != "asserts":
                 indexes.append(Keys.by_stance(fields["stance"]))
             for index in indexes:

@@ -16,8 +16,8 @@ from . import records, rules
 from .base import NotFound, VersionMismatch
 from .connection import Connection
 from .events import Feed
-from .layout import UNINDEXED_STATUS, Keys
-from .reads import add_claims, remove_claim
+from .layout import Keys
+from .reads import move_status
 from .values import is_id, utcnow
 
 #: The verification fields a fact-checker sets; the rest of a verdict says who and when.
@@ -37,13 +37,10 @@ def history_entry(previous: str, verdict: Mapping[str, Any], **extra: Any) -> st
 
 
 def set_fields(pipe: Pipeline, cid: str, fields: dict[str, Any], previous_status: str) -> None:
-    """Write a rewritten claim and move it between status indexes if its status changed."""
+    """Write a rewritten claim and move it between status indexes if its status changed
+    (`reads.move_status`)."""
     pipe.set(Keys.claim(cid), records.pack_claim(cid, fields))
-    if previous_status != fields["status"]:
-        if previous_status != UNINDEXED_STATUS:
-            remove_claim(pipe, Keys.by_status(previous_status), cid)
-        if fields["status"] != UNINDEXED_STATUS:
-            add_claims(pipe, Keys.by_status(fields["status"]), {cid: fields["seq"]})
+    move_status(pipe, cid, fields["seq"], previous_status, fields["status"])
 
 
 class VerdictRepository:
