@@ -17,7 +17,8 @@ baseline measured at the same moments as the 1M one (this machine's speed drifts
 percent over minutes). Reads, each timed --samples times per size (one client, no HTTP: the
 API's own cost is bench/api.py's): `claims.list` newest first, by a rare and a common status,
 by type + status, by speaker (prominent and occasional), by article, deep pages (cursors from
-walking), `claims.of_article`, `claims.get`. Target: p99 at the full size <= 1.5 x p99 at 10k.
+walking), `claims.of_article`, `claims.get`. Target: p99 at the full size <= 1.3 x p99 at 10k (issue 20;
+issue 6 asked 1.5).
 At each size it also reports what correcting and taking down a 20-claim article costs
 (`lifecycle_20_claims`: median ms and Redis commands; issue 12).
 Each read asks for the same page size at every size: the number of items it returned at the
@@ -57,6 +58,8 @@ from _common import (Processes, RedisServer, emit, log, machine, percentile, rou
                      store_synthetic_article)
 
 PER_ARTICLE = 20
+#: p99 of every read at the full size over its p99 at 10k must stay under this (issue 20).
+P99_GROWTH_MAX = 1.3
 
 
 def _load(args: tuple[str, int, int]) -> tuple[int, int, int, float]:
@@ -521,8 +524,8 @@ def main() -> None:
         "page_sizes": limits,
         "p99_growth": growth,
         "target": {
-            "p99_growth_max": 1.5, "worst_op": worst, "worst_growth": growth[worst],
-            "p99_met": all(g <= 1.5 for g in growth.values()),
+            "p99_growth_max": P99_GROWTH_MAX, "worst_op": worst, "worst_growth": growth[worst],
+            "p99_met": all(g <= P99_GROWTH_MAX for g in growth.values()),
             "beyond_text_bytes_max": 1024, "beyond_text_bytes": large["memory"]["beyond_claim_text_bytes_per_claim"],
             "memory_met": large["memory"]["beyond_claim_text_bytes_per_claim"] <= 1024,
             "beyond_text_bytes_without_feed": large["memory"].get("beyond_claim_text_without_feed_bytes_per_claim"),
