@@ -251,21 +251,18 @@ class Interrupted(Exception):
     pass
 
 
-class DiesAfter:
-    """`sharded` as the migration uses it, but its `add` raises after `calls` calls: a
-    migration killed half way through moving the indexes."""
+class FailsAfter:
+    """A writer the migration calls (`sharded.add`, `add_claims`), raising after `calls` calls:
+    a migration killed half way through moving or building an index."""
 
-    def __init__(self, calls: int) -> None:
-        self.calls = calls
+    def __init__(self, add, calls: int) -> None:
+        self.add, self.calls = add, calls
 
-    def __getattr__(self, name: str):
-        return getattr(sharded, name)
-
-    def add(self, *args, **kwargs) -> None:
+    def __call__(self, *args, **kwargs) -> None:
         self.calls -= 1
         if self.calls < 0:
             raise Interrupted()
-        sharded.add(*args, **kwargs)
+        self.add(*args, **kwargs)
 
 
 @pytest.mark.both_topologies
@@ -331,7 +328,7 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
 
     import service.store.migrate as migration
     monkeypatch.setattr(migration, "MOVE_BATCH", 5)
-    monkeypatch.setattr(migration, "sharded", DiesAfter(4))
+    monkeypatch.setattr(sharded, "add", FailsAfter(sharded.add, 4))
     with pytest.raises(Interrupted):
         migration.migrate(store.conn)
     monkeypatch.undo()
@@ -348,20 +345,6 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
     assert after == expected, "every entry in its shard, every other key as it was"
     for path, body in reads.items():
         assert (pages(path) if "limit" in path else client.get(path, headers=headers("admin")).json) == body, path
-
-
-class FailsAfter:
-    """`add_claims` as the migration uses it, but raising after `calls` calls: a migration
-    killed half way through building an index."""
-
-    def __init__(self, add, calls: int) -> None:
-        self.add, self.calls = add, calls
-
-    def __call__(self, *args, **kwargs) -> None:
-        self.calls -= 1
-        if self.calls < 0:
-            raise Interrupted()
-        self.add(*args, **kwargs)
 
 
 @pytest.mark.both_topologies
