@@ -20,6 +20,7 @@ import pytest
 from helpers import claim_record, headers, quote_article, seed_article
 from service.store import VERIFICATION_STATUSES, Keys, sharded
 from service.store.layout import WORD_BUCKET, shard_keys, unsharded
+from service.store import migrate as migration
 from service.store.migrate import SCHEMA, sharded_indexes
 from service.store.records import unpack_claim
 from service.store.text import claim_signature, normalize_claim, words
@@ -135,10 +136,7 @@ def test_migrating_a_store_in_the_previous_layout_moves_the_signature_tables_and
     assert old_indexes[Keys.claims_v4][1] == [(x["id"], float(int(x["id"][4:], 36))) for x in sorted(
         (a, b, c), key=lambda x: int(x["id"][4:], 36))]
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
-    assert result.exit_code == 0, result.output
-
-    report = json.loads(result.output.splitlines()[0])
+    report = migrate_cli(app)
     assert report["signature_tables_moved"] == len(tables) == 2
     assert report["word_indexes_dropped"] == sum(k.startswith("ct:claims:word:") for k in old_indexes)
     after = snapshot(redis)
@@ -211,16 +209,13 @@ def test_migrating_schema_5_tags_the_keys_of_each_record_and_changes_nothing_els
     redis.set(Keys.schema, "5")
     assert not redis.keys("ct:*{ct:*") and redis.exists(f"ct:article:{aid}:claims", f"ct:claim:{a['id']}:history") == 2
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
-    assert result.exit_code == 0, result.output
-    assert json.loads(result.output.splitlines()[0])["record_keys_tagged"] == len(tagged)
+    assert migrate_cli(app)["record_keys_tagged"] == len(tagged)
     after = snapshot(redis)
     assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
     assert after == expected, "every key back under its tagged name, with what it held"
     for path, body in reads.items():
         assert client.get(path, headers=headers("admin")).json == body, path
-    again = app.test_cli_runner().invoke(args=["migrate"])
-    assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA
+    assert migrate_cli(app)["from"] == SCHEMA, "run again, it finds the data current"
     _, c = quote_article(client, store, QUOTE, "Nadia Brennan")
     assert c["cluster_id"] == a["cluster_id"] and c["verification"]["status"] == "false"
 
@@ -263,6 +258,23 @@ class FailsAfter:
         if self.calls < 0:
             raise Interrupted()
         self.add(*args, **kwargs)
+
+
+def migrate_cli(app) -> dict:
+    """`flask migrate` run as an operator runs it; its report."""
+    result = app.test_cli_runner().invoke(args=["migrate"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output.splitlines()[0])
+
+
+def interrupt_migration(store, monkeypatch, batch: int, owner, name: str, calls: int) -> None:
+    """The migration, `batch` entries a round trip, killed by `owner.name` failing after `calls`
+    calls (`FailsAfter`)."""
+    monkeypatch.setattr(migration, "MOVE_BATCH", batch)
+    monkeypatch.setattr(owner, name, FailsAfter(getattr(owner, name), calls))
+    with pytest.raises(Interrupted):
+        migration.migrate(store.conn)
+    monkeypatch.undo()
 
 
 @pytest.mark.both_topologies
@@ -326,19 +338,12 @@ def test_migrating_schema_6_shards_the_global_indexes_resumably_and_changes_noth
     redis.set(Keys.schema, "6")
     assert not [k for k in redis.scan_iter(match="ct:*") if "/{" in k]
 
-    import service.store.migrate as migration
-    monkeypatch.setattr(migration, "MOVE_BATCH", 5)
-    monkeypatch.setattr(sharded, "add", FailsAfter(sharded.add, 4))
-    with pytest.raises(Interrupted):
-        migration.migrate(store.conn)
-    monkeypatch.undo()
+    interrupt_migration(store, monkeypatch, 5, sharded, "add", 4)
     assert redis.get(Keys.schema) == "6", "not at schema 7 until every index is moved"
     assert [k for k in redis.scan_iter(match="ct:*") if "/{" in k], "some entries were moved"
     assert any(redis.exists(unsharded(index)) for index in sharded_indexes()), "and some were not"
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output.splitlines()[0])
+    report = migrate_cli(app)
     assert report["from"] == 6 and 0 < report["index_entries_sharded"] <= entries
     after = snapshot(redis)
     assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
@@ -386,22 +391,14 @@ def test_migrating_schema_7_indexes_the_claims_with_a_status_resumably(app, clie
     assert as_schema_7(redis) == 2, "two buckets"
     redis.set(Keys.schema, "7")
 
-    import service.store.migrate as migration
-    monkeypatch.setattr(migration, "MOVE_BATCH", 3)
-    monkeypatch.setattr(migration, "add_claims", FailsAfter(migration.add_claims, 2))
-    with pytest.raises(Interrupted):
-        migration.migrate(store.conn)
-    monkeypatch.undo()
+    interrupt_migration(store, monkeypatch, 3, migration, "add_claims", 2)
     assert redis.get(Keys.schema) == "7", "not at schema 8 until the index is whole"
     assert 0 < len(with_status(redis)) < 22, "some entries were added, not all"
 
-    result = app.test_cli_runner().invoke(args=["migrate"])
-    assert result.exit_code == 0, result.output
-    report = json.loads(result.output.splitlines()[0])
+    report = migrate_cli(app)
     assert report["from"] == 7 and report["claims_with_status_indexed"] == 24 - 3 + 1
     after = snapshot(redis)
     assert after.pop(Keys.schema) == ("string", str(SCHEMA)) and Keys.schema not in expected
     assert after == expected, "the index as the code writes it, every other key as it was"
     assert {limit: listed(client, "status=unverified", limit) for limit in (2, 50)} == before
-    again = app.test_cli_runner().invoke(args=["migrate"])
-    assert again.exit_code == 0 and json.loads(again.output.splitlines()[0])["from"] == SCHEMA
+    assert migrate_cli(app)["from"] == SCHEMA, "run again, it finds the data current"
