@@ -92,18 +92,29 @@ def enqueuer(queue: Queue, config: Config, repos: Repositories, chars: int | Non
     def enqueue(pipe: Pipeline, aid: str) -> str:
         length = repos.jobs.text_length(aid) if chars is None else chars
         job_id = extraction_job_id(aid)
-        if repos.conn.queue_shared:
-            enqueue_extraction(queue, config, aid, length, pipeline=pipe, job_id=job_id)
-        else:
-            after_commit(pipe, lambda: _enqueue_later(queue, config, aid, length, job_id))
-        repos.jobs.remember_job(pipe, aid, job_id)
+        queue_with_article(pipe, repos, aid, job_id, lambda pipeline: enqueue_extraction(
+            queue, config, aid, length, pipeline=pipeline, job_id=job_id))
         return job_id
     return enqueue
 
 
-def _enqueue_later(queue: Queue, config: Config, aid: str, chars: int, job_id: str) -> None:
+def queue_with_article(pipe: Pipeline, repos: Repositories, aid: str, job_id: str,
+                       put: Callable[[Pipeline | None], object]) -> None:
+    """Queue article `aid`'s job `job_id` through `put`, which queues it on the pipeline it is
+    given (None: at once): on the article transaction's `pipe` when the queue shares the
+    store's server, so that the two commit together, or else once that transaction has
+    committed (`after_commit`; see `enqueuer` for what finishes a job lost in between). The
+    job's id is recorded on the article either way, for reconciliation."""
+    if repos.conn.queue_shared:
+        put(pipe)
+    else:
+        after_commit(pipe, lambda: _enqueue_later(put, aid))
+    repos.jobs.remember_job(pipe, aid, job_id)
+
+
+def _enqueue_later(put: Callable[[Pipeline | None], object], aid: str) -> None:
     try:
-        enqueue_extraction(queue, config, aid, chars, job_id=job_id)
+        put(None)
     except RedisError as failure:
         log.warning("could not queue the extraction of %s (reconciliation will): %s", aid, failure)
 

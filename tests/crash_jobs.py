@@ -11,9 +11,8 @@ from typing import Any
 
 from rq import Callback, Queue, Retry, get_current_job
 
-from service.queue import FAILURE_CALLBACK
+from service.queue import FAILURE_CALLBACK, queue_with_article
 from service.store import Repositories
-from service.store.base import after_commit
 from workers.jobs import extract_article
 
 
@@ -35,19 +34,13 @@ def gated_extract(article_id: str) -> dict[str, Any]:
 
 def post_gated(store: Repositories, queue: Queue, text: str, retry: Retry, timeout: int = 300) -> str:
     """An article whose job is the gated extraction, recorded as the article's job as the
-    service's own enqueueing does (so that reconciliation asks RQ about it): in the article's
-    transaction when the queue shares the store's server, or else once it has committed."""
+    service's own enqueueing does (`queue_with_article`: in the article's transaction when the
+    queue shares the store's server, or else once it has committed)."""
     def enqueue(pipe, aid: str) -> str:
         job_id = f"gated-{aid}"
-
-        def put(pipeline=None) -> None:
-            queue.enqueue("crash_jobs.gated_extract", aid, job_id=job_id, job_timeout=timeout, retry=retry,
-                          on_failure=Callback(FAILURE_CALLBACK), pipeline=pipeline)
-        if store.conn.queue_shared:
-            put(pipe)
-        else:
-            after_commit(pipe, put)
-        store.jobs.remember_job(pipe, aid, job_id)
+        queue_with_article(pipe, store, aid, job_id, lambda pipeline: queue.enqueue(
+            "crash_jobs.gated_extract", aid, job_id=job_id, job_timeout=timeout, retry=retry,
+            on_failure=Callback(FAILURE_CALLBACK), pipeline=pipeline))
         return job_id
 
     article, created = store.articles.create({"text": text}, [], enqueue)
