@@ -324,14 +324,11 @@ class _Walk:
         bucket = at // WORD_BUCKET
         edge = max(low, bucket * WORD_BUCKET) if step < 0 else min(high, bucket * WORD_BUCKET + WORD_BUCKET - 1)
         while len(found) < count:
-            if first:
-                width, hits, first = len(first), first, None
-                seqs = range(at, at + step * width, step)
-            else:
-                width = min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
-                seqs = range(at, at + step * width, step)
-                hits = flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
-                                                   *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            width = len(first) if first else min(abs(edge - at) + 1, max(4 * (count - len(found)), 128))
+            seqs = range(at, at + step * width, step)
+            hits = first or flags(fanout(self.client, [("SMISMEMBER", f"{prefix}{bucket}",
+                                                         *(seq - bucket * WORD_BUCKET for seq in seqs))])[0])
+            first = None
             for seq, hit in zip(seqs, hits):
                 if hit:
                     found.append((claim_id(seq), float(seq)))
